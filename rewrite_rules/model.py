@@ -1,0 +1,107 @@
+"""The nouns every other part of snapfront speaks: mounts, what a URL resolves to, cache classes.
+
+All frozen values, so a resolved rule can be shared between requests, workers and the exporter.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class MountKind(enum.StrEnum):
+    SNAPSHOTS = "snapshots"
+    REPOSITORY = "repository"
+    TAGGED = "tagged"
+    FILES = "files"
+
+
+class CacheClass(enum.StrEnum):
+    """How long caches may keep a response; the Cache-Control strings live in `policy`."""
+
+    IMMUTABLE = "immutable"
+    SIGNED_METADATA = "signed-metadata"
+    VOLATILE = "volatile"
+    FILES = "files"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A URL prefix over one directory. `root` is absolute and already resolved (realpath)."""
+
+    url: str
+    kind: MountKind
+    root: str
+    trace: str
+    keyring: str | None = None
+
+
+@dataclass(frozen=True)
+class Archive:
+    """What resolving needs to know of one reprepro basedir: its codenames and snapshot serials.
+
+    Read from disk by `snapfront.inventory`; kept here as plain data so resolving stays pure.
+    """
+
+    codenames: tuple[str, ...] = ()
+    serials: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def all_serials(self) -> frozenset[str]:
+        return frozenset().union(*self.serials.values()) if self.serials else frozenset()
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place a URL's bytes may come from: a file relative to a trusted directory."""
+
+    base: str
+    relpath: str
+    generated: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    """A URL that names something servable: the first of `sources` that exists answers it.
+
+    `directory` marks URLs that end in "/": they are answered by a generated page.
+    """
+
+    mount: Mount
+    sources: tuple[Source, ...]
+    cache: CacheClass
+    directory: bool = False
+
+
+class MissReason(enum.StrEnum):
+    BAD_REQUEST = "bad-request"
+    TOO_LONG = "too-long"
+    NOT_FOUND = "not-found"
+    FORBIDDEN_NAME = "forbidden-name"
+    UNKNOWN_SERIAL = "unknown-serial"
+    UNKNOWN_CODENAME = "unknown-codename"
+
+
+_MISS_STATUS = {
+    MissReason.BAD_REQUEST: 400,
+    MissReason.TOO_LONG: 414,
+}
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A URL that names nothing. `mount` is set when fresher knowledge of it might help."""
+
+    reason: MissReason
+    message: str
+    mount: Mount | None = None
+
+    @property
+    def status(self) -> int:
+        return _MISS_STATUS.get(self.reason, 404)
+
+    @property
+    def may_be_stale(self) -> bool:
+        """True when a re-read of the mount's codenames and serials could turn this into a hit."""
+        return self.reason in (MissReason.UNKNOWN_SERIAL, MissReason.UNKNOWN_CODENAME)

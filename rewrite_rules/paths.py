@@ -1,0 +1,50 @@
+"""Turn the path of a request line into safe segments, or say why not.
+
+Decoding happens exactly once, here. Anything that could name a file outside a root, or a
+file that is not meant to be public, is refused before any rule looks at it.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote_to_bytes
+
+from .model import Miss, MissReason
+
+MAX_PATH_BYTES = 4096
+"""Longer request paths get 414; real APT and archive paths stay far below this."""
+
+_ENCODED_SEPARATOR = re.compile(r"%(2f|5c)", re.IGNORECASE)
+_BAD_PERCENT = re.compile(r"%(?![0-9a-fA-F]{2})")
+
+
+def split_path(raw: str) -> tuple[tuple[str, ...], bool] | Miss:
+    """Decode `raw` (the path as sent, without query) into segments and a trailing-slash flag."""
+    if len(raw) > MAX_PATH_BYTES:
+        return Miss(MissReason.TOO_LONG, f"request path longer than {MAX_PATH_BYTES} bytes")
+    if not raw.startswith("/"):
+        return Miss(MissReason.BAD_REQUEST, "request path must start with /")
+    if _BAD_PERCENT.search(raw):
+        return Miss(MissReason.BAD_REQUEST, "malformed percent-encoding")
+    if _ENCODED_SEPARATOR.search(raw):
+        return Miss(MissReason.NOT_FOUND, "encoded path separator")
+    try:
+        path = unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return Miss(MissReason.BAD_REQUEST, "request path is not UTF-8")
+    if "\x00" in path or any(ord(c) < 0x20 or c == "\x7f" for c in path):
+        return Miss(MissReason.BAD_REQUEST, "control character in request path")
+    if "\\" in path:
+        return Miss(MissReason.NOT_FOUND, "backslash in request path")
+    trailing = path.endswith("/")
+    inner = path[1:-1] if trailing else path[1:]
+    if not inner:
+        return (), True
+    segments = tuple(inner.split("/"))
+    for seg in segments:
+        if seg == "":
+            return Miss(MissReason.NOT_FOUND, "empty path segment")
+        if seg.startswith("."):
+            # "." and "..", and hidden names: rsync temp files, .git, editors' droppings.
+            return Miss(MissReason.NOT_FOUND, "dot segment or hidden name")
+    return segments, trailing

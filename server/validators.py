@@ -1,0 +1,43 @@
+"""ETag and Last-Modified that every replica holding the same bytes agrees on.
+
+Data files: mtime_ns and size (rsync -a preserves both; the inode is left out on purpose).
+Generated files: a hash of the content, so two hosts that render the same page agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+
+def data_etag(st: os.stat_result) -> str:
+    return f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
+
+
+def last_modified(st: os.stat_result, now: float) -> int:
+    """Whole seconds; clamped to now only when the file's mtime lies in the future."""
+    return int(min(st.st_mtime, now))
+
+
+class ContentEtags:
+    """Content-hash ETags of generated files, recomputed only when a file's stat changes."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._known: dict[str, tuple[tuple[int, int, int], str]] = {}
+        self._limit = limit
+
+    def etag(self, path: str, fd: int, st: os.stat_result) -> str:
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        known = self._known.get(path)
+        if known and known[0] == stamp:
+            return known[1]
+        digest = hashlib.sha256()
+        offset = 0
+        while chunk := os.pread(fd, 1 << 16, offset):
+            digest.update(chunk)
+            offset += len(chunk)
+        tag = f'"{digest.hexdigest()[:32]}"'
+        if len(self._known) >= self._limit:
+            self._known.clear()
+        self._known[path] = (stamp, tag)
+        return tag

@@ -1,0 +1,128 @@
+"""The `snapfront` command: the one module that wires config, server and generator together."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .config import Config, ConfigError, load
+
+EXIT_CONFIG = 2
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="snapfront",
+        description="HTTP front end for APT snapshot, repository and release-tarball hosts.",
+    )
+    parser.add_argument("--version", action="version", version=f"snapfront {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func, summary: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=summary)
+        sub.set_defaults(func=func)
+        return sub
+
+    serve = command("serve", cmd_serve, "serve the mounts of a config over HTTP")
+    serve.add_argument("--config", required=True, metavar="FILE")
+    check = command("check-config", cmd_check_config, "validate a config and print its mounts")
+    check.add_argument("--config", required=True, metavar="FILE")
+    demo = command("demo", cmd_demo, "build a sample host with reprepro and gpg, and serve it")
+    demo.add_argument("--config", metavar="FILE", help="ignored; the demo writes its own")
+    demo.add_argument("--dir", default="snapfront-demo", type=Path, metavar="DIR")
+    demo.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"snapfront: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = load(args.config)
+    print(f"{config.path}: ok; listen {config.host}:{config.port}, output {config.output}")
+    for mount in config.mounts:
+        extra = f" keyring={mount.keyring}" if mount.keyring else ""
+        print(f"{mount.url}\t{mount.kind}\t{mount.root}\ttrace={mount.trace}{extra}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    return _serve(load(args.config))
+
+
+def _serve(config: Config) -> int:
+    from server.run import serve
+
+    os.makedirs(config.output, exist_ok=True)
+    return serve(config, announce=lambda line: print(line, flush=True))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from . import sample
+
+    try:
+        sample.require_tools()
+    except sample.MissingTool as exc:
+        print(f"snapfront: {exc}", file=sys.stderr)
+        return 1
+    directory: Path = args.dir.resolve()
+    if (directory / "snapfront.toml").exists():
+        print(f"using the sample host already built in {directory}", flush=True)
+    else:
+        print(f"building a sample host in {directory} with reprepro and gpg ...", flush=True)
+        sample.build_sample_host(directory, listen=args.listen)
+    config = load(str(directory / "snapfront.toml"))
+    host, _, port = args.listen.rpartition(":")
+    config = _with_listen(config, host.strip("[]"), int(port))
+    print(demo_guide(config, directory), flush=True)
+    return _serve(config)
+
+
+def _with_listen(config: Config, host: str, port: int) -> Config:
+    from dataclasses import replace
+
+    return replace(config, host=host, port=port)
+
+
+def demo_guide(config: Config, directory: Path) -> str:
+    """What to try against the demo: deb lines for APT, URLs for a browser and curl."""
+    from .inventory import read_archive
+
+    base = f"http://{config.host}:{config.port}"
+    lines = [f"config: {directory / 'snapfront.toml'}", "", "APT sources to try:"]
+    for mount in config.mounts:
+        signed = f" [signed-by={mount.keyring}]" if mount.keyring else ""
+        if mount.kind == "snapshots":
+            archive = read_archive(mount.root)
+            for codename in archive.codenames:
+                for serial in sorted(archive.serials.get(codename, ())):
+                    lines.append(f"  deb{signed} {base}{mount.url}{serial}/ {codename} main")
+        elif mount.kind == "repository":
+            for codename in read_archive(mount.root).codenames:
+                lines.append(f"  deb{signed} {base}{mount.url} {codename} main")
+        elif mount.kind == "tagged":
+            for basedir in sorted(Path(mount.root).glob("*/*/conf")):
+                tag, archive_name = basedir.parent.parent.name, basedir.parent.name
+                url = f"{base}{mount.url}{tag}/{archive_name}/"
+                for codename in read_archive(str(basedir.parent)).codenames:
+                    lines.append(f"  deb [signed-by=KEYRING] {url} {codename} main")
+    lines += ["", "URLs to try:"]
+    for mount in config.mounts:
+        lines.append(f"  {base}{mount.url}  ({mount.kind}: {mount.root})")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""Read and validate snapfront.toml (DESIGN: Contract). One error, one line, exit 2.
+
+Every problem names the file and the key: `snapfront: FILE: mount[N].KEY: problem`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from rewrite_rules import CacheClass, Mount, MountKind, cache_policy
+
+DEFAULT_LISTEN = "127.0.0.1:8080"
+_TRACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_LISTEN = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\[\]]+)):(?P<port>\d{1,5})\Z")
+
+
+class ConfigError(Exception):
+    """A config problem, already formatted as the one line the contract promises."""
+
+    def __init__(self, path: str, key: str, problem: str) -> None:
+        super().__init__(f"{path}: {key}: {problem}" if key else f"{path}: {problem}")
+
+
+@dataclass(frozen=True)
+class Watch:
+    quiet: float = 0.5
+    max_wait: float = 5.0
+    rescan: float = 600.0
+
+
+@dataclass(frozen=True)
+class Cdn:
+    purge: str
+    hosts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    host: str
+    port: int
+    output: str
+    workers: int | None  # None means "auto"
+    public_url: str
+    mounts: tuple[Mount, ...]
+    cache: Mapping[CacheClass, str] = field(default_factory=cache_policy)
+    watch: Watch = Watch()
+    cdns: tuple[Cdn, ...] = ()
+
+    def worker_count(self) -> int:
+        """`auto` = the CPUs this process may run on."""
+        return self.workers or len(os.sched_getaffinity(0))
+
+
+def load(path: str) -> Config:
+    """Parse and validate the config at `path`; raises ConfigError."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"invalid TOML: {exc}") from None
+    return _Parser(path, os.path.dirname(os.path.abspath(path))).config(data)
+
+
+class _Parser:
+    def __init__(self, path: str, base: str) -> None:
+        self.path = path
+        self.base = base
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.path, key, problem)
+
+    def table(self, value: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table")
+        for name in value:
+            if name not in allowed:
+                raise self.fail(f"{key}.{name}" if key else name, "unknown key")
+        return value
+
+    def string(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not value:
+            raise self.fail(key, "must be a non-empty string")
+        return value
+
+    def abspath(self, value: Any, key: str) -> str:
+        return os.path.normpath(os.path.join(self.base, self.string(value, key)))
+
+    def config(self, data: dict[str, Any]) -> Config:
+        self.table(data, "", {"server", "mount", "cache", "watch", "cdn"})
+        server = self.table(
+            data.get("server", {}), "server", {"listen", "output", "workers", "public_url"}
+        )
+        host, port = self.listen(server.get("listen", DEFAULT_LISTEN))
+        if "output" not in server:
+            raise self.fail("server.output", "required")
+        output = self.abspath(server["output"], "server.output")
+        mounts = self.mounts(data.get("mount"))
+        self.check_output(output, mounts)
+        shown = f"[{host}]" if ":" in host else host
+        public = self.public_url(server.get("public_url", f"http://{shown}:{port}/"))
+        return Config(
+            path=os.path.abspath(self.path),
+            host=host,
+            port=port,
+            output=output,
+            workers=self.workers(server.get("workers", 1)),
+            public_url=public,
+            mounts=mounts,
+            cache=self.cache(data.get("cache", {})),
+            watch=self.watch(data.get("watch", {})),
+            cdns=self.cdns(data.get("cdn", [])),
+        )
+
+    def listen(self, value: Any) -> tuple[str, int]:
+        match = _LISTEN.match(self.string(value, "server.listen"))
+        if not match or int(match["port"]) > 65535:
+            raise self.fail("server.listen", f"must be HOST:PORT, got {value!r}")
+        return match["v6"] or match["host"], int(match["port"])
+
+    def workers(self, value: Any) -> int | None:
+        if value == "auto":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.fail("server.workers", f'must be an integer >= 1 or "auto", got {value!r}')
+        return value
+
+    def public_url(self, value: Any) -> str:
+        url = self.string(value, "server.public_url")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise self.fail("server.public_url", f"must be an absolute http(s) URL, got {url!r}")
+        return url if url.endswith("/") else url + "/"
+
+    def mounts(self, value: Any) -> tuple[Mount, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail("mount", "at least one [[mount]] is required")
+        mounts: list[Mount] = []
+        for index, item in enumerate(value):
+            mount = self.mount(item, f"mount[{index}]")
+            for other_index, other in enumerate(mounts):
+                if other.url == mount.url:
+                    raise self.fail(f"mount[{index}].url", f"duplicate of mount[{other_index}]")
+            mounts.append(mount)
+        return tuple(mounts)
+
+    def mount(self, value: Any, key: str) -> Mount:
+        item = self.table(value, key, {"url", "kind", "root", "trace", "keyring"})
+        for required in ("url", "kind", "root"):
+            if required not in item:
+                raise self.fail(f"{key}.{required}", "required")
+        url = self.string(item["url"], f"{key}.url")
+        inner = url.strip("/")
+        if (
+            not url.startswith("/")
+            or not url.endswith("/")
+            or "//" in url
+            or any(seg.startswith(".") for seg in inner.split("/") if inner)
+        ):
+            problem = f'must start and end with "/" (like "/debian/"), got {url!r}'
+            raise self.fail(f"{key}.url", problem)
+        try:
+            kind = MountKind(item["kind"])
+        except ValueError:
+            kinds = " | ".join(k.value for k in MountKind)
+            problem = f"must be one of {kinds}, got {item['kind']!r}"
+            raise self.fail(f"{key}.kind", problem) from None
+        root = self.abspath(item["root"], f"{key}.root")
+        if not os.path.isdir(root):
+            raise self.fail(f"{key}.root", f"no such directory: {root}")
+        trace = item.get("trace", inner.rsplit("/", 1)[-1] if inner else "archive")
+        if not isinstance(trace, str) or not _TRACE_NAME.match(trace):
+            raise self.fail(f"{key}.trace", f"must be a file name like 'debian', got {trace!r}")
+        keyring = None
+        if "keyring" in item:
+            keyring = os.path.realpath(self.abspath(item["keyring"], f"{key}.keyring"))
+            if not os.path.isfile(keyring):
+                raise self.fail(f"{key}.keyring", f"no such file: {keyring}")
+        return Mount(url, kind, os.path.realpath(root), trace, keyring)
+
+    def check_output(self, output: str, mounts: tuple[Mount, ...]) -> None:
+        real = os.path.realpath(output)
+        for index, mount in enumerate(mounts):
+            if _within(real, mount.root) or _within(mount.root, real):
+                raise self.fail("server.output", f"overlaps mount[{index}].root ({mount.root})")
+
+    def cache(self, value: Any) -> dict[CacheClass, str]:
+        table = self.table(value, "cache", {c.value for c in CacheClass})
+        return cache_policy({k: self.string(v, f"cache.{k}") for k, v in table.items()})
+
+    def watch(self, value: Any) -> Watch:
+        table = self.table(value, "watch", {"quiet", "max_wait", "rescan"})
+        seconds: dict[str, float] = {}
+        for name, number in table.items():
+            if isinstance(number, bool) or not isinstance(number, int | float):
+                raise self.fail(f"watch.{name}", f"must be a number of seconds, got {number!r}")
+            if not math.isfinite(number) or number <= 0:
+                raise self.fail(f"watch.{name}", f"must be > 0, got {number!r}")
+            seconds[name] = float(number)
+        return Watch(**seconds)
+
+    def cdns(self, value: Any) -> tuple[Cdn, ...]:
+        if not isinstance(value, list):
+            raise self.fail("cdn", "must be an array of tables ([[cdn]])")
+        result = []
+        for index, item in enumerate(value):
+            key = f"cdn[{index}]"
+            table = self.table(item, key, {"purge", "hosts"})
+            purge = self.string(table.get("purge"), f"{key}.purge")
+            if urlsplit(purge).scheme not in ("http", "https"):
+                raise self.fail(f"{key}.purge", f"must be an http(s) URL, got {purge!r}")
+            hosts = table.get("hosts", [])
+            if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+                raise self.fail(f"{key}.hosts", "must be a list of host names")
+            result.append(Cdn(purge, tuple(hosts)))
+        return tuple(result)
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")

@@ -1,0 +1,82 @@
+"""Read what rewrite_rules needs to know of a reprepro basedir: codenames and snapshot serials.
+
+Codenames come from `conf/distributions` (a file, or a directory of `*.conf` files, as
+reprepro allows); a basedir served without its conf/ (an rsync'd outdir) falls back to the
+directories under `dists/` that hold a Release file or a snapshots/ directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+
+from debian.deb822 import Deb822
+
+from rewrite_rules import Archive, Mount, MountKind
+from rewrite_rules.resolve import SERIAL
+
+_INDEX_DIRS = frozenset({"snapshots", "by-hash", "source", "i18n", "debian-installer", "dep11"})
+_MAX_CODENAME_DEPTH = 3  # "jessie/updates" is two; leave room, but never walk a pool
+
+
+def read_archive(root: str) -> Archive:
+    codenames = sorted(set(_configured_codenames(root)) or set(_codenames_on_disk(root)))
+    serials = {name: frozenset(_serials(root, name)) for name in codenames}
+    return Archive(tuple(codenames), serials)
+
+
+def read_inventory(mounts: Iterable[Mount]) -> dict[str, Archive]:
+    """Archives of the mounts whose URLs are rewritten by codename and serial."""
+    return {m.url: read_archive(m.root) for m in mounts if m.kind is MountKind.SNAPSHOTS}
+
+
+def _configured_codenames(root: str) -> Iterator[str]:
+    conf = os.path.join(root, "conf", "distributions")
+    if os.path.isdir(conf):
+        files = sorted(
+            os.path.join(conf, name) for name in os.listdir(conf) if name.endswith(".conf")
+        )
+    else:
+        files = [conf] if os.path.isfile(conf) else []
+    for path in files:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for paragraph in Deb822.iter_paragraphs(fh, use_apt_pkg=False):
+                codename = paragraph.get("Codename", "").strip()
+                if codename:
+                    yield codename
+
+
+def _codenames_on_disk(root: str) -> Iterator[str]:
+    dists = os.path.join(root, "dists")
+
+    def walk(path: str, rel: tuple[str, ...]) -> Iterator[str]:
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            return
+        names = {e.name for e in entries}
+        if rel and names & {"Release", "InRelease", "snapshots"}:
+            yield "/".join(rel)
+        if len(rel) >= _MAX_CODENAME_DEPTH:
+            return
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and not _index_dir(entry.name):
+                yield from walk(entry.path, (*rel, entry.name))
+
+    yield from walk(dists, ())
+
+
+def _index_dir(name: str) -> bool:
+    """Directories below a codename that hold indexes, never codenames (they have Release too)."""
+    return name in _INDEX_DIRS or name.startswith(("binary-", "installer-"))
+
+
+def _serials(root: str, codename: str) -> Iterator[str]:
+    path = os.path.join(root, "dists", codename, "snapshots")
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if SERIAL.match(entry.name) and entry.is_dir(follow_symlinks=False):
+                    yield entry.name
+    except OSError:
+        return

@@ -1,0 +1,55 @@
+"""Fixtures built once per test run with the real tools: reprepro, gpg, dpkg, and snapfront itself."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+
+from snapfront import sample
+from tests.support import Running, running_server, with_listen
+
+
+@pytest.fixture(scope="session")
+def sample_host(tmp_path_factory: pytest.TempPathFactory) -> sample.SampleHost:
+    """A real host: snapshots (two serials, a slash codename, sources), a plain repository,
+    a tagged snapshot and a release tree, built by reprepro and signed by gpg."""
+    sample.require_tools()  # fails, naming the Debian package, when a tool is missing
+    return sample.build_sample_host(tmp_path_factory.mktemp("host") / "demo")
+
+
+@pytest.fixture(scope="session")
+def canary(sample_host: sample.SampleHost) -> bytes:
+    """A secret placed beside (never inside) the roots: no response may ever contain it."""
+    token = secrets.token_hex(16).encode()
+    for place in (sample_host.dir / "canary.txt", sample_host.snapshots_root.parent / "canary.txt"):
+        place.write_bytes(b"CANARY " + token + b"\n")
+    outside = sample_host.dir / "outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "secret.txt").write_bytes(b"CANARY " + token + b"\n")
+    # Symlinks inside roots that point outside them must not leak the canary either.
+    links = [
+        sample_host.files_root / "escape",
+        sample_host.files_root / "mediawiki" / "escape.txt",
+        sample_host.snapshots_root / "pool" / "escape.deb",
+        sample_host.repository_root / "dists" / "escape",
+    ]
+    for link in links:
+        if not link.is_symlink():
+            target = outside if link.name == "escape" else outside / "secret.txt"
+            os.symlink(target, link)
+    return token
+
+
+@pytest.fixture(scope="session")
+def server(sample_host: sample.SampleHost, canary: bytes) -> Iterator[Running]:
+    config = with_listen(sample_host.config, "127.0.0.1:0", sample_host.dir / "test.toml")
+    with running_server(config) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def base_url(server: Running) -> str:
+    return server.url.rstrip("/")

@@ -1,0 +1,116 @@
+"""Helpers the tests share: a real `snapfront serve` process and a plain HTTP client."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+LISTENING = re.compile(r"listening on (http://\S+/)")
+
+
+@dataclass
+class Running:
+    url: str
+    process: subprocess.Popen[str]
+    log: Path
+
+    def signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
+
+
+def with_listen(config: Path, listen: str, dest: Path) -> Path:
+    """A copy of `config` that listens elsewhere (127.0.0.1:0 = a free port chosen at bind)."""
+    text = re.sub(r'(?m)^listen = ".*"$', f'listen = "{listen}"', config.read_text())
+    dest.write_text(text)
+    return dest
+
+
+@contextlib.contextmanager
+def running_server(config: Path, *extra: str, timeout: float = 20.0) -> Iterator[Running]:
+    """Start `snapfront serve`, wait for its "listening on" line, always stop it (SIGTERM)."""
+    log = config.with_suffix(".stderr.log")
+    with open(log, "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "snapfront.cli", "serve", "--config", str(config), *extra],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        url = _wait_for_listening(proc, log, timeout)
+        yield Running(url, proc, log)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def _wait_for_listening(proc: subprocess.Popen[str], log: Path, timeout: float) -> str:
+    assert proc.stdout is not None
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        if not sel.select(timeout=0.2):
+            if proc.poll() is not None:
+                break
+            continue
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if match := LISTENING.search(line):
+            return match.group(1)
+    proc.kill()
+    raise AssertionError(
+        f"snapfront serve did not announce itself: stdout={''.join(seen)!r} "
+        f"stderr={log.read_text()[-2000:]!r}"
+    )
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+
+def fetch(
+    url: str, method: str = "GET", headers: Mapping[str, str] | None = None, path: str | None = None
+) -> Reply:
+    """One request with exactly the headers given (no Accept-Encoding added, no redirects)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.putrequest(method, path if path is not None else (parts.path or "/"),
+                        skip_accept_encoding=True)  # fmt: skip
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        resp = conn.getresponse()
+        body = resp.read()
+        return Reply(resp.status, resp.headers, body)
+    finally:
+        conn.close()
