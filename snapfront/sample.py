@@ -1,0 +1,316 @@
+"""Build a realistic sample APT host with the real Debian tools.
+
+`snapfront demo` and the test-suite need an archive that APT itself would accept: real
+signatures, real reprepro snapshots, real .deb/.dsc files. Hand-written indexes would only
+test our own assumptions, so everything here shells out to reprepro, gpg, dpkg-deb,
+dpkg-source and tar. Nothing may prompt: gpg runs in batch mode with loopback pinentry and a
+key without passphrase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+EPOCH = 1_700_000_000  # fixed SOURCE_DATE_EPOCH and tar mtime: rebuilt artefacts are identical
+MAINTAINER = "snapfront demo <demo@example.invalid>"
+# command -> Debian package providing it (dpkg-deb is in dpkg, which is always installed)
+TOOLS = {"reprepro": "reprepro", "gpg": "gnupg", "gpg-agent": "gnupg", "gpgconf": "gnupg"}
+TOOLS |= {"dpkg-deb": "dpkg", "dpkg-source": "dpkg-dev", "tar": "tar"}
+RELEASES = {"1.9": ["1.9.0"], "1.10": ["1.10.0"], "1.41": ["1.41.0", "1.41.1"]}
+KEY_PARAMS = (  # gpg --generate-key --batch parameters: no passphrase, so nothing prompts
+    "%no-protection\nKey-Type: eddsa\nKey-Curve: ed25519\nKey-Usage: sign\nExpire-Date: 0\n"
+    "Name-Real: snapfront demo archive key\nName-Email: demo@example.invalid\n%commit\n"
+)
+CONTROL = (
+    "Package: {name}\nVersion: {version}\nArchitecture: {arch}\nMaintainer: {maint}\n"
+    "Section: misc\nPriority: optional\nDescription: sample package {name}\n Built by snapfront.\n"
+)
+SOURCE_CONTROL = (
+    "Source: {name}\nMaintainer: {maint}\nSection: misc\nPriority: optional\n\n"
+    "Package: {name}\nArchitecture: all\nDescription: sample package {name}\n Built by snapfront.\n"
+)
+CHANGELOG = (
+    "{name} ({version}) unstable; urgency=medium\n\n  * Sample upload.\n\n -- {maint}  {date}\n"
+)
+
+
+class MissingTool(RuntimeError):
+    """A command the build needs is not installed; the message says which package to install."""
+
+
+class ToolError(RuntimeError):
+    """A build command failed; the message carries the command line and its stderr."""
+
+
+def require_tools() -> None:
+    """Fail early, naming the Debian packages, rather than half-way through a build."""
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        packages = " ".join(dict.fromkeys(TOOLS[tool] for tool in missing))
+        raise MissingTool(f"{', '.join(missing)} not found: apt-get install {packages}")
+
+
+def _run(args: list[str | Path], cwd: Path | None = None, stdin: str = "", **env: str) -> str:
+    """Run a command with closed stdin (it cannot prompt); raise ToolError with its stderr."""
+    cmd = [str(arg) for arg in args]
+    full_env = {**os.environ, "LC_ALL": "C.UTF-8", **env}
+    proc = subprocess.run(cmd, cwd=cwd, env=full_env, input=stdin, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ToolError(f"{shlex.join(cmd)} exited {proc.returncode}:\n{proc.stderr.strip()}")
+    return proc.stdout
+
+
+def _gpg(gnupghome: Path, *args: str | Path, stdin: str = "") -> str:
+    batch = ["--batch", "--no-tty", "--pinentry-mode", "loopback"]
+    return _run(["gpg", *batch, *args], stdin=stdin, GNUPGHOME=str(gnupghome))
+
+
+def make_key(gnupghome: Path) -> str:
+    """Create a throwaway, passphrase-less ed25519 signing key; return its fingerprint."""
+    socket = _run(["gpgconf", "--list-dirs", "agent-extra-socket"], GNUPGHOME=str(gnupghome))
+    if len(socket.strip().encode()) > 107:  # sun_path; gpg itself only says "No agent running"
+        raise ToolError(f"path too long for gpg-agent's socket: {socket.strip()}")
+    gnupghome.mkdir(mode=0o700, parents=True, exist_ok=True)
+    gnupghome.chmod(0o700)
+    status = _gpg(gnupghome, "--status-fd", "1", "--generate-key", stdin=KEY_PARAMS)
+    created = [line.split()[3] for line in status.splitlines() if "KEY_CREATED" in line]
+    return created[0]
+
+
+def sign_file(gnupghome: Path, fingerprint: str, path: Path, armor: bool = False) -> Path:
+    """Detached signature next to PATH: binary NAME.sig, or armored NAME.asc."""
+    sig = path.with_name(path.name + (".asc" if armor else ".sig"))
+    flags = ["--armor"] if armor else []
+    _gpg(gnupghome, "--local-user", fingerprint, *flags, "--output", sig, "--detach-sign", path)
+    return sig
+
+
+def stop_agent(gnupghome: Path) -> None:
+    """Kill the gpg-agent of GNUPGHOME so no daemon outlives the build (gpg restarts it)."""
+    home = str(gnupghome)
+    _run(["gpgconf", "--kill", "all"], GNUPGHOME=home)
+    socket = Path(_run(["gpgconf", "--list-dirs", "agent-socket"], GNUPGHOME=home).strip())
+    for _ in range(200):  # --kill can return before the agent has exited; its socket goes last
+        if not socket.exists():
+            return
+        time.sleep(0.01)
+
+
+def _write_tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def _tar(archive: Path, cwd: Path, member: str) -> Path:
+    """Reproducible `tar czf`: sorted, fixed owner and mtime, no gzip timestamp."""
+    fixed = ["--sort=name", f"--mtime=@{EPOCH}", "--owner=0", "--group=0", "--numeric-owner"]
+    gzip = ["--use-compress-program=gzip -n", "-cf", archive.absolute()]
+    _run(["tar", *fixed, *gzip, member], cwd=cwd)
+    return archive
+
+
+def make_tarball(workdir: Path, name: str, files: dict[str, str]) -> Path:
+    """WORKDIR/NAME.tar.gz holding NAME/<files>, made with real tar from a scratch tree."""
+    with tempfile.TemporaryDirectory() as tmp:
+        _write_tree(Path(tmp) / name, files)
+        return _tar(workdir / f"{name}.tar.gz", Path(tmp), name)
+
+
+def _no_epoch(version: str) -> str:
+    return version.split(":", 1)[-1]  # file names never carry the epoch
+
+
+def make_deb(workdir: Path, name: str, version: str, arch: str = "all") -> Path:
+    """dpkg-deb --build a tiny package that ships usr/share/doc/NAME/README."""
+    root = workdir / f"{name}_{_no_epoch(version)}_{arch}"
+    control = CONTROL.format(name=name, version=version, arch=arch, maint=MAINTAINER)
+    readme = f"{name} {version}: a sample package from snapfront.\n"
+    _write_tree(root, {"DEBIAN/control": control, f"usr/share/doc/{name}/README": readme})
+    deb = root.with_name(root.name + ".deb")
+    _run(["dpkg-deb", "--root-owner-group", "--build", root, deb], SOURCE_DATE_EPOCH=str(EPOCH))
+    shutil.rmtree(root)
+    return deb
+
+
+def make_source(workdir: Path, name: str, version: str) -> Path:
+    """dpkg-source -b a source package; return the .dsc.
+
+    "3.0 (native)" when VERSION has no Debian revision. dpkg-source refuses a native package
+    with one ("1.0-1"), so those become "3.0 (quilt)" over a generated .orig.tar.gz.
+    """
+    plain = _no_epoch(version)
+    upstream = plain.rpartition("-")[0] or plain
+    native = upstream == plain
+    tree = workdir / f"{name}-{upstream}"
+    _write_tree(tree, {"README": f"{name} {upstream}: sample upstream source.\n"})
+    if not native:
+        _tar(workdir / f"{name}_{upstream}.orig.tar.gz", workdir, tree.name)
+    date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime(EPOCH))
+    changelog = CHANGELOG.format(name=name, version=version, maint=MAINTAINER, date=date)
+    debian = {"changelog": changelog, "control": SOURCE_CONTROL.format(name=name, maint=MAINTAINER)}
+    debian["source/format"] = "3.0 (native)\n" if native else "3.0 (quilt)\n"
+    _write_tree(tree / "debian", debian)
+    _run(["dpkg-source", "-b", tree.name], cwd=workdir)  # changelog date -> SOURCE_DATE_EPOCH
+    shutil.rmtree(tree)
+    return workdir / f"{name}_{plain}.dsc"
+
+
+def reprepro(basedir: Path, gnupghome: Path, *args: str) -> None:
+    """Run reprepro on BASEDIR, signing with the key in GNUPGHOME; raise ToolError on failure."""
+    cmd = ["reprepro", "--basedir", basedir, "--gnupghome", gnupghome, "--noguessgpgtty", *args]
+    _run(cmd, GNUPGHOME=str(gnupghome))
+
+
+def write_distributions(basedir: Path, dists: list[dict[str, str]]) -> None:
+    """Write BASEDIR/conf/distributions, one stanza per dict (keys are reprepro field names)."""
+    (basedir / "conf").mkdir(parents=True, exist_ok=True)
+    stanzas = ["".join(f"{key}: {value}\n" for key, value in dist.items()) for dist in dists]
+    (basedir / "conf" / "distributions").write_text("\n".join(stanzas))
+
+
+@dataclass(frozen=True)
+class SampleHost:
+    """Where build_sample_host put things; all paths are absolute."""
+
+    dir: Path
+    config: Path
+    keyring: Path
+    gnupghome: Path
+    fingerprint: str
+    serials: tuple[str, str]
+    snapshots_root: Path
+    repository_root: Path
+    tagged_root: Path
+    files_root: Path
+    output: Path
+
+
+@dataclass
+class _Archive:
+    """One reprepro basedir being filled; packages are built once per build in WORK."""
+
+    host: SampleHost
+    basedir: Path
+    work: Path
+    codenames: tuple[str, ...] = ()
+
+    def configure(self, label: str, *codenames: str) -> None:
+        base = {"Origin": "snapfront demo", "Label": label, "Components": "main"}
+        base |= {"Architectures": "amd64 source", "Description": f"{label} (sample)"}
+        base |= {"SignWith": self.host.fingerprint, "ValidFor": "365d"}
+        write_distributions(self.basedir, [{"Codename": c, **base} for c in codenames])
+        self.codenames = codenames
+
+    def add(self, codename: str, name: str, version: str, source: bool = False) -> None:
+        pkgdir = self.work / f"{name}_{version}"
+        pkgdir.mkdir(exist_ok=True)
+        deb = next(pkgdir.glob("*.deb"), None) or make_deb(pkgdir, name, version)
+        self.run("includedeb", codename, str(deb))
+        if source:  # Section/Priority come from the .dsc's Package-List
+            dsc = next(pkgdir.glob("*.dsc"), None) or make_source(pkgdir, name, version)
+            self.run("includedsc", codename, str(dsc))
+
+    def snapshot(self, serial: str) -> None:
+        for codename in self.codenames:
+            self.run("gensnapshot", codename, serial)
+
+    def run(self, *args: str) -> None:
+        reprepro(self.basedir, self.host.gnupghome, *args)
+
+
+def _build_archives(host: SampleHost, work: Path) -> None:
+    """Snapshots (two serials per codename, differing), the repository and the tag 5.0."""
+    snapshots = _Archive(host, host.snapshots_root, work)
+    snapshots.configure("Debian snapshots", "bookworm", "jessie/updates")
+    old, new = host.serials
+    snapshots.add("bookworm", "hello", "1.0-1", source=True)
+    snapshots.add("jessie/updates", "hello", "0.9+deb8u1", source=True)  # "+": %2b in APT URLs
+    snapshots.snapshot(old)
+    snapshots.add("bookworm", "hello", "1.1~rc1-1", source=True)  # replaces 1.0-1; "~": %7e
+    snapshots.add("jessie/updates", "hello-tools", "0.9+deb8u2")
+    snapshots.snapshot(new)
+    repository = _Archive(host, host.repository_root, work)
+    repository.configure("MediaWiki", "bookworm-mediawiki")
+    repository.add("bookworm-mediawiki", "mediawiki-tools", "1.0-1")
+    tagged = _Archive(host, host.tagged_root / "5.0" / "debian", work)
+    tagged.configure("Debian 5.0", "bookworm")
+    tagged.add("bookworm", "hello", "1.0-1")
+
+
+def _release_files(version: str) -> dict[str, str]:
+    """A few KB of deterministic, poorly compressible text standing in for a release."""
+    lines = (hashlib.sha256(f"{version}/{i}".encode()).hexdigest() for i in range(64))
+    notes = "".join(f"* Change {n}\n" for n in lines)
+    return {"README": f"MediaWiki {version} (sample)\n", f"RELEASE-NOTES-{version}": notes}
+
+
+def _build_files(host: SampleHost) -> None:
+    """Release tarballs with binary detached signatures; the newest also armored."""
+    for branch, versions in RELEASES.items():
+        folder = host.files_root / "mediawiki" / branch
+        folder.mkdir(parents=True)
+        for version in versions:
+            tarball = make_tarball(folder, f"mediawiki-{version}", _release_files(version))
+            sign_file(host.gnupghome, host.fingerprint, tarball)
+    latest = host.files_root / "mediawiki" / "1.41" / "mediawiki-1.41.1.tar.gz"
+    sign_file(host.gnupghome, host.fingerprint, latest, armor=True)
+    readme = "# Sample releases\n\nSigned with the key in `keyring.gpg` (`gpgv --keyring`).\n"
+    (host.files_root / "README.md").write_text(readme)
+
+
+def _write_config(host: SampleHost, listen: str) -> None:
+    """snapfront.toml; roots are relative, resolved against the config file's directory."""
+    text = f'[server]\nlisten = {json.dumps(listen)}\noutput = "output"\n'
+    for url, kind, root, keyring in [
+        ("/debian/", "snapshots", "snapshots/debian", True),
+        ("/apt/", "repository", "repos/apt", True),
+        ("/tagged/", "tagged", "tagged", False),
+        ("/", "files", "releases", False),
+    ]:
+        text += f'\n[[mount]]\nurl = "{url}"\nkind = "{kind}"\nroot = "{root}"\n'
+        text += 'keyring = "keyring.gpg"\n' if keyring else ""
+    host.config.write_text(text)
+
+
+def build_sample_host(directory: Path, listen: str = "127.0.0.1:8080") -> SampleHost:
+    """Build the sample host in DIRECTORY, which must be new or empty: builds never mix."""
+    require_tools()
+    root = directory.absolute()
+    if root.exists() and any(root.iterdir()):
+        raise FileExistsError(f"{root} is not empty: build the sample host in a new directory")
+    today = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
+    gnupghome = root / "gnupg"
+    try:
+        host = SampleHost(
+            dir=root,
+            config=root / "snapfront.toml",
+            keyring=root / "keyring.gpg",
+            gnupghome=gnupghome,
+            fingerprint=make_key(gnupghome),
+            serials=(f"{today}01", f"{today}02"),
+            snapshots_root=root / "snapshots" / "debian",
+            repository_root=root / "repos" / "apt",
+            tagged_root=root / "tagged",
+            files_root=root / "releases",
+            output=root / "output",
+        )
+        with tempfile.TemporaryDirectory(prefix="snapfront-sample-") as tmp:
+            _build_archives(host, Path(tmp))
+        _build_files(host)
+        _gpg(gnupghome, "--output", host.keyring, "--export", host.fingerprint)
+        _write_config(host, listen)
+        host.output.mkdir()
+    finally:
+        stop_agent(gnupghome)
+    return host
