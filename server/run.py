@@ -12,11 +12,11 @@ from aiohttp import web
 
 from snapfront.config import Config, ConfigError, load
 
+from .access_log import AccessLogger
 from .app import Origin, make_handler
 
 log = logging.getLogger("snapfront")
 
-ACCESS_LOG_FORMAT = '%a %t "%r" %s %b "%{Referer}i" "%{User-Agent}i" %Tf'
 MAX_REQUEST_LINE = 65536
 """Large enough that our own 414 for over-long paths answers before aiohttp's parser does."""
 SHUTDOWN_TIMEOUT = 30.0
@@ -32,7 +32,7 @@ async def _serve(config: Config, announce: Callable[[str], None]) -> int:
     server = web.Server(
         make_handler(origin),
         access_log=logging.getLogger("snapfront.access"),
-        access_log_format=ACCESS_LOG_FORMAT,
+        access_log_class=AccessLogger,
         max_line_size=MAX_REQUEST_LINE,
     )
     runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)

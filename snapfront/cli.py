@@ -117,7 +117,7 @@ def demo_guide(config: Config, directory: Path) -> str:
                 tag, archive_name = basedir.parent.parent.name, basedir.parent.name
                 url = f"{base}{mount.url}{tag}/{archive_name}/"
                 for codename in read_archive(str(basedir.parent)).codenames:
-                    lines.append(f"  deb [signed-by=KEYRING] {url} {codename} main")
+                    lines.append(f"  deb{signed} {url} {codename} main")
     lines += ["", "URLs to try:"]
     for mount in config.mounts:
         lines.append(f"  {base}{mount.url}  ({mount.kind}: {mount.root})")

@@ -275,7 +275,7 @@ def _write_config(host: SampleHost, listen: str) -> None:
     for url, kind, root, keyring in [
         ("/debian/", "snapshots", "snapshots/debian", True),
         ("/apt/", "repository", "repos/apt", True),
-        ("/tagged/", "tagged", "tagged", False),
+        ("/tagged/", "tagged", "tagged", True),
         ("/", "files", "releases", False),
     ]:
         text += f'\n[[mount]]\nurl = "{url}"\nkind = "{kind}"\nroot = "{root}"\n'

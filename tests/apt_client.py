@@ -1,0 +1,84 @@
+"""Real apt-get with a private root: its own sources, lists and cache, no host config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+APT_TIMEOUT = 120
+
+
+@dataclass
+class AptResult:
+    returncode: int
+    output: str
+
+    def problems(self) -> list[str]:
+        """Lines APT prints when something is wrong: warnings, errors, failed fetches."""
+        return [
+            line
+            for line in self.output.splitlines()
+            if line.startswith(("W:", "E:", "Err:", "Ign:")) or "Hash Sum mismatch" in line
+        ]
+
+    def lines(self, prefix: str) -> list[str]:
+        return [line for line in self.output.splitlines() if line.startswith(prefix)]
+
+
+class AptRoot:
+    """One APT client: `deb` lines in, `update`, `download` and `source` out, like a user."""
+
+    def __init__(self, root: Path, sources: list[str]) -> None:
+        self.root = root
+        for sub in ("lists/partial", "cache/archives/partial", "parts", "prefs", "sources.d"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        (root / "status").write_text("")
+        (root / "sources.list").write_text("".join(line + "\n" for line in sources))
+        arch = subprocess.run(
+            ["dpkg", "--print-architecture"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        settings = {
+            "Dir::State": root,
+            "Dir::State::Lists": root / "lists",
+            "Dir::State::status": root / "status",
+            "Dir::Cache": root / "cache",
+            "Dir::Etc::SourceList": root / "sources.list",
+            "Dir::Etc::SourceParts": root / "sources.d",
+            "Dir::Etc::Parts": root / "parts",
+            "Dir::Etc::Preferences": root / "preferences",
+            "Dir::Etc::PreferencesParts": root / "prefs",
+            "APT::Architecture": arch,
+            "APT::Architectures": arch,
+            "APT::Sandbox::User": "root",
+            "Acquire::Languages": "none",
+            "Acquire::http::Proxy": "DIRECT",
+            "Acquire::Retries": "0",
+            "Debug::NoLocking": "1",
+        }
+        (root / "apt.conf").write_text("".join(f'{k} "{v}";\n' for k, v in settings.items()))
+
+    def run(self, *args: str, cwd: Path | None = None) -> AptResult:
+        env = {**os.environ, "APT_CONFIG": str(self.root / "apt.conf"), "LC_ALL": "C.UTF-8"}
+        result = subprocess.run(
+            ["apt-get", "-q", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cwd or self.root,
+            timeout=APT_TIMEOUT,
+        )
+        return AptResult(result.returncode, result.stdout + result.stderr)
+
+    def cache(self, *args: str) -> str:
+        env = {**os.environ, "APT_CONFIG": str(self.root / "apt.conf"), "LC_ALL": "C.UTF-8"}
+        return subprocess.run(
+            ["apt-cache", *args], capture_output=True, text=True, env=env, check=True, timeout=60
+        ).stdout
+
+    def candidate(self, package: str) -> str:
+        for line in self.cache("policy", package).splitlines():
+            if line.strip().startswith("Candidate:"):
+                return line.split(":", 1)[1].strip()
+        return ""
