@@ -61,11 +61,3 @@ def open_source(source: Source) -> Opened | IsDirectory | None:
         return Opened(source, real, fd, st)
     os.close(fd)
     return IS_DIRECTORY if stat.S_ISDIR(st.st_mode) else None
-
-
-def open_first(sources: tuple[Source, ...]) -> Opened | IsDirectory | None:
-    for source in sources:
-        found = open_source(source)
-        if found is not None:
-            return found
-    return None

@@ -14,6 +14,7 @@ from snapfront.config import Config, ConfigError, load
 
 from .access_log import AccessLogger
 from .app import Origin, make_handler
+from .workers import supervise
 
 log = logging.getLogger("snapfront")
 
@@ -23,11 +24,26 @@ SHUTDOWN_TIMEOUT = 30.0
 
 
 def serve(config: Config, announce: Callable[[str], None] = print) -> int:
-    """Serve until SIGTERM or SIGINT; returns the exit status."""
-    return asyncio.run(_serve(config, announce))
+    """Serve until SIGTERM or SIGINT with `workers` processes; returns the exit status."""
+    host = config.host
+    shown = f"[{host}]" if ":" in host else host
+
+    def listening(port: int) -> None:
+        announce(f"listening on http://{shown}:{port}/")
+
+    count = config.worker_count()
+    if count == 1:
+        return asyncio.run(_serve(config, config.port, lambda port: listening(port)))
+
+    def worker(host: str, port: int, ready: Callable[[], None]) -> int:
+        return asyncio.run(_serve(config, port, lambda _: ready(), reuse_port=True))
+
+    return supervise(host, config.port, count, worker, listening)
 
 
-async def _serve(config: Config, announce: Callable[[str], None]) -> int:
+async def _serve(
+    config: Config, port: int, ready: Callable[[int], None], reuse_port: bool = False
+) -> int:
     origin = Origin(config)
     server = web.Server(
         make_handler(origin),
@@ -37,11 +53,9 @@ async def _serve(config: Config, announce: Callable[[str], None]) -> int:
     )
     runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port, backlog=1024)
+    site = web.TCPSite(runner, config.host, port, backlog=1024, reuse_port=reuse_port or None)
     await site.start()
-    host, port = runner.addresses[0][:2]
-    shown = f"[{host}]" if ":" in host else host
-    announce(f"listening on http://{shown}:{port}/")
+    ready(runner.addresses[0][1])
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -51,7 +65,6 @@ async def _serve(config: Config, announce: Callable[[str], None]) -> int:
     try:
         await stop.wait()
     finally:
-        log.info("stopping: finishing requests in flight")
         await runner.cleanup()
     return 0
 
@@ -64,7 +77,7 @@ def _reload(origin: Origin) -> None:
     except ConfigError as exc:
         print(f"snapfront: reload refused: {exc}", file=sys.stderr, flush=True)
         return
-    if (new.host, new.port) != (old.host, old.port):
-        log.warning("listen changed to %s:%s; restart to rebind", new.host, new.port)
+    if (new.host, new.port, new.workers) != (old.host, old.port, old.workers):
+        log.warning("listen or workers changed; restart snapfront to apply that")
     origin.apply(new)
     log.info("reloaded %s: %d mounts", new.path, len(new.mounts))

@@ -1,7 +1,9 @@
-"""Turn an opened file and a Decision into bytes on the wire: headers, then sendfile.
+"""Turn a file's bytes and a Decision into a response: headers, then the body.
 
-The body goes out with loop.sendfile (zero-copy on the stdlib loop); where the loop cannot
-(uvloop, TLS) it falls back to bounded chunks, so memory stays flat for any file size.
+Two kinds of body: small files already in memory (one `web.Response`, no thread hop, no
+syscall beyond the stat that validated them), and open files sent with loop.sendfile
+(zero-copy on the stdlib loop). Where the loop cannot sendfile (uvloop, TLS) the body goes
+out in bounded chunks, so memory stays flat for any file size.
 """
 
 from __future__ import annotations
@@ -9,16 +11,25 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aiohttp import web
 
 from .decide import Decision
-from .files import Opened
 from .httpdate import format_http_date
 from .ranges import ByteRange, content_range, multipart_layout, new_boundary, unsatisfied_range
 
 CHUNK = 256 * 1024
 NO_STORE = "no-store"
+
+
+@dataclass(frozen=True)
+class Body:
+    """Where a response's bytes come from: `data` when in memory, else the open `fd`."""
+
+    size: int
+    data: bytes | None = None
+    fd: int = -1
 
 
 def error_response(
@@ -39,15 +50,15 @@ def validator_headers(etag: str, last_modified: int, cache_control: str) -> dict
     }
 
 
-async def send_file(
+async def send_body(
     request: web.BaseRequest,
-    opened: Opened,
+    body: Body,
     decision: Decision,
     *,
     headers: dict[str, str],
     content_type: str,
 ) -> web.StreamResponse:
-    size = opened.stat.st_size
+    size = body.size
     if decision.status == 304:
         return web.Response(status=304, headers=headers)
     if decision.status == 412:
@@ -57,38 +68,50 @@ async def send_file(
             416, "range not satisfiable", {"Content-Range": unsatisfied_range(size)}
         )
     headers = {**headers, "Accept-Ranges": "bytes", "X-Content-Type-Options": "nosniff"}
-    ranges = decision.ranges
     if decision.status == 200:
-        whole = [(b"", ByteRange(0, size - 1) if size else None)]
         headers["Content-Type"] = content_type
-        return await _send(request, opened, 200, headers, whole, size)
+        pieces = [(b"", ByteRange(0, size - 1) if size else None)]
+        return await _send(request, body, 200, headers, pieces, size)
+    ranges = decision.ranges
     if len(ranges) == 1:
         only = ranges[0]
         headers |= {"Content-Type": content_type, "Content-Range": content_range(only, size)}
-        return await _send(request, opened, 206, headers, [(b"", only)], only.length)
+        return await _send(request, body, 206, headers, [(b"", only)], only.length)
     boundary = new_boundary()
     parts, total = multipart_layout(ranges, size, content_type, boundary)
     headers["Content-Type"] = f"multipart/byteranges; boundary={boundary}"
-    return await _send(request, opened, 206, headers, [(p.header, p.range) for p in parts], total)
+    return await _send(request, body, 206, headers, [(p.header, p.range) for p in parts], total)
+
+
+Pieces = list[tuple[bytes, ByteRange | None]]
 
 
 async def _send(
     request: web.BaseRequest,
-    opened: Opened,
+    body: Body,
     status: int,
     headers: dict[str, str],
-    pieces: list[tuple[bytes, ByteRange | None]],
+    pieces: Pieces,
     length: int,
 ) -> web.StreamResponse:
+    if body.data is not None:
+        data = body.data
+        if status == 200:
+            payload = data
+        else:
+            payload = b"".join(
+                head + (data[r.start : r.end + 1] if r else b"") for head, r in pieces
+            )
+        return web.Response(status=status, headers=headers, body=payload)
     resp = web.StreamResponse(status=status, headers=headers)
     resp.content_length = length
     await resp.prepare(request)
     if request.method != "HEAD" and length:
-        for header, byte_range in pieces:
-            if header:
-                await resp.write(header)
+        for head, byte_range in pieces:
+            if head:
+                await resp.write(head)
             if byte_range is not None:
-                await _send_range(request, resp, opened.fd, byte_range)
+                await _send_range(request, resp, body.fd, byte_range)
     await resp.write_eof()
     return resp
 

@@ -1,0 +1,71 @@
+"""Small, hot files (Release, InRelease, Packages, small .debs, pages) served from memory.
+
+Never stale: a cached copy answers only while an inline `os.stat` of the path still shows the
+same device, inode, size and mtime_ns as when it was read. That holds with any number of
+workers and without the watcher: each process checks the file itself on every request.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+MAX_FILE = 256 * 1024
+BUDGET = 64 * 1024 * 1024
+
+Stamp = tuple[int, int, int, int]
+
+
+def stamp(st: os.stat_result) -> Stamp:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class Cached:
+    stat: os.stat_result
+    data: bytes
+    etag: str
+
+
+class SmallFiles:
+    """Path → bytes, bounded by a byte budget; oldest entries leave first."""
+
+    def __init__(self, max_file: int = MAX_FILE, budget: int = BUDGET) -> None:
+        self.max_file = max_file
+        self.budget = budget
+        self._entries: dict[str, Cached] = {}
+        self._size = 0
+
+    def lookup(self, path: str) -> Cached | None:
+        entry = self._entries.get(path)
+        if entry is None:
+            return None
+        try:
+            current = os.stat(path)
+        except OSError:
+            self._drop(path)
+            return None
+        if stamp(current) != stamp(entry.stat):
+            self._drop(path)
+            return None
+        return entry
+
+    def remember(self, path: str, fd: int, st: os.stat_result, etag: str) -> Cached | None:
+        """Read and keep a small file; None when it is too large or changed while read."""
+        if st.st_size > self.max_file:
+            return None
+        data = os.pread(fd, st.st_size, 0)
+        if len(data) != st.st_size or stamp(os.fstat(fd)) != stamp(st):
+            return None
+        self._drop(path)
+        while self._entries and self._size + len(data) > self.budget:
+            self._drop(next(iter(self._entries)))
+        entry = Cached(st, data, etag)
+        self._entries[path] = entry
+        self._size += len(data)
+        return entry
+
+    def _drop(self, path: str) -> None:
+        entry = self._entries.pop(path, None)
+        if entry is not None:
+            self._size -= len(entry.data)

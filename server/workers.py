@@ -1,0 +1,121 @@
+"""Several serving processes on one port: a small pre-fork supervisor over SO_REUSEPORT.
+
+The parent binds a socket without listening on it, which reserves the port (port 0 becomes a
+real one) but never receives connections; each worker binds its own listening socket to that
+port with SO_REUSEPORT, so the kernel spreads connections over them. The parent announces once
+every worker accepts, forwards SIGTERM/SIGINT/SIGHUP, and replaces a worker that dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+
+log = logging.getLogger("snapfront")
+
+SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD)
+
+Worker = Callable[[str, int, Callable[[], None]], int]
+"""run(host, port, ready) -> exit status; calls ready() once its socket accepts."""
+
+
+def reserve_port(host: str, port: int) -> tuple[socket.socket, int]:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock, sock.getsockname()[1]
+
+
+def supervise(
+    host: str, port: int, count: int, worker: Worker, announce: Callable[[int], None]
+) -> int:
+    """Run `count` workers until SIGTERM/SIGINT; returns the exit status."""
+    reserved, port = reserve_port(host, port)
+    signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    ready_r, ready_w = os.pipe()
+    children: dict[int, int] = {}
+
+    def spawn(slot: int, report: int | None) -> None:
+        pid = os.fork()
+        if pid == 0:
+            os.close(ready_r)
+            reserved.close()
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+
+            def ready() -> None:
+                if report is not None:
+                    os.write(report, b".")
+                    os.close(report)
+
+            status = 1
+            try:
+                status = worker(host, port, ready)
+            except BaseException:
+                log.exception("worker %d failed", slot)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(status)
+        children[pid] = slot
+
+    for slot in range(count):
+        spawn(slot, ready_w)
+    os.close(ready_w)
+    started = 0
+    while started < count:
+        got = os.read(ready_r, count - started)
+        if not got:
+            break
+        started += len(got)
+    reserved.close()
+    if started < count:
+        _stop(children, signal.SIGTERM)
+        return 1
+    announce(port)
+    stopping = False
+    while children:
+        info = signal.sigwaitinfo(SIGNALS)
+        if info.si_signo in (signal.SIGTERM, signal.SIGINT):
+            stopping = True
+            _forward(children, signal.SIGTERM)
+        elif info.si_signo == signal.SIGHUP:
+            _forward(children, signal.SIGHUP)
+        for pid, slot in _reap(children):
+            if not stopping:
+                log.warning("worker %d (pid %d) exited; starting another", slot, pid)
+                spawn(slot, None)
+    return 0
+
+
+def _forward(children: dict[int, int], signum: int) -> None:
+    for pid in list(children):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
+def _reap(children: dict[int, int]) -> list[tuple[int, int]]:
+    gone = []
+    while children:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            break
+        if pid in children:
+            gone.append((pid, children.pop(pid)))
+    return gone
+
+
+def _stop(children: dict[int, int], signum: int) -> None:
+    _forward(children, signum)
+    while children:
+        pid, _ = os.waitpid(-1, 0)
+        children.pop(pid, None)
