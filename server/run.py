@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from aiohttp import web
 
@@ -33,12 +35,23 @@ def serve(config: Config, announce: Callable[[str], None] = print) -> int:
 
     count = config.worker_count()
     if count == 1:
-        return asyncio.run(_serve(config, config.port, lambda port: listening(port)))
+        return _run(_serve(config, config.port, lambda port: listening(port)))
 
     def worker(host: str, port: int, ready: Callable[[], None]) -> int:
-        return asyncio.run(_serve(config, port, lambda _: ready(), reuse_port=True))
+        return _run(_serve(config, port, lambda _: ready(), reuse_port=True))
 
     return supervise(host, config.port, count, worker, listening)
+
+
+def _run(main: Coroutine[Any, Any, int]) -> int:
+    """Run on the stdlib loop (sendfile); SNAPFRONT_LOOP=uvloop exists to measure the other."""
+    factory = None
+    if os.environ.get("SNAPFRONT_LOOP") == "uvloop":
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(main)
 
 
 async def _serve(
