@@ -6,6 +6,7 @@ import asyncio
 import os
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -16,8 +17,8 @@ from snapfront.inventory import read_archive, read_inventory
 from .decide import decide
 from .files import IS_DIRECTORY, Opened, open_source
 from .media_types import media_type
-from .send import Body, error_response, send_body, validator_headers
-from .small_files import SmallFiles
+from .send import Body, error_response, file_headers, send_body
+from .small_files import Cached, SmallFiles
 from .validators import ContentEtags, data_etag, last_modified
 
 ALLOWED = "GET, HEAD"
@@ -33,7 +34,6 @@ class Origin:
 
     def __init__(self, config: Config) -> None:
         self.etags = ContentEtags()
-        self.small = SmallFiles()
         self._refreshed: dict[str, float] = {}
         self._resolved: dict[str, Resolution] = {}
         self.apply(config)
@@ -41,6 +41,7 @@ class Origin:
     def apply(self, config: Config) -> None:
         """Swap in a (re-read) config; rules are replaced whole, never edited in place."""
         self.config = config
+        self.small = SmallFiles()  # its prebuilt headers carry the old [cache] policy
         self._set_rules(Rules(config.mounts, config.output, read_inventory(config.mounts)))
 
     def _set_rules(self, rules: Rules) -> None:
@@ -97,50 +98,73 @@ def make_handler(origin: Origin) -> Handler:
     return handle
 
 
+CONDITIONAL = ("If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "Range")
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A file too large (or too odd) to keep in memory: answered from its open fd."""
+
+    etag: str
+    modified: int
+    headers: dict[str, str]
+    body: Body
+
+
 async def _serve_target(
     origin: Origin, request: web.BaseRequest, target: Target, raw: str, query: str
 ) -> web.StreamResponse:
     for source in target.sources:
         path = os.path.join(source.base, source.relpath)
         cached = origin.small.lookup(path)
-        if cached is not None:
-            body = Body(cached.stat.st_size, data=cached.data)
-            return await _answer(origin, request, target, path, cached.stat, cached.etag, body)
-        opened = open_source(source)
-        if opened is IS_DIRECTORY and not target.directory:
-            return _redirect(origin, raw + "/", query)
-        if not isinstance(opened, Opened):
-            continue
-        try:
-            st = opened.stat
-            if source.generated:
-                etag = origin.etags.etag(opened.path, opened.fd, st)
-            else:
-                etag = data_etag(st)
-            kept = origin.small.remember(path, opened.fd, st, etag)
-            body = Body(st.st_size, data=kept.data) if kept else Body(st.st_size, fd=opened.fd)
-            return await _answer(origin, request, target, path, st, etag, body)
-        finally:
-            opened.close()
+        if cached is None:
+            opened = open_source(source)
+            if opened is IS_DIRECTORY and not target.directory:
+                return _redirect(origin, raw + "/", query)
+            if not isinstance(opened, Opened):
+                continue
+            try:
+                found = _read(origin, opened, target, path)
+                if isinstance(found, Streamed):
+                    return await _answer(request, found)
+                cached = found
+            finally:
+                opened.close()
+        if not any(name in request.headers for name in CONDITIONAL):
+            return web.Response(body=cached.data, headers=cached.headers)  # the hot path
+        body = Body(cached.stat.st_size, data=cached.data)
+        modified = int(cached.stat.st_mtime)  # never in the future: see _read
+        return await _answer(request, Streamed(cached.etag, modified, cached.headers, body))
     return error_response(404, "not found")
 
 
-async def _answer(
-    origin: Origin,
-    request: web.BaseRequest,
-    target: Target,
-    path: str,
-    st: os.stat_result,
-    etag: str,
-    body: Body,
-) -> web.StreamResponse:
-    modified = last_modified(st, time.time())
-    decision = decide(
-        request.headers, method=request.method, etag=etag, last_modified=modified, size=body.size
-    )
-    headers = validator_headers(etag, modified, origin.cache_control(target.cache))
+def _read(origin: Origin, opened: Opened, target: Target, path: str) -> Cached | Streamed:
+    """Keep a small file in memory, or prepare to stream a large one from its fd."""
+    st = opened.stat
+    if opened.source.generated:
+        etag = origin.etags.etag(opened.path, opened.fd, st)
+    else:
+        etag = data_etag(st)
+    now = time.time()
+    modified = last_modified(st, now)
     content_type = media_type(path.rsplit("/", 1)[-1])
-    return await send_body(request, body, decision, headers=headers, content_type=content_type)
+    headers = file_headers(etag, modified, origin.cache_control(target.cache), content_type)
+    if st.st_mtime <= now:  # a future mtime's Last-Modified moves with the clock: never kept
+        cached = origin.small.remember(path, opened.fd, st, etag, headers)
+        if cached is not None:
+            return cached
+    return Streamed(etag, modified, headers, Body(st.st_size, fd=opened.fd))
+
+
+async def _answer(request: web.BaseRequest, found: Streamed) -> web.StreamResponse:
+    decision = decide(
+        request.headers,
+        method=request.method,
+        etag=found.etag,
+        last_modified=found.modified,
+        size=found.body.size,
+    )
+    return await send_body(request, found.body, decision, found.headers)
 
 
 def _redirect(origin: Origin, location: str, query: str) -> web.Response:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC
 from email.utils import formatdate, parsedate_to_datetime
 
 
+@functools.lru_cache(maxsize=4096)
 def format_http_date(seconds: int) -> str:
     """IMF-fixdate, the only form a server may send (§5.6.7)."""
     return formatdate(seconds, usegmt=True)

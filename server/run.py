@@ -14,7 +14,7 @@ from aiohttp import web
 
 from snapfront.config import Config, ConfigError, load
 
-from .access_log import AccessLogger
+from . import access_log
 from .app import Origin, make_handler
 from .workers import supervise
 
@@ -61,7 +61,7 @@ async def _serve(
     server = web.Server(
         make_handler(origin),
         access_log=logging.getLogger("snapfront.access"),
-        access_log_class=AccessLogger,
+        access_log_class=access_log.AccessLogger,
         max_line_size=MAX_REQUEST_LINE,
     )
     runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
@@ -79,6 +79,7 @@ async def _serve(
         await stop.wait()
     finally:
         await runner.cleanup()
+        access_log.flush()
     return 0
 
 

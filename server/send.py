@@ -41,46 +41,49 @@ def error_response(
     return resp
 
 
-def validator_headers(etag: str, last_modified: int, cache_control: str) -> dict[str, str]:
-    """What a 200 and its 304 share (RFC 9110 §15.4.5)."""
+def file_headers(etag: str, last_modified: int, cache_control: str, content_type: str) -> dict:
+    """The headers of a file's plain 200; its 304 and 206 answers are cut from them."""
     return {
         "ETag": etag,
         "Last-Modified": format_http_date(last_modified),
         "Cache-Control": cache_control,
+        "Content-Type": content_type,
+        "Accept-Ranges": "bytes",
+        "X-Content-Type-Options": "nosniff",
     }
 
 
+NOT_MODIFIED_HEADERS = ("ETag", "Last-Modified", "Cache-Control", "Vary")
+"""What a 304 repeats of the 200 (RFC 9110 §15.4.5)."""
+
+
 async def send_body(
-    request: web.BaseRequest,
-    body: Body,
-    decision: Decision,
-    *,
-    headers: dict[str, str],
-    content_type: str,
+    request: web.BaseRequest, body: Body, decision: Decision, headers: dict[str, str]
 ) -> web.StreamResponse:
+    """Answer with `decision`; `headers` are those of the plain 200 (see file_headers)."""
     size = body.size
     if decision.status == 304:
-        return web.Response(status=304, headers=headers)
+        kept = {name: headers[name] for name in NOT_MODIFIED_HEADERS if name in headers}
+        return web.Response(status=304, headers=kept)
     if decision.status == 412:
         return error_response(412, "precondition failed")
     if decision.status == 416:
         return error_response(
             416, "range not satisfiable", {"Content-Range": unsatisfied_range(size)}
         )
-    headers = {**headers, "Accept-Ranges": "bytes", "X-Content-Type-Options": "nosniff"}
     if decision.status == 200:
-        headers["Content-Type"] = content_type
         pieces = [(b"", ByteRange(0, size - 1) if size else None)]
         return await _send(request, body, 200, headers, pieces, size)
     ranges = decision.ranges
     if len(ranges) == 1:
         only = ranges[0]
-        headers |= {"Content-Type": content_type, "Content-Range": content_range(only, size)}
-        return await _send(request, body, 206, headers, [(b"", only)], only.length)
+        partial = {**headers, "Content-Range": content_range(only, size)}
+        return await _send(request, body, 206, partial, [(b"", only)], only.length)
     boundary = new_boundary()
-    parts, total = multipart_layout(ranges, size, content_type, boundary)
-    headers["Content-Type"] = f"multipart/byteranges; boundary={boundary}"
-    return await _send(request, body, 206, headers, [(p.header, p.range) for p in parts], total)
+    parts, total = multipart_layout(ranges, size, headers["Content-Type"], boundary)
+    multipart = {**headers, "Content-Type": f"multipart/byteranges; boundary={boundary}"}
+    pieces = [(p.header, p.range) for p in parts]
+    return await _send(request, body, 206, multipart, pieces, total)
 
 
 Pieces = list[tuple[bytes, ByteRange | None]]

@@ -22,9 +22,12 @@ def stamp(st: os.stat_result) -> Stamp:
 
 @dataclass(frozen=True)
 class Cached:
+    """A file's bytes and the headers of its plain 200, built once when it was read."""
+
     stat: os.stat_result
     data: bytes
     etag: str
+    headers: dict[str, str]
 
 
 class SmallFiles:
@@ -50,7 +53,9 @@ class SmallFiles:
             return None
         return entry
 
-    def remember(self, path: str, fd: int, st: os.stat_result, etag: str) -> Cached | None:
+    def remember(
+        self, path: str, fd: int, st: os.stat_result, etag: str, headers: dict[str, str]
+    ) -> Cached | None:
         """Read and keep a small file; None when it is too large or changed while read."""
         if st.st_size > self.max_file:
             return None
@@ -60,7 +65,7 @@ class SmallFiles:
         self._drop(path)
         while self._entries and self._size + len(data) > self.budget:
             self._drop(next(iter(self._entries)))
-        entry = Cached(st, data, etag)
+        entry = Cached(st, data, etag, headers)
         self._entries[path] = entry
         self._size += len(data)
         return entry

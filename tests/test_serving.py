@@ -98,7 +98,7 @@ def test_small_files_unit(tmp_path: Path) -> None:
         files.append(f)
         fd = os.open(f, os.O_RDONLY)
         try:
-            assert small.remember(str(f), fd, os.fstat(fd), '"x"') is not None
+            assert small.remember(str(f), fd, os.fstat(fd), '"x"', {}) is not None
         finally:
             os.close(fd)
     # The budget holds two 100-byte files: the oldest left first.
@@ -108,7 +108,7 @@ def test_small_files_unit(tmp_path: Path) -> None:
     big.write_bytes(b"x" * 101)
     fd = os.open(big, os.O_RDONLY)
     try:
-        assert small.remember(str(big), fd, os.fstat(fd), '"x"') is None
+        assert small.remember(str(big), fd, os.fstat(fd), '"x"', {}) is None
     finally:
         os.close(fd)
 

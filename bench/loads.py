@@ -1,0 +1,249 @@
+"""The servers under test and the bounded loads run against them (wrk, curl, apt-get)."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.apt_client import AptRoot
+
+ROOT = Path(__file__).resolve().parent.parent
+NGINX_WRAPPER = """worker_processes {workers};
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+daemon off;
+events {{ worker_connections 4096; }}
+http {{
+    access_log {dir}/access.log;
+    sendfile on;
+    tcp_nopush on;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    include {dir}/server.conf;
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+class Servers:
+    """nginx, snapfront and the ceiling, each on its own free port, always stopped."""
+
+    names = ("nginx", "snapfront", "ceiling")
+
+    def __init__(self, tree: Path, workers: int, loop: str) -> None:
+        self.tree, self.workers, self.loop = tree, workers, loop
+        self.ports = {name: free_port() for name in self.names}
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.work = Path(tempfile.mkdtemp(prefix="snapfront-bench-"))
+        snaps = tree / "snapshots" / "debian" / "dists" / "bookworm" / "snapshots"
+        self.serial = sorted(p.name for p in snaps.iterdir())[0]
+        deb = next((tree / "snapshots" / "debian" / "pool").rglob("*.deb"))
+        self.deb_url = (
+            "/debian/" + self.serial + "/" + str(deb.relative_to(tree / "snapshots" / "debian"))
+        )
+        release = snaps / self.serial / "Release"
+        self.ceiling_files = {
+            f"/debian/{self.serial}/dists/bookworm/Release": release,
+            self.deb_url: deb,
+        }
+        self.ceiling_paths = set(self.ceiling_files)
+
+    def __enter__(self) -> Servers:
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _start(self) -> None:
+        config = self.work / "bench.toml"
+        text = (self.tree / "snapfront.toml").read_text()
+        text = re.sub(
+            r'(?m)^listen = ".*"$',
+            f'listen = "127.0.0.1:{self.ports["snapfront"]}"\nworkers = {self.workers}',
+            text,
+        )
+        text = re.sub(r'(?m)^output = ".*"$', f'output = "{self.tree / "output"}"', text)
+        for sub in ("snapshots", "repos", "tagged", "releases", "keyring.gpg"):
+            text = text.replace(f'"{sub}', f'"{self.tree}/{sub}')
+        config.write_text(text)
+        env = {
+            "SNAPFRONT_LOOP": self.loop,
+            "PATH": "/usr/sbin:/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
+        }
+        with open(self.work / "snapfront.log", "w") as log:
+            self.procs["snapfront"] = subprocess.Popen(
+                [sys.executable, "-m", "snapfront.cli", "serve", "--config", str(config)],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                env=env,
+                cwd=ROOT,
+            )
+        rules = subprocess.run(
+            [sys.executable, "-m", "snapfront.cli", "rules", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout
+        rules = re.sub(
+            r"(?m)^(\s*)listen\s+[^;]+;", rf"\1listen 127.0.0.1:{self.ports['nginx']};", rules
+        )
+        (self.work / "server.conf").write_text(rules)
+        (self.work / "nginx.conf").write_text(
+            NGINX_WRAPPER.format(workers=self.workers, dir=self.work)
+        )
+        self.procs["nginx"] = subprocess.Popen(
+            ["nginx", "-p", str(self.work), "-c", str(self.work / "nginx.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        specs = [f"{url}={path}" for url, path in self.ceiling_files.items()]
+        self.procs["ceiling"] = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "ceiling.py"),
+                str(self.ports["ceiling"]),
+                str(self.workers),
+                *specs,
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        for name in self.names:
+            wait_for_port(self.ports[name])
+        time.sleep(0.5)  # let every worker come up
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        subprocess.run(["pkill", "-f", str(ROOT / "bench" / "ceiling.py")], check=False)
+
+    def url(self, name: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}{path}"
+
+    def etag(self, name: str, path: str) -> str:
+        conn = http.client.HTTPConnection("127.0.0.1", self.ports[name], timeout=10)
+        conn.request("HEAD", path)
+        etag = conn.getresponse().getheader("ETag") or ""
+        conn.close()
+        return etag
+
+    def pids(self, name: str) -> list[int]:
+        root = self.procs[name].pid
+        kids = subprocess.run(["pgrep", "-P", str(root)], capture_output=True, text=True).stdout
+        return [root, *map(int, kids.split())]
+
+
+def wrk(url: str, duration: float, header: str | None = None) -> tuple[float, float]:
+    """(requests/s, p99 latency in ms) of a bounded wrk run: 1 thread, 32 connections."""
+    cmd = ["wrk", "-t1", "-c32", f"-d{duration:g}s", "--latency", url]
+    if header:
+        cmd[1:1] = ["-H", header]
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, check=True, timeout=duration + 30
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    if "Non-2xx" in out and "404" not in url and "nonexistent" not in url and not header:
+        raise RuntimeError(f"errors in wrk run against {url}:\n{out}")
+    return rps, p99
+
+
+def download_mbps(url: str, parallel: int) -> float:
+    start = time.monotonic()
+    procs = [
+        subprocess.Popen(
+            ["curl", "-sf", "-o", "/dev/null", "-w", "%{size_download}", url],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(parallel)
+    ]
+    sizes = [int(p.communicate(timeout=300)[0]) for p in procs]
+    return sum(sizes) / (time.monotonic() - start) / 1e6
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def rss_during_downloads(
+    servers: Servers, name: str, path: str, count: int, seconds: float = 6.0
+) -> tuple[list[float], list[float]]:
+    """RSS of each server process before, and its peak while `count` slow downloads run."""
+    pids = servers.pids(name)
+    before = [rss_mb(p) for p in pids]
+    peak = list(before)
+    curls = [
+        subprocess.Popen(
+            ["curl", "-s", "-o", "/dev/null", "--limit-rate", "20M", servers.url(name, path)]
+        )
+        for _ in range(count)
+    ]
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            peak = [max(p, rss_mb(pid)) for p, pid in zip(peak, pids, strict=True)]
+            time.sleep(0.2)
+    finally:
+        for c in curls:
+            c.kill()
+            c.wait()
+    return before, peak
+
+
+def apt_update_seconds(tree: Path, base: str) -> float:
+    """Wall time of a real `apt-get update` over three sources, from an empty APT state."""
+    keyring = tree / "keyring.gpg"
+    snaps = tree / "snapshots" / "debian" / "dists" / "bookworm" / "snapshots"
+    old, new = sorted(p.name for p in snaps.iterdir())[:2]
+    sources = [
+        f"deb [signed-by={keyring}] {base}/debian/{old}/ bookworm main",
+        f"deb [signed-by={keyring}] {base}/debian/{new}/ jessie/updates main",
+        f"deb [signed-by={keyring}] {base}/apt/ bookworm-mediawiki main",
+    ]
+    apt = AptRoot(Path(tempfile.mkdtemp(prefix="snapfront-bench-apt-")), sources)
+    start = time.monotonic()
+    result = apt.run("update")
+    elapsed = time.monotonic() - start
+    if result.returncode or result.problems():
+        raise RuntimeError(f"apt-get update against {base} failed:\n{result.output}")
+    return elapsed
