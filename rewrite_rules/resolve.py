@@ -26,6 +26,16 @@ REPREPRO_INTERNALS = frozenset({"conf", "db", "incoming", "logs", "tmp"})
 TRACE_DIR = ("project", "trace")
 KEYRING_NAME = "keyring.gpg"
 INDEX_PAGE = "index.html"
+POOL = "pool"
+DISTS = "dists"
+SNAPSHOTS_DIR = "snapshots"
+"""reprepro gensnapshot's directory: dists/CODENAME/snapshots/SERIAL/."""
+BY_HASH = "by-hash"
+TAGGED_AREAS = (DISTS, POOL)
+"""The only directories of a tagged basedir that are served: /P/TAG/ARCHIVE/(dists|pool)/…"""
+TEMPORARY_SUFFIXES = (".new", ".lock")
+LOCK_NAMES = frozenset({"lockfile"})
+"""Names never served in any segment: reprepro's NAME.new while it writes, and lock files."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +97,7 @@ def resolve(rules: Rules, raw_path: str) -> Resolution:
     if mount.keyring and rest == (KEYRING_NAME,) and not trailing:
         head, name = posixpath.split(mount.keyring)
         return Target(mount, (Source(head, name),), CacheClass.SIGNED_METADATA)
-    if any(seg.endswith((".new", ".lock")) or seg == "lockfile" for seg in rest):
+    if any(seg.endswith(TEMPORARY_SUFFIXES) or seg in LOCK_NAMES for seg in rest):
         return Miss(MissReason.FORBIDDEN_NAME, "temporary or lock file", mount)
     return _BY_KIND[mount.kind](ctx)
 
@@ -122,22 +132,22 @@ class _Context:
 def _resolve_snapshots(ctx: _Context) -> Resolution:
     rest = ctx.rest
     if ctx.trailing:
-        if rest[0] == "pool" or SERIAL.match(rest[0]) or rest == TRACE_DIR:
+        if rest[0] == POOL or SERIAL.match(rest[0]) or rest == TRACE_DIR:
             return _snapshot_page(ctx)
         return ctx.miss(MissReason.NOT_FOUND, "no such directory")
     if rest[:2] == TRACE_DIR and len(rest) == 3:
         return ctx.trace(rest[2])
-    if rest[0] == "pool":
+    if rest[0] == POOL:
         return ctx.data(rest, CacheClass.IMMUTABLE)
     if not SERIAL.match(rest[0]) or len(rest) < 2:
         return ctx.miss(MissReason.NOT_FOUND, "not a snapshot URL")
     serial, area, tail = rest[0], rest[1], rest[2:]
     archive = ctx.rules.archive(ctx.mount)
-    if area == "pool" and tail:
+    if area == POOL and tail:
         if serial not in archive.all_serials():
             return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
-        return ctx.data(("pool", *tail), CacheClass.IMMUTABLE)
-    if area == "dists":
+        return ctx.data((POOL, *tail), CacheClass.IMMUTABLE)
+    if area == DISTS:
         codename, file = _split_codename(archive.codenames, tail)
         if codename is None:
             return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
@@ -148,29 +158,29 @@ def _resolve_snapshots(ctx: _Context) -> Resolution:
             return ctx.miss(MissReason.NOT_FOUND, "not a file")
         signed = len(file) == 1 and file[0] in RELEASE_FAMILY
         cache = CacheClass.SIGNED_METADATA if signed else CacheClass.IMMUTABLE
-        return ctx.data(("dists", codename, "snapshots", serial, *file), cache)
+        return ctx.data((DISTS, codename, SNAPSHOTS_DIR, serial, *file), cache)
     return ctx.miss(MissReason.NOT_FOUND, "not a snapshot URL")
 
 
 def _snapshot_page(ctx: _Context) -> Resolution:
     rest = ctx.rest
-    if rest[0] == "pool" or rest == TRACE_DIR:
+    if rest[0] == POOL or rest == TRACE_DIR:
         return ctx.page()
     serial = rest[0]
     archive = ctx.rules.archive(ctx.mount)
     if serial not in archive.all_serials():
         return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
-    if len(rest) >= 2 and rest[1] == "pool":
+    if len(rest) >= 2 and rest[1] == POOL:
         # One pool, rendered once: every serial's pool directory is the same page.
         prefix = ctx.segments[: len(ctx.segments) - len(rest)]
-        return Redirect(_url((*prefix, "pool", *rest[2:]), trailing=True))
-    if len(rest) >= 3 and rest[1] == "dists":
+        return Redirect(_url((*prefix, POOL, *rest[2:]), trailing=True))
+    if len(rest) >= 3 and rest[1] == DISTS:
         codename, _ = _split_codename(archive.codenames, rest[2:])
         if codename is None:
             return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
         if serial not in archive.serials.get(codename, frozenset()):
             return _unknown_serial(ctx, serial, sorted(archive.serials.get(codename, ())), codename)
-    elif len(rest) > 2 or (len(rest) == 2 and rest[1] != "dists"):
+    elif len(rest) > 2 or (len(rest) == 2 and rest[1] != DISTS):
         return ctx.miss(MissReason.NOT_FOUND, "no such directory")
     return ctx.page()
 
@@ -208,9 +218,9 @@ def _resolve_repository(ctx: _Context) -> Resolution:
 
 
 def _archive_class(rel: tuple[str, ...], dists: CacheClass) -> CacheClass:
-    if rel[0] == "pool" or "by-hash" in rel:
+    if rel[0] == POOL or BY_HASH in rel:
         return CacheClass.IMMUTABLE
-    if rel[0] == "dists":
+    if rel[0] == DISTS:
         return dists
     return CacheClass.FILES
 
@@ -219,7 +229,7 @@ def _resolve_tagged(ctx: _Context) -> Resolution:
     rest = ctx.rest
     if len(rest) <= 2:
         return ctx.page() if ctx.trailing else ctx.miss(MissReason.NOT_FOUND, "not a file")
-    if rest[2] not in ("dists", "pool"):
+    if rest[2] not in TAGGED_AREAS:
         return ctx.miss(MissReason.FORBIDDEN_NAME, "only dists/ and pool/ of a tag are served")
     if ctx.trailing:
         return ctx.page()

@@ -156,3 +156,6 @@ def test_sigterm_finishes_downloads_in_flight(sample_host: SampleHost, workers: 
         assert int(re.search(rb"Content-Length: (\d+)", head).group(1)) == len(body)
         assert hashlib.sha256(body).hexdigest() == expected
         assert running.process.wait(timeout=20) == 0
+        # One access-log line, with the bytes sendfile really sent, flushed at the stop.
+        log = running.log.read_text()
+        assert f'"GET /big.bin HTTP/1.1" 200 {big.stat().st_size} ' in log, log[-2000:]
