@@ -26,6 +26,8 @@ REPREPRO_INTERNALS = frozenset({"conf", "db", "incoming", "logs", "tmp"})
 TRACE_DIR = ("project", "trace")
 KEYRING_NAME = "keyring.gpg"
 INDEX_PAGE = "index.html"
+GENERATED_NAMES = frozenset({INDEX_PAGE, "index.json", "feed.atom"})
+"""File names the generator writes beside a directory's page; they answer before the root's."""
 POOL = "pool"
 DISTS = "dists"
 SNAPSHOTS_DIR = "snapshots"
@@ -99,6 +101,9 @@ def resolve(rules: Rules, raw_path: str) -> Resolution:
         return Target(mount, (Source(head, name),), CacheClass.SIGNED_METADATA)
     if any(seg.endswith(TEMPORARY_SUFFIXES) or seg in LOCK_NAMES for seg in rest):
         return Miss(MissReason.FORBIDDEN_NAME, "temporary or lock file", mount)
+    internal = mount.kind is MountKind.REPOSITORY and rest[0] in REPREPRO_INTERNALS
+    if rest[-1] in GENERATED_NAMES and not trailing and not internal:
+        return ctx.generated(mount.kind in (MountKind.FILES, MountKind.REPOSITORY))
     return _BY_KIND[mount.kind](ctx)
 
 
@@ -118,6 +123,14 @@ class _Context:
 
     def data(self, relpath: Sequence[str], cache: CacheClass) -> Target:
         return Target(self.mount, (Source(self.mount.root, "/".join(relpath)),), cache)
+
+    def generated(self, fallback: bool) -> Target:
+        """index.html, index.json, feed.atom: the generator's file, else (where URL and disk
+        agree) one that lives in the root."""
+        sources = [Source(self.rules.output, "/".join(self.segments), generated=True)]
+        if fallback:
+            sources.append(Source(self.mount.root, "/".join(self.rest)))
+        return Target(self.mount, tuple(sources), CacheClass.VOLATILE)
 
     def trace(self, name: str) -> Target:
         """Generated trace first; one that another tool wrote under the root second."""

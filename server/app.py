@@ -10,13 +10,24 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from rewrite_rules import CacheClass, Miss, Mount, Redirect, Resolution, Rules, Target, resolve
+from rewrite_rules import (
+    CacheClass,
+    Miss,
+    Mount,
+    Redirect,
+    Resolution,
+    Rules,
+    Source,
+    Target,
+    resolve,
+)
 from snapfront.config import Config
 from snapfront.inventory import read_archive, read_inventory
 
 from .decide import decide
-from .files import IS_DIRECTORY, Opened, open_source
+from .files import IS_DIRECTORY, IsDirectory, Opened, open_source
 from .media_types import media_type
+from .negotiate import acceptable
 from .send import Body, error_response, file_headers, send_body
 from .small_files import Cached, SmallFiles
 from .validators import ContentEtags, data_etag, last_modified
@@ -115,41 +126,60 @@ async def _serve_target(
     origin: Origin, request: web.BaseRequest, target: Target, raw: str, query: str
 ) -> web.StreamResponse:
     for source in target.sources:
-        path = os.path.join(source.base, source.relpath)
-        cached = origin.small.lookup(path)
-        if cached is None:
-            opened = open_source(source)
-            if opened is IS_DIRECTORY and not target.directory:
-                return _redirect(origin, raw + "/", query)
-            if not isinstance(opened, Opened):
-                continue
-            try:
-                found = _read(origin, opened, target, path)
-                if isinstance(found, Streamed):
-                    return await _answer(request, found)
-                cached = found
-            finally:
-                opened.close()
-        if not any(name in request.headers for name in CONDITIONAL):
-            return web.Response(body=cached.data, headers=cached.headers)  # the hot path
-        body = Body(cached.stat.st_size, data=cached.data)
-        modified = int(cached.stat.st_mtime)  # never in the future: see _read
-        return await _answer(request, Streamed(cached.etag, modified, cached.headers, body))
+        if source.generated:  # precompressed variants exist for generated text only
+            for coding, suffix in acceptable(request.headers.get("Accept-Encoding")):
+                variant = Source(source.base, source.relpath + suffix, generated=True)
+                answer = await _serve_source(origin, request, target, variant, coding)
+                if isinstance(answer, web.StreamResponse):
+                    return answer
+        answer = await _serve_source(origin, request, target, source, None)
+        if isinstance(answer, web.StreamResponse):
+            return answer
+        if answer is IS_DIRECTORY and not target.directory:
+            return _redirect(origin, raw + "/", query)
     return error_response(404, "not found")
 
 
-def _read(origin: Origin, opened: Opened, target: Target, path: str) -> Cached | Streamed:
+async def _serve_source(
+    origin: Origin, request: web.BaseRequest, target: Target, source: Source, coding: str | None
+) -> web.StreamResponse | IsDirectory | None:
+    path = os.path.join(source.base, source.relpath)
+    cached = origin.small.lookup(path)
+    if cached is None:
+        opened = open_source(source)
+        if not isinstance(opened, Opened):
+            return opened
+        try:
+            found = _read(origin, opened, target, coding)
+            if isinstance(found, Streamed):
+                return await _answer(request, found)
+            cached = found
+        finally:
+            opened.close()
+    if not any(name in request.headers for name in CONDITIONAL):
+        return web.Response(body=cached.data, headers=cached.headers)  # the hot path
+    body = Body(cached.stat.st_size, data=cached.data)
+    modified = int(cached.stat.st_mtime)  # never in the future: see _read
+    return await _answer(request, Streamed(cached.etag, modified, cached.headers, body))
+
+
+def _read(origin: Origin, opened: Opened, target: Target, coding: str | None) -> Cached | Streamed:
     """Keep a small file in memory, or prepare to stream a large one from its fd."""
     st = opened.stat
-    if opened.source.generated:
-        etag = origin.etags.etag(opened.path, opened.fd, st)
-    else:
-        etag = data_etag(st)
+    source = opened.source
+    name = source.relpath.rsplit("/", 1)[-1]
+    etag = origin.etags.etag(opened.path, opened.fd, st) if source.generated else data_etag(st)
+    if coding:
+        name = name.rsplit(".", 1)[0]  # the variant has the page's type, with a coding
     now = time.time()
     modified = last_modified(st, now)
-    content_type = media_type(path.rsplit("/", 1)[-1])
-    headers = file_headers(etag, modified, origin.cache_control(target.cache), content_type)
+    headers = file_headers(etag, modified, origin.cache_control(target.cache), media_type(name))
+    if source.generated:
+        headers["Vary"] = "Accept-Encoding"
+    if coding:
+        headers["Content-Encoding"] = coding
     if st.st_mtime <= now:  # a future mtime's Last-Modified moves with the clock: never kept
+        path = os.path.join(source.base, source.relpath)
         cached = origin.small.remember(path, opened.fd, st, etag, headers)
         if cached is not None:
             return cached

@@ -225,5 +225,30 @@ def test_every_target_stays_inside_its_base(segments: list[str], trailing: bool)
         if not source.generated and source.base != "/srv/keys":
             assert source.base == found.mount.root
             rel = source.relpath.split("/")
-            if found.mount.kind is not MountKind.FILES:
-                assert not {"conf", "db", "incoming", "logs", "tmp"} & {rel[0], *rel[2:3]}
+            internals = {"conf", "db", "incoming", "logs", "tmp"}
+            if found.mount.kind is MountKind.TAGGED:
+                assert rel[2] in ("dists", "pool"), rel  # TAG/ARCHIVE/(dists|pool)/…
+            elif found.mount.kind is not MountKind.FILES:
+                assert rel[0] not in internals, rel
+
+
+@pytest.mark.parametrize(
+    ("url", "sources"),
+    [
+        ("/debian/2026112101/index.json", [("/var/lib/snapfront", "debian/2026112101/index.json")]),
+        ("/mediawiki/feed.atom", [("/var/lib/snapfront", "mediawiki/feed.atom"),
+                                  ("/srv/releases", "mediawiki/feed.atom")]),
+        ("/apt/dists/index.html", [("/var/lib/snapfront", "apt/dists/index.html"),
+                                   ("/srv/repo", "dists/index.html")]),
+        ("/apt/conf/index.html", None),
+        ("/tagged/5.0/index.json", [("/var/lib/snapfront", "tagged/5.0/index.json")]),
+    ],
+)
+def test_generated_names_answer_from_the_output_first(url: str, sources: list | None) -> None:
+    found = resolve(RULES, url)
+    if sources is None:
+        assert isinstance(found, Miss)
+        return
+    assert isinstance(found, Target) and found.cache is CacheClass.VOLATILE
+    assert [(s.base, s.relpath) for s in found.sources] == sources
+    assert found.sources[0].generated
