@@ -1,0 +1,198 @@
+"""Read what reprepro wrote: a Release family's facts, and whether a snapshot is complete.
+
+reprepro writes a snapshot's index files first and Release, InRelease, Release.gpg last, so a
+serial directory exists for a while without its signature: nothing here ever names such a
+snapshot. Data roots are only read; a malformed file is logged and skipped, never raised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import glob
+import logging
+import os
+import subprocess
+
+from debian.deb822 import Release
+
+from generator.model import Distribution
+from rewrite_rules.model import Archive
+
+log = logging.getLogger(__name__)
+
+CHECKSUM_FIELDS = ("SHA256", "SHA1", "MD5Sum", "SHA512")
+GPGV_TIMEOUT = 60  # seconds; a hung gpgv must not stall a rebuild forever
+_CACHE_LIMIT = 10_000
+
+StatKey = tuple[str, int, int]
+# (keyring, its stat, the stats of the signed files) -> verified; rebuilds never re-run gpgv
+_verified: dict[tuple[str, StatKey, tuple[StatKey, ...]], bool] = {}
+
+
+class GpgvMissing(RuntimeError):
+    """gpgv is needed to check signatures against a mount's keyring; names the Debian package."""
+
+
+def read_distribution(directory: str) -> Distribution | None:
+    """The Release facts of `directory`; None while it has no Release file or one is malformed."""
+    path = os.path.join(directory, "InRelease")
+    if not os.path.isfile(path):
+        path = os.path.join(directory, "Release")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return None  # a half-written (or just removed) snapshot
+    except OSError as exc:
+        log.warning("%s: cannot read: %s", path, exc)
+        return None
+    try:
+        return _distribution(directory, Release(data))  # Release() unwraps a clearsigned file
+    except (ValueError, TypeError, KeyError, AttributeError, UnicodeError, OverflowError) as exc:
+        log.warning("%s: malformed Release file: %s", path, exc)
+        return None
+
+
+def _distribution(directory: str, release: Release) -> Distribution:
+    codename = release.get("Codename", "").strip() or release.get("Suite", "").strip()
+    if not codename:
+        raise ValueError("neither Codename nor Suite")
+    components = tuple(release.get("Components", "").split())
+    architectures = release.get("Architectures", "").split()
+    return Distribution(
+        codename=codename,
+        suite=release.get("Suite", "").strip() or codename,
+        origin=release.get("Origin", "").strip(),
+        label=release.get("Label", "").strip(),
+        architectures=tuple(arch for arch in architectures if arch != "source"),
+        components=components,
+        date=_epoch(release.get("Date")),
+        valid_until=_epoch(release.get("Valid-Until")),
+        signed=_signature_files(directory) is not None,
+        has_sources=_lists_sources(release) or _sources_on_disk(directory, components),
+    )
+
+
+def _epoch(value: str | None) -> int | None:
+    """Release dates (`Sun, 22 Nov 2026 03:11:45 UTC`) as epoch seconds; naive means UTC."""
+    if value is None or not value.strip():
+        return None
+    when = email.utils.parsedate_to_datetime(value.strip())  # ValueError when unparsable
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return int(when.timestamp())
+
+
+def _lists_sources(release: Release) -> bool:
+    for field in CHECKSUM_FIELDS:
+        entries = release.get(field) or []
+        if not isinstance(entries, list):  # python-debian gives a dict for a one-line value
+            raise ValueError(f"{field} is not a checksum list")
+        for entry in entries:
+            name = entry.get("name", "")
+            if name.startswith("source/Sources") or "/source/Sources" in name:
+                return True
+    return False
+
+
+def _sources_on_disk(directory: str, components: tuple[str, ...]) -> bool:
+    patterns = [glob.escape(component) for component in components] or ["*"]
+    return any(glob.glob(os.path.join(directory, p, "source", "Sources*")) for p in patterns)
+
+
+def _signature_files(directory: str) -> tuple[str, ...] | None:
+    """What gpgv checks: (InRelease,), else (Release.gpg, Release); None when unsigned."""
+    inrelease = os.path.join(directory, "InRelease")
+    if os.path.isfile(inrelease):
+        return (inrelease,)
+    release, detached = os.path.join(directory, "Release"), os.path.join(directory, "Release.gpg")
+    if os.path.isfile(release) and os.path.isfile(detached):
+        return (detached, release)
+    return None
+
+
+def is_complete(directory: str, keyring: str | None) -> bool:
+    """Signed Release family present and, given a keyring, verified by gpgv (cached by stat)."""
+    files = _signature_files(directory)
+    if files is None:
+        return False
+    return keyring is None or _verify(files, keyring)
+
+
+def _stat_key(path: str) -> StatKey | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (path, st.st_size, st.st_mtime_ns)
+
+
+def _verify(files: tuple[str, ...], keyring: str) -> bool:
+    keyring = os.path.abspath(keyring)  # gpgv looks a bare name up in ~/.gnupg
+    ring, stats = _stat_key(keyring), tuple(_stat_key(f) for f in files)
+    if ring is None:
+        log.warning("%s: keyring missing: no signature verifies", keyring)
+        return False
+    if any(st is None for st in stats):
+        return False  # removed while we looked
+    key = (keyring, ring, tuple(st for st in stats if st is not None))
+    if key not in _verified:
+        if len(_verified) >= _CACHE_LIMIT:
+            _verified.clear()
+        _verified[key] = _gpgv(files, keyring)
+    return _verified[key]
+
+
+def _gpgv(files: tuple[str, ...], keyring: str) -> bool:
+    cmd = ["gpgv", "--keyring", keyring, *files]
+    env = {**os.environ, "LC_ALL": "C"}
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=GPGV_TIMEOUT)
+    except FileNotFoundError as exc:
+        raise GpgvMissing(
+            f"gpgv not found (needed to verify signatures with {keyring}): apt-get install gpgv"
+        ) from exc
+    except subprocess.TimeoutExpired:
+        log.warning("%s: gpgv timed out", files[0])
+        return False
+    if proc.returncode != 0:
+        reason = proc.stderr.strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
+        log.warning("%s: does not verify with %s: %s", files[0], keyring, reason[0])
+    return proc.returncode == 0
+
+
+def snapshot_dir(root: str, codename: str, serial: str) -> str:
+    return os.path.join(root, "dists", codename, "snapshots", serial)
+
+
+def newest_complete_serial(
+    root: str, archive: Archive, keyring: str | None
+) -> tuple[str, int] | None:
+    """The newest serial complete for every codename that has it, and its newest signature mtime.
+
+    A serial any of whose codenames is still half-written is passed over, so a trace file
+    never names a snapshot that APT would find unsigned.
+    """
+    codenames: dict[str, list[str]] = {}
+    for codename, serials in archive.serials.items():
+        for serial in serials:
+            codenames.setdefault(serial, []).append(codename)
+    for serial in sorted(codenames, reverse=True):
+        dirs = [snapshot_dir(root, codename, serial) for codename in sorted(codenames[serial])]
+        if not all(is_complete(d, keyring) for d in dirs):
+            continue
+        mtimes = [_signature_mtime(d) for d in dirs]
+        if all(m is not None for m in mtimes):
+            return serial, max(m for m in mtimes if m is not None)
+    return None
+
+
+def _signature_mtime(directory: str) -> int | None:
+    """Whole seconds, like Last-Modified: InRelease's mtime, else Release.gpg's."""
+    for name in ("InRelease", "Release.gpg"):
+        try:
+            return os.stat(os.path.join(directory, name)).st_mtime_ns // 1_000_000_000
+        except OSError:
+            continue
+    return None
