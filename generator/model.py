@@ -1,0 +1,148 @@
+"""What a generated page shows, as frozen values: the templates only loop and print.
+
+Sorting, sizes, dates, states and links are decided in Python (generator.pages); a template
+never computes. The same values feed index.html, index.json and the Atom feeds.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One entry of a directory listing; `href` is relative to the page and percent-encoded."""
+
+    name: str
+    href: str
+    is_dir: bool
+    size: int | None = None
+    mtime: int | None = None  # epoch seconds, UTC
+    sha256: str | None = None
+    signatures: tuple[Link, ...] = ()  # a tarball's .sig/.asc, shown on its row
+
+
+class Validity(enum.StrEnum):
+    VALID = "valid"
+    EXPIRING = "expires within 48 h"
+    EXPIRED = "expired"
+    UNLIMITED = "no Valid-Until"
+
+
+EXPIRING_WITHIN = 48 * 3600
+
+
+def validity(valid_until: int | None, now: float) -> Validity:
+    """A Release file's state at `now` (the clock is a parameter so tests can set it)."""
+    if valid_until is None:
+        return Validity.UNLIMITED
+    if valid_until <= now:
+        return Validity.EXPIRED
+    if valid_until - now <= EXPIRING_WITHIN:
+        return Validity.EXPIRING
+    return Validity.VALID
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One Release file (snapshot, repository suite or tagged suite), read with python-debian."""
+
+    codename: str
+    suite: str
+    origin: str
+    label: str
+    architectures: tuple[str, ...]
+    components: tuple[str, ...]
+    date: int | None
+    valid_until: int | None
+    signed: bool  # InRelease, or Release + Release.gpg, exists
+    has_sources: bool  # a source index exists: the stanza offers deb-src too
+
+
+@dataclass(frozen=True)
+class Stanza:
+    """A deb822 .sources stanza, ready to copy into /etc/apt/sources.list.d/NAME.sources."""
+
+    types: tuple[str, ...]
+    uri: str
+    suites: tuple[str, ...]
+    components: tuple[str, ...]
+    signed_by: str | None  # where the keyring should live on the client
+    keyring_url: str | None  # where to fetch it from
+
+    @property
+    def text(self) -> str:
+        lines = [
+            f"Types: {' '.join(self.types)}",
+            f"URIs: {self.uri}",
+            f"Suites: {' '.join(self.suites)}",
+            f"Components: {' '.join(self.components)}",
+        ]
+        if self.signed_by:
+            lines.append(f"Signed-By: {self.signed_by}")
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A distribution as a page shows it: its Release facts, state and stanza."""
+
+    distribution: Distribution
+    validity: Validity
+    stanza: Stanza
+    href: str  # link to its dists/CODENAME/ directory page
+
+
+@dataclass(frozen=True)
+class SerialRow:
+    """A snapshot serial on the snapshots mount's front page."""
+
+    serial: str
+    href: str
+    date: int | None
+    codenames: tuple[str, ...]
+    valid_until: int | None  # the earliest of its distributions
+    validity: Validity
+    complete: bool  # every distribution has its signed Release family
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything index.html and index.json of one directory URL show."""
+
+    url: str  # URL path of the directory, ending in "/"
+    title: str
+    breadcrumbs: tuple[Link, ...]
+    rows: tuple[Row, ...] = ()
+    serials: tuple[SerialRow, ...] = ()
+    suites: tuple[Suite, ...] = ()
+    header_html: str | None = None  # rendered README.md or HEADER.html of the directory
+    feed: Link | None = None
+    keyring: Link | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    title: str
+    href: str  # absolute URL
+    updated: int
+    size: int | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """An Atom feed of a files mount's top-level directory: its newest releases."""
+
+    url: str  # URL path of the feed
+    title: str
+    site: str  # absolute URL of the directory page
+    entries: tuple[FeedEntry, ...]

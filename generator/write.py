@@ -1,0 +1,100 @@
+"""The one writer of the output directory: atomic, only when bytes change, precompressed.
+
+Every file goes to a temp file beside its target, then `os.replace`: a reader (the server, a
+CDN, rsync to a replica) sees the old file or the new one, never half of one. Unchanged bytes
+are not rewritten, so mtimes and ETags of unchanged pages stay put. gzip is written with a
+zero timestamp and brotli is deterministic, so replicas that render the same page agree.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Iterable
+
+import brotli
+
+BROTLI_QUALITY = 9
+"""Measured on generated pages (see README): 11 costs several times the time for ~2 % less."""
+MIN_SAVING = 0.05
+"""A variant is kept only when it is at least this much smaller (like whitenoise)."""
+VARIANTS = {".br": lambda data: brotli.compress(data, quality=BROTLI_QUALITY),
+            ".gz": lambda data: gzip.compress(data, compresslevel=9, mtime=0)}  # fmt: skip
+STATE_DIR = ".snapfront"
+
+
+class DuplicateOutput(RuntimeError):
+    """Two pages claimed one output path: a bug in the page list, never silently overwritten."""
+
+
+def atomic_write(path: str, data: bytes) -> None:
+    folder, name = os.path.split(path)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _same(path: str, data: bytes) -> bool:
+    try:
+        if os.path.getsize(path) != len(data):
+            return False
+        with open(path, "rb") as fh:
+            return fh.read() == data
+    except OSError:
+        return False
+
+
+class Writer:
+    def __init__(self, output: str) -> None:
+        self.output = output
+        self.written = 0
+        self.unchanged = 0
+        self.produced: set[str] = set()
+
+    def write(self, relpath: str, data: bytes, compress: bool = True) -> bool:
+        """Write OUTPUT/relpath (and its .br/.gz) if its bytes changed; True when it did."""
+        path = os.path.join(self.output, relpath)
+        if path in self.produced:
+            raise DuplicateOutput(f"{relpath} was generated twice in one build")
+        self.produced.add(path)
+        changed = not _same(path, data)
+        if changed:
+            atomic_write(path, data)
+            self.written += 1
+        else:
+            self.unchanged += 1
+        for suffix, compressor in VARIANTS.items() if compress else ():
+            variant = path + suffix
+            if not changed and os.path.exists(variant):
+                self.produced.add(variant)
+                continue
+            packed = compressor(data)
+            if len(packed) <= len(data) * (1 - MIN_SAVING):
+                if not _same(variant, packed):
+                    atomic_write(variant, packed)
+                self.produced.add(variant)
+            elif os.path.exists(variant):
+                os.unlink(variant)  # a stale variant would answer for the new bytes
+        return changed
+
+    def prune(self, prefixes: Iterable[str]) -> int:
+        """Remove generated files under the given URL prefixes that this build did not produce
+        (a dropped snapshot's pages); the state directory and foreign files are left alone."""
+        removed = 0
+        for prefix in prefixes:
+            top = os.path.join(self.output, prefix.strip("/"))
+            for folder, dirs, files in os.walk(top):
+                dirs[:] = [d for d in dirs if d != STATE_DIR]
+                for name in files:
+                    path = os.path.join(folder, name)
+                    if path not in self.produced and not name.startswith("."):
+                        os.unlink(path)
+                        removed += 1
+        return removed

@@ -1,0 +1,88 @@
+"""The output writer and the version order, without a server."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import brotli
+import pytest
+
+from generator.hashes import HashCache
+from generator.naturalsort import newest_first
+from generator.pages import listing
+from generator.scan import scan
+from generator.write import DuplicateOutput, Writer
+
+
+def test_versions_sort_naturally_newest_first() -> None:
+    assert newest_first(["1.9", "1.10", "1.41", "1.5", "1.41.1"]) == [
+        "1.41.1", "1.41", "1.10", "1.9", "1.5",
+    ]  # fmt: skip
+    assert newest_first(["mediawiki-1.41.0.tar.gz", "mediawiki-1.9.0.tar.gz",
+                         "mediawiki-1.41.10.tar.gz", "mediawiki-1.41.2.tar.gz"]) == [
+        "mediawiki-1.41.10.tar.gz", "mediawiki-1.41.2.tar.gz", "mediawiki-1.41.0.tar.gz",
+        "mediawiki-1.9.0.tar.gz",
+    ]  # fmt: skip
+
+
+def test_listing_pairs_signatures_and_hides_temporaries(tmp_path: Path) -> None:
+    for name in ["a-1.10.tar.gz", "a-1.10.tar.gz.sig", "a-1.10.tar.gz.asc", "a-1.9.tar.gz",
+                 "orphan.sig", ".a-1.11.tar.gz.Xy12Ab", "Packages.new"]:  # fmt: skip
+        (tmp_path / name).write_bytes(name.encode())
+    (tmp_path / "1.41").mkdir()
+    os.symlink("/etc", tmp_path / "escape")
+    hashes = HashCache(str(tmp_path / "out"))
+    rows = listing(scan(str(tmp_path), str(tmp_path)), str(tmp_path), hashes)
+    assert [r.name for r in rows] == ["1.41/", "orphan.sig", "a-1.10.tar.gz", "a-1.9.tar.gz"]
+    tarball = rows[2]
+    assert [(s.label, s.href) for s in tarball.signatures] == [
+        ("sig", "a-1.10.tar.gz.sig"), ("asc", "a-1.10.tar.gz.asc"),
+    ]  # fmt: skip
+    assert tarball.size == len(b"a-1.10.tar.gz") and len(tarball.sha256) == 64
+    assert hashes.hashed == 3
+
+
+def test_hashes_are_kept_by_size_and_mtime(tmp_path: Path) -> None:
+    data = tmp_path / "f"
+    data.write_bytes(b"one")
+    st = data.stat()
+    first = HashCache(str(tmp_path / "out"))
+    digest = first.sha256(str(data), st.st_size, st.st_mtime_ns)
+    first.save()
+    again = HashCache(str(tmp_path / "out"))
+    assert again.sha256(str(data), st.st_size, st.st_mtime_ns) == digest
+    assert again.hashed == 0
+    data.write_bytes(b"two")
+    st = data.stat()
+    assert again.sha256(str(data), st.st_size, st.st_mtime_ns) != digest
+    assert again.hashed == 1
+
+
+def test_writer_is_atomic_idempotent_and_precompresses(tmp_path: Path) -> None:
+    page = b"<html>" + b"listing row " * 500 + b"</html>"
+    writer = Writer(str(tmp_path))
+    assert writer.write("a/index.html", page)
+    assert gzip.decompress((tmp_path / "a/index.html.gz").read_bytes()) == page
+    assert brotli.decompress((tmp_path / "a/index.html.br").read_bytes()) == page
+    mtimes = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    second = Writer(str(tmp_path))
+    assert not second.write("a/index.html", page)
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()} == mtimes
+    assert (second.written, second.unchanged) == (0, 1)
+    with pytest.raises(DuplicateOutput):
+        second.write("a/index.html", page)
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_writer_drops_variants_that_do_not_pay_and_prunes(tmp_path: Path) -> None:
+    writer = Writer(str(tmp_path))
+    writer.write("x/index.html", b"<html>" + b"y" * 4000 + b"</html>")
+    writer.write("x/trace", os.urandom(64), compress=True)  # incompressible: no variants
+    assert not (tmp_path / "x/trace.gz").exists() and not (tmp_path / "x/trace.br").exists()
+    (tmp_path / "x/old").mkdir()
+    (tmp_path / "x/old/index.html").write_bytes(b"a page of a snapshot that is gone")
+    assert writer.prune(["/x/"]) == 1
+    assert not (tmp_path / "x/old/index.html").exists()
+    assert (tmp_path / "x/index.html.br").exists()
