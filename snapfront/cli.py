@@ -32,6 +32,14 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", required=True, metavar="FILE")
     check = command("check-config", cmd_check_config, "validate a config and print its mounts")
     check.add_argument("--config", required=True, metavar="FILE")
+    rules = command("rules", cmd_rules, "print nginx or Apache configuration serving the mounts")
+    rules.add_argument("--config", required=True, metavar="FILE")
+    rules.add_argument("--format", choices=("nginx", "apache"), default="nginx")
+    rules.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="nginx: a listen directive; Apache: a whole <VirtualHost HOST:PORT>",
+    )
     demo = command("demo", cmd_demo, "build a sample host with reprepro and gpg, and serve it")
     demo.add_argument("--config", metavar="FILE", help="ignored; the demo writes its own")
     demo.add_argument("--dir", default="snapfront-demo", type=Path, metavar="DIR")
@@ -55,6 +63,26 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     for mount in config.mounts:
         extra = f" keyring={mount.keyring}" if mount.keyring else ""
         print(f"{mount.url}\t{mount.kind}\t{mount.root}\ttrace={mount.trace}{extra}")
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    """The URL map as web server configuration, for the codenames and serials on disk now."""
+    from rewrite_rules import Rules
+    from rewrite_rules.export import ExportError, export_apache, export_nginx
+
+    from .inventory import read_inventory
+
+    config = load(args.config)
+    # The output directory without symlinks: the exported config refuses to follow any.
+    rules = Rules(config.mounts, os.path.realpath(config.output), read_inventory(config.mounts))
+    export = export_apache if args.format == "apache" else export_nginx
+    try:
+        text = export(rules, config.cache, listen=args.listen)
+    except ExportError as exc:
+        print(f"snapfront: {config.path}: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    sys.stdout.write(text)
     return 0
 
 

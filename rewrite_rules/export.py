@@ -1,0 +1,255 @@
+"""The URL map as nginx or Apache configuration: `snapfront rules`. Pure, no I/O.
+
+Both outputs are rendered from one route table built here from the same rule data as
+`resolve` (constants, mount kinds, each archive's codenames and serials), so a stock web
+server answers like snapfront: same file, same status, same Cache-Control. Routes are PCREs
+over the decoded path, first match wins, grouped by mount (longest URL first); guards mirror
+`paths.split_path` and run before any route.
+
+Serials and codenames are enumerated as known now: the output must be regenerated (and the
+web server reloaded) whenever a snapshot serial or a codename is added or removed.
+
+Known differences from snapfront (both servers refuse, only the status differs, or a
+symlink is refused even when it stays inside its root) are listed in the output's header.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .model import CacheClass, Mount, MountKind
+from .paths import MAX_PATH_BYTES
+from .resolve import (
+    BY_HASH,
+    DISTS,
+    INDEX_PAGE,
+    KEYRING_NAME,
+    LOCK_NAMES,
+    POOL,
+    RELEASE_FAMILY,
+    REPREPRO_INTERNALS,
+    SERIAL,
+    SNAPSHOTS_DIR,
+    TAGGED_AREAS,
+    TEMPORARY_SUFFIXES,
+    TRACE_DIR,
+    Rules,
+    mount_segments,
+)
+
+FILE = "file"  # one file; a directory answers with a 301 to the URL plus "/"
+FIRST = "first"  # the first of several files that exists (generated page, trace); else 404
+REDIRECT = "redirect"  # 301 to targets[0]; the query string is kept
+DENY = "deny"  # 404
+
+_UNSAFE = re.compile(r'[$%"\\\x00-\x1f\x7f]')
+_UTF8 = (  # a decoded path that is valid UTF-8 (what split_path's .decode("utf-8") accepts)
+    r"^(?:[\x00-\x7f]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]"
+    r"|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    r"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2})*+$"
+)
+
+
+class ExportError(ValueError):
+    """A path that the web server's configuration syntax cannot express safely."""
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One check of `paths.split_path`, in its order. `raw` patterns see the request target as
+    sent (path and query, percent-encoded); the others see the decoded path."""
+
+    raw: bool
+    pattern: str
+    status: int
+    negate: bool = False
+
+
+GUARDS = (
+    Guard(True, rf"^[^?\s]{{{MAX_PATH_BYTES + 1}}}", 414),
+    Guard(True, r"^[^?\s]*(?i:%(?:2f|5c))", 404),  # encoded separators
+    Guard(False, _UTF8, 400, negate=True),
+    Guard(False, r"[\x00-\x1f\x7f]", 400),  # control characters
+    Guard(False, r"\\", 404),  # backslash
+    Guard(True, r"^[^?\s]*//", 404),  # empty segment
+    Guard(True, r"^[^?\s]*/(?i:\.|%2e)", 404),  # ".", ".." and hidden names
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A PCRE over the decoded path and what answers it; targets may use $1…$9."""
+
+    pattern: str
+    action: str
+    targets: tuple[str, ...] = ()
+    cache: CacheClass | None = None
+
+
+@dataclass(frozen=True)
+class MountRoutes:
+    mount: Mount
+    prefix: str  # the mount's URL as a regex
+    routes: tuple[Route, ...]  # then: anything else under the prefix is 404
+
+
+def plan(rules: Rules) -> tuple[MountRoutes, ...]:
+    """Every mount's routes, longest mount URL first, as `resolve` would decide them."""
+    for path in _paths(rules):
+        if _UNSAFE.search(path):
+            raise ExportError(f"cannot write {path!r} into a web server configuration")
+    return tuple(_Planner(rules, m).mount_routes() for m in rules.mounts)
+
+
+def _paths(rules: Rules) -> Iterable[str]:
+    yield rules.output
+    for mount in rules.mounts:
+        yield from (mount.url, mount.root, mount.keyring or "")
+        yield from rules.archive(mount).codenames
+
+
+def _alt(names: Iterable[str]) -> str:
+    return "(?:" + "|".join(re.escape(n) for n in sorted(names)) + ")"
+
+
+def _lit(path: str | tuple[str, ...]) -> str:
+    parts = path.split("/") if isinstance(path, str) else path
+    return "/".join(re.escape(p) for p in parts)
+
+
+class _Planner:
+    def __init__(self, rules: Rules, mount: Mount) -> None:
+        self.rules, self.mount = rules, mount
+        self.prefix = "/" + "".join(re.escape(s) + "/" for s in mount_segments(mount))
+        self.root = mount.root.rstrip("/")
+
+    def mount_routes(self) -> MountRoutes:
+        p, kind = self.prefix, self.mount.kind
+        routes = [self.page(p)]
+        if self.mount.keyring:
+            routes.append(
+                Route(
+                    f"^{p}{re.escape(KEYRING_NAME)}$",
+                    FILE,
+                    (self.mount.keyring,),
+                    CacheClass.SIGNED_METADATA,
+                )
+            )
+        temporary = "|".join([f"[^/]*{_alt(TEMPORARY_SUFFIXES)}", _alt(LOCK_NAMES)])
+        routes.append(Route(f"^{p}(?:.*/)?(?:{temporary})(?:/|$)", DENY))
+        by_kind = {
+            MountKind.SNAPSHOTS: self.snapshots,
+            MountKind.REPOSITORY: self.repository,
+            MountKind.TAGGED: self.tagged,
+            MountKind.FILES: self.files,
+        }
+        routes += by_kind[kind]()
+        return MountRoutes(self.mount, p, tuple(routes))
+
+    def page(self, pattern: str) -> Route:
+        """A directory URL: the page the generator wrote at OUTPUT/<url path>/index.html."""
+        target = self.rules.output.rstrip("/") + "$1" + INDEX_PAGE
+        return Route(f"^({pattern})$", FIRST, (target,), CacheClass.VOLATILE)
+
+    def data(self, pattern: str, relpath: str, cache: CacheClass) -> Route:
+        return Route(pattern, FILE, (f"{self.root}/{relpath}",), cache)
+
+    def trace(self) -> Route:
+        """Generated trace first, one that another tool wrote under the root second."""
+        generated = f"{self.rules.output.rstrip('/')}{self.mount.url}{'/'.join(TRACE_DIR)}/$1"
+        fallback = f"{self.root}/{'/'.join(TRACE_DIR)}/$1"
+        pattern = f"^{self.prefix}{_lit(TRACE_DIR)}/([^/]+)$"
+        return Route(pattern, FIRST, (generated, fallback), CacheClass.VOLATILE)
+
+    def snapshots(self) -> list[Route]:
+        p, pool, dists = self.prefix, re.escape(POOL), re.escape(DISTS)
+        archive = self.rules.archive(self.mount)
+        known = {s for s in archive.all_serials() if SERIAL.match(s)}
+        routes = [self.page(f"{p}{pool}/(?:.*/)?"), self.page(f"{p}{_lit(TRACE_DIR)}/")]
+        if known:
+            any_serial = _alt(known)
+            shared = f"{self.mount.url}{POOL}/$1"  # one pool, rendered once
+            routes += [
+                self.page(f"{p}{any_serial}/(?:{dists}/)?"),
+                Route(f"^{p}{any_serial}/{pool}/(.*/)?$", REDIRECT, (shared,)),
+            ]
+        # Longest codename first: "jessie/updates" claims its URLs before "jessie" could.
+        for codename in sorted(archive.codenames, key=lambda c: (-c.count("/"), c)):
+            name = _lit(codename)
+            serials = {s for s in archive.serials.get(codename, ()) if SERIAL.match(s)}
+            if serials:
+                serial, rel = _alt(serials), f"{DISTS}/{codename}/{SNAPSHOTS_DIR}/$1/$2"
+                release = _alt(RELEASE_FAMILY)
+                routes += [
+                    self.page(f"{p}{serial}/{dists}/{name}/(?:.*/)?"),
+                    self.data(
+                        f"^{p}({serial})/{dists}/{name}/({release})$",
+                        rel,
+                        CacheClass.SIGNED_METADATA,
+                    ),
+                    self.data(f"^{p}({serial})/{dists}/{name}/(.+)$", rel, CacheClass.IMMUTABLE),
+                ]
+            routes.append(Route(f"^{p}[^/]+/{dists}/{name}(?:/|$)", DENY))
+        routes += [self.trace(), self.data(f"^{p}({pool}(?:/.*)?)$", "$1", CacheClass.IMMUTABLE)]
+        if known:
+            routes.append(
+                self.data(f"^{p}{_alt(known)}/{pool}/(.+)$", f"{POOL}/$1", CacheClass.IMMUTABLE)
+            )
+        return routes
+
+    def repository(self) -> list[Route]:
+        p = self.prefix
+        immutable = f"(?:{re.escape(POOL)}|(?:.*/)?{re.escape(BY_HASH)})"
+        return [
+            Route(f"^{p}{_alt(REPREPRO_INTERNALS)}(?:/|$)", DENY),
+            self.page(f"{p}.+/"),
+            self.trace(),
+            self.data(f"^{p}({immutable}(?:/.*)?)$", "$1", CacheClass.IMMUTABLE),
+            self.data(f"^{p}({re.escape(DISTS)}(?:/.*)?)$", "$1", CacheClass.SIGNED_METADATA),
+            self.data(f"^{p}(.+)$", "$1", CacheClass.FILES),
+        ]
+
+    def tagged(self) -> list[Route]:
+        p, areas = self.prefix, _alt(TAGGED_AREAS)
+        return [
+            self.page(f"{p}[^/]+/(?:[^/]+/)?"),
+            self.page(f"{p}[^/]+/[^/]+/{areas}/(?:.*/)?"),
+            self.data(f"^{p}([^/]+/[^/]+/{areas}(?:/.*)?)$", "$1", CacheClass.IMMUTABLE),
+        ]
+
+    def files(self) -> list[Route]:
+        p = self.prefix
+        return [self.page(f"{p}.+/"), self.data(f"^{p}(.+)$", "$1", CacheClass.FILES)]
+
+
+def header(rules: Rules, tool: str) -> list[str]:
+    """The comment that opens both outputs: what it was generated from, and when to redo it."""
+    lines = [
+        f"{tool} configuration generated by `snapfront rules`: the URL map of snapfront's",
+        "rewrite_rules, for serving these mounts without snapfront. Snapshot serials and",
+        "codenames are enumerated as known when this was generated: REGENERATE AND RELOAD",
+        "whenever a serial or a codename is added or removed (until then a new serial is 404).",
+        "Differences from snapfront: no symlink is followed, even one that stays inside its",
+        "root (nginx: 404, Apache: 403); a path whose dot segments climb above / is a 400.",
+    ]
+    for mount in rules.mounts:
+        lines.append(f"mount {mount.url} ({mount.kind}): {mount.root}")
+        archive = rules.archive(mount)
+        for codename in archive.codenames:
+            serials = " ".join(sorted(archive.serials.get(codename, ()))) or "(no serials)"
+            lines.append(f"  {codename}: {serials}")
+    return lines
+
+
+def export_nginx(rules: Rules, cache: Mapping[CacheClass, str], listen: str | None = None) -> str:
+    from .export_nginx import render
+
+    return render(rules, plan(rules), cache, listen)
+
+
+def export_apache(rules: Rules, cache: Mapping[CacheClass, str], listen: str | None = None) -> str:
+    from .export_apache import render
+
+    return render(rules, plan(rules), cache, listen)

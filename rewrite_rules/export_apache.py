@@ -1,0 +1,109 @@
+"""`export.plan` as Apache httpd 2.4 configuration, mod_rewrite rules in server context.
+
+Without `listen` the output is a fragment of directives for inside an existing
+`<VirtualHost>`; with `listen` it is a complete `<VirtualHost HOST:PORT>` (the `Listen`
+directive stays in ports.conf). Needs mod_rewrite, mod_headers, mod_mime, mod_dir and
+mod_authz_core (`a2enmod rewrite headers`). Routes become `RewriteRule`s in order, each
+ending the rewriting ([L]); a route's class travels in the SNAPFRONT_CLASS environment
+variable to the `Header always set Cache-Control` lines. Apache refuses symlinks with 403
+(`Options None`), and redirects with an absolute Location.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .export import DENY, FIRST, GUARDS, REDIRECT, MountRoutes, Route, header
+from .model import CacheClass
+from .resolve import Rules
+
+_ENCODINGS = ".gz .tgz .Z .bz2 .xz .lz .lzma .br .zst"
+_REQUEST_LINE = r"^\S+\s+"  # THE_REQUEST is "METHOD TARGET PROTOCOL", the target as sent
+
+
+def _q(text: str) -> str:
+    """A quoted argument; export.plan already refused paths holding a double quote."""
+    return f'"{text}"'
+
+
+def render(
+    rules: Rules,
+    mounts: tuple[MountRoutes, ...],
+    cache: Mapping[CacheClass, str],
+    listen: str | None,
+) -> str:
+    body = [
+        "RewriteEngine On",
+        "MergeSlashes Off",
+        "AllowEncodedSlashes NoDecode",
+        "AcceptPathInfo Off",
+        "DirectorySlash On",
+        "# Never a Content-Encoding: APT would see a Hash Sum mismatch.",
+        "SetEnv no-gzip 1",
+        "SetEnv no-brotli 1",
+        f"RemoveEncoding {_ENCODINGS}",
+        "",
+        "# Cache-Control: the class of the route that answered, volatile for redirects,",
+        "# the error class (no-store) for every 4xx.",
+    ]
+    for cls in CacheClass:
+        if cls is not CacheClass.ERROR:
+            cond = f"%{{REQUEST_STATUS}} -lt 400 && reqenv('SNAPFRONT_CLASS') == '{cls}'"
+            body.append(f"Header always set Cache-Control {_q(cache[cls])} {_q('expr=' + cond)}")
+    for cls, cond in [
+        (CacheClass.VOLATILE, "%{REQUEST_STATUS} -eq 301"),
+        (CacheClass.ERROR, "%{REQUEST_STATUS} -ge 400 && %{REQUEST_STATUS} -lt 500"),
+    ]:
+        body.append(f"Header always set Cache-Control {_q(cache[cls])} {_q('expr=' + cond)}")
+    body += ["", *_directories(rules), "", "# The request path, in the order of split_path."]
+    for guard in GUARDS:
+        if guard.raw:
+            body.append(f"RewriteCond %{{THE_REQUEST}} {_q(_REQUEST_LINE + guard.pattern[1:])}")
+            body.append(f"RewriteRule ^ - [R={guard.status},L]")
+        else:
+            negate = "!" if guard.negate else ""
+            body.append(f"RewriteRule {_q(negate + guard.pattern)} - [R={guard.status},L]")
+    for mount in mounts:
+        url = mount.mount.url
+        body += ["", f"# {url}: {mount.mount.kind} mount of {mount.mount.root}"]
+        if url != "/":
+            body.append(f"RewriteRule {_q('^' + mount.prefix[:-1] + '$')} {_q(url)} [R=301,L]")
+        for route in mount.routes:
+            body += _rule(route)
+        body.append(f"RewriteRule {_q('^' + mount.prefix)} - [R=404,L]")
+    if all(m.mount.url != "/" for m in mounts):
+        body.append("RewriteRule ^ - [R=404,L]")
+    out = [f"# {line}".rstrip() for line in header(rules, "Apache httpd")]
+    if not listen:
+        out += ["# Directives for inside a <VirtualHost>.", "", *body]
+    else:
+        out += ["", f"<VirtualHost {listen}>", *(f"    {line}".rstrip() for line in body)]
+        out.append("</VirtualHost>")
+    return "\n".join(out) + "\n"
+
+
+def _directories(rules: Rules) -> list[str]:
+    """Access to the roots, the output and the keyrings: only what the rewrites name is served."""
+    lines = []
+    for path in dict.fromkeys([rules.output, *(m.root for m in rules.mounts)]):
+        lines += [f"<Directory {_q(path)}>", "    Require all granted", "    Options None"]
+        lines += ["    AllowOverride None", "</Directory>"]
+    for keyring in sorted({m.keyring for m in rules.mounts if m.keyring}):
+        folder, name = keyring.rsplit("/", 1)
+        lines += [f"<Directory {_q(folder or '/')}>", f"    <Files {_q(name)}>"]
+        lines += ["        Require all granted", "    </Files>", "</Directory>"]
+    return lines
+
+
+def _rule(route: Route) -> list[str]:
+    pattern = _q(route.pattern)
+    if route.action == DENY:
+        return [f"RewriteRule {pattern} - [R=404,L]"]
+    if route.action == REDIRECT:
+        return [f"RewriteRule {pattern} {_q(route.targets[0])} [R=301,L]"]
+    flags = f"[E=SNAPFRONT_CLASS:{route.cache},L]"
+    lines = []
+    if route.action == FIRST:
+        for target in route.targets[:-1]:
+            lines += [f"RewriteCond {_q(target)} -f", f"RewriteRule {pattern} {_q(target)} {flags}"]
+    return [*lines, f"RewriteRule {pattern} {_q(route.targets[-1])} {flags}"]

@@ -1,0 +1,97 @@
+"""`export.plan` as nginx configuration: one `map` and one `server {}` block.
+
+The output goes inside `http {}` (`include /etc/nginx/snapfront.conf;`), once per `http {}`
+(the map variable is global). It sets no `server_name`: add one, or keep it the default
+server. Without `listen` nginx uses *:80. Workers must be able to read the roots.
+Each mount is a prefix location whose nested regex locations are the mount's routes in order
+(first match wins) and whose own answer is 404. Cache-Control comes from one server-level
+`add_header … always` over a map of $status, evaluated when the header is sent: the class of
+the location that answered, `no-store` (the error class) for every 4xx, and the volatile class
+for redirects, as snapfront sends them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .export import DENY, FIRST, GUARDS, REDIRECT, MountRoutes, Route, header
+from .model import CacheClass
+from .resolve import Rules
+
+_CLASS = "$snapfront_class_cc"
+
+
+def _q(text: str) -> str:
+    """A quoted nginx token: the config parser turns \\\\ into \\ and \\" into "."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render(
+    rules: Rules,
+    mounts: tuple[MountRoutes, ...],
+    cache: Mapping[CacheClass, str],
+    listen: str | None,
+) -> str:
+    out = [f"# {line}".rstrip() for line in header(rules, "nginx")]
+    out += [
+        "# Include inside http {}: one map and one server block.",
+        "",
+        "map $status $snapfront_cc {",
+        f"    ~^4 {_q(cache[CacheClass.ERROR])};",
+        f"    301 {_q(cache[CacheClass.VOLATILE])};",
+        f"    default {_CLASS};",
+        "}",
+        "",
+        "server {",
+    ]
+    if listen:
+        out.append(f"    listen {listen};")
+    out += [
+        "    absolute_redirect off;  # Location: /path, as snapfront sends it",
+        "    merge_slashes off;  # an empty segment is refused below, never merged away",
+        "    disable_symlinks on;  # nginx cannot tell a symlink that leaves its root: none",
+        "    error_page 403 =404 @snapfront_not_found;  # a refused symlink is simply absent",
+        "    autoindex off;",
+        "    gzip off;  # never a Content-Encoding: APT would see a Hash Sum mismatch",
+        "    gzip_static off;",
+        "    add_header Cache-Control $snapfront_cc always;",
+        f'    set {_CLASS} "";',
+        "",
+        "    # The request path, checked in the order of rewrite_rules.paths.split_path.",
+    ]
+    for guard in GUARDS:
+        op = "!~" if guard.negate else "~"
+        var = "$request_uri" if guard.raw else "$uri"
+        out.append(f"    if ({var} {op} {_q(guard.pattern)}) {{ return {guard.status}; }}")
+    out += ["", "    location @snapfront_not_found { return 404; }"]
+    for mount in mounts:
+        url = mount.mount.url
+        out.append("")
+        out.append(f"    # {url}: {mount.mount.kind} mount of {mount.mount.root}")
+        if url != "/":
+            target = _q(url + "$is_args$args")
+            out.append(f"    location = {_q(url[:-1])} {{ return 301 {target}; }}")
+        out.append(f"    location {_q(url)} {{")
+        for route in mount.routes:
+            out += [f"        {line}" for line in _location(route, cache)]
+        out += ["        return 404;", "    }"]
+    if all(m.mount.url != "/" for m in mounts):
+        out += ["", "    location / { return 404; }"]
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _location(route: Route, cache: Mapping[CacheClass, str]) -> list[str]:
+    head = f"location ~ {_q(route.pattern)} {{"
+    if route.action == DENY:
+        return [f"{head} return 404; }}"]
+    if route.action == REDIRECT:
+        return [f"{head} return 301 {_q(route.targets[0] + '$is_args$args')}; }}"]
+    assert route.cache is not None
+    body = [f"set {_CLASS} {_q(cache[route.cache])};"]
+    if route.action == FIRST:
+        files = " ".join(_q(t) for t in route.targets)
+        body += ["root /;", f"try_files {files} =404;"]
+    else:
+        body.append(f"alias {_q(route.targets[0])};")
+    return [head, *(f"    {line}" for line in body), "}"]

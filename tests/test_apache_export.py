@@ -1,0 +1,240 @@
+"""`snapfront rules --format apache`: Apache httpd accepts it, and serves like snapfront.
+
+Apache's children run as www-data (httpd refuses to serve as root), and pytest's directories
+are private, so Apache serves a world-readable copy of the session's sample host (same files,
+same serials) while the session's snapfront serves the original.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass, Rules, Target, resolve
+from snapfront.config import load
+from snapfront.inventory import read_inventory
+from snapfront.sample import SampleHost
+from tests.test_nginx_differential import (
+    Expect,
+    corpus,
+    free_port,
+    get,
+    place,
+    snapfront_rules,
+    wait_for_port,
+)
+
+APACHE = "/usr/sbin/apache2"
+MODULES = "/usr/lib/apache2/modules"
+NEEDED = ["mpm_event", "authz_core", "rewrite", "headers", "mime", "dir", "env"]
+ERROR, FILES = CacheClass.ERROR, CacheClass.FILES
+
+APACHE_CONF = """\
+ServerRoot {dir}
+ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+PidFile {dir}/apache2.pid
+ErrorLog {dir}/error.log
+LogLevel warn
+DefaultRuntimeDir {dir}
+Mutex file:{dir} default
+User www-data
+Group www-data
+DocumentRoot {dir}/empty
+{modules}
+TypesConfig /etc/mime.types
+<Directory />
+    Require all denied
+    AllowOverride None
+    Options None
+</Directory>
+Include {dir}/snapfront.conf
+"""
+
+
+def _climbs(path: str) -> bool:
+    """Whether the path's dot segments (%2e decoded, %2f kept: NoDecode) climb above /."""
+    depth = 0
+    for segment in (unquote(s) for s in path.split("/")[1:]):
+        depth += -1 if segment == ".." else 0 if segment in ("", ".") else 1
+        if depth < 0:
+            return True
+    return False
+
+
+def _leaves_root(rules: Rules, path: str) -> bool:
+    """Whether `resolve` names one file, through a symlink that leads out of its base."""
+    found = resolve(rules, path)
+    if not isinstance(found, Target) or len(found.sources) != 1:
+        return False
+    source = found.sources[0]
+    real = os.path.realpath(os.path.join(source.base, source.relpath))
+    return os.path.lexists(os.path.join(source.base, source.relpath)) and not real.startswith(
+        os.path.realpath(source.base) + "/"
+    )
+
+
+# (why, which request targets, what snapfront answers, what Apache answers), checked in order;
+# every rule must meet at least one request.
+DIFFERENCES = [
+    (
+        "Apache's URL decoder answers 404 for %00 before any rule; snapfront's split_path 400",
+        lambda path: "%00" in path,
+        Expect(400, ERROR),
+        Expect(404, ERROR),
+    ),
+    (
+        "dot segments above / (%2e too): Apache's request parser 400; snapfront 404",
+        _climbs,
+        Expect(404, ERROR),
+        Expect(400, ERROR),
+    ),
+    (
+        "a symlink leaving its root: snapfront 404; Apache refuses every symlink with 403",
+        "leaves-root",
+        Expect(404, ERROR),
+        Expect(403, ERROR),
+    ),
+]
+# fmt: off
+ALWAYS = [  # besides a sample of the nginx corpus: one of each kind of answer
+    "/debian", "/debian?x=1", "/debian/keyring.gpg", "/debian/{old}/dists/bookworm/InRelease",
+    "/debian/{new}/dists/jessie/updates/main/binary-amd64/Packages.gz",
+    "/debian/{old}/pool/main/h/hello/hello_0.9%2bdeb8u1_all.deb", "/debian/pool/main/h",
+    "/debian/{old}/pool/main/h/", "/debian/2099123199/dists/bookworm/InRelease",
+    "/debian/{old}/dists/jessie/InRelease", "/apt/conf/distributions", "/apt/db/", "/apt/dists",
+    "/apt/dists/bookworm-mediawiki/InRelease", "/tagged/5.0/debian/pool/main/h/hello/hello_1.0-1_all.deb",
+    "/tagged/5.0/debian/db/packages.db", "/mediawiki/1.41", "/mediawiki/1.41/", "/mediawiki%2f1.41/",
+    "/.hidden", "/a%01", "/%ff", "/mediawiki/1.41/lockfile", "/" + "a" * 5000,
+    "/%00", "/../canary.txt", "/escape", "/debian/pool/escape.deb", "/debian/{new}/pool/escape.deb",
+    "/debian/2099123199/pool/escape.deb", "/mediawiki/escape.txt", "/apt/dists/escape/secret.txt",
+]
+# fmt: on
+
+
+def _require_apache() -> None:
+    if not os.path.exists(APACHE):
+        pytest.fail(f"{APACHE} not found: apt-get install apache2")
+
+
+def _write_conf(directory: Path, port: int, fragment: str) -> Path:
+    (directory / "empty").mkdir(exist_ok=True)
+    (directory / "snapfront.conf").write_text(fragment)
+    modules = "\n".join(f"LoadModule {m}_module {MODULES}/mod_{m}.so" for m in NEEDED)
+    conf = directory / "apache2.conf"
+    conf.write_text(APACHE_CONF.format(dir=directory, port=port, modules=modules))
+    return conf
+
+
+def _syntax_check(conf: Path) -> None:
+    proc = subprocess.run([APACHE, "-t", "-f", str(conf)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Syntax OK" in proc.stderr + proc.stdout
+
+
+@pytest.fixture(scope="module")
+def host_copy(sample_host: SampleHost, canary: bytes) -> Iterator[Path]:
+    """A copy of the sample host that www-data can read (symlinks copied as symlinks)."""
+    top = Path(tempfile.mkdtemp(prefix="snapfront-apache-"))
+    try:
+        top.chmod(0o755)
+        shutil.copytree(
+            sample_host.dir, top / "demo", symlinks=True, ignore=shutil.ignore_patterns("gnupg")
+        )
+        yield top / "demo"
+    finally:
+        shutil.rmtree(top)
+
+
+def test_apache_accepts_the_fragment_and_the_virtual_host(host_copy: Path, tmp_path: Path) -> None:
+    _require_apache()
+    config = host_copy / "snapfront.toml"
+    port = free_port()
+    whole = snapfront_rules(config, "--format", "apache", "--listen", f"127.0.0.1:{port}")
+    assert whole.count("\n<VirtualHost") == 1
+    _syntax_check(_write_conf(tmp_path, port, whole))
+    fragment = snapfront_rules(config, "--format", "apache")
+    assert "\n<VirtualHost" not in fragment
+    (tmp_path / "inner").mkdir()
+    wrapped = f"<VirtualHost 127.0.0.1:{port}>\n{fragment}</VirtualHost>\n"
+    _syntax_check(_write_conf(tmp_path / "inner", port, wrapped))
+
+
+@contextlib.contextmanager
+def running_apache(directory: Path, config: Path) -> Iterator[int]:
+    """apache2 in the foreground on a loopback port; always stopped."""
+    port = free_port()
+    fragment = snapfront_rules(config, "--format", "apache", "--listen", f"127.0.0.1:{port}")
+    conf = _write_conf(directory, port, fragment)
+    proc = subprocess.Popen(
+        [APACHE, "-f", str(conf), "-DFOREGROUND"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, proc, directory / "error.log")
+        yield port
+    finally:
+        proc.send_signal(signal.SIGTERM)  # the children go with the parent
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_apache_serves_like_snapfront(
+    sample_host: SampleHost, canary: bytes, server, host_copy: Path, tmp_path: Path
+) -> None:
+    _require_apache()
+    snapfront_port = urlsplit(server.url).port
+    assert snapfront_port is not None
+    by_mount: dict[str, list[str]] = {}  # about 25 requests of each mount's share of the corpus
+    for target, headers in corpus(sample_host):
+        mount = next((m for m in ("/debian/", "/apt/", "/tagged/") if target.startswith(m)), "/")
+        if not headers:
+            by_mount.setdefault(mount, []).append(target)
+    rng = random.Random(7)
+    targets = [t for group in by_mount.values() for t in rng.sample(group, min(25, len(group)))]
+    targets += [place(sample_host, t) for t in ALWAYS]
+    targets = list(dict.fromkeys(targets))
+    assert len(targets) >= 100, len(targets)
+    print(f"{len(targets)} requests to each server")
+    cc = DEFAULT_CACHE_CONTROL
+    mismatches, used = [], set()
+    config = load(str(sample_host.config))
+    rules = Rules(config.mounts, config.output, read_inventory(config.mounts))
+
+    def matches(rule, target: str) -> bool:
+        path = target.split("?")[0]
+        return _leaves_root(rules, path) if rule == "leaves-root" else rule(path)
+
+    with running_apache(tmp_path, host_copy / "snapfront.toml") as apache_port:
+        for target in targets:
+            ours, theirs = get(snapfront_port, target), get(apache_port, target)
+            assert canary not in theirs.body, target
+            assert theirs.content_encoding is None, target
+            listed = next((d for d in DIFFERENCES if matches(d[1], target)), None)
+            if listed is None:
+                if ours.key() != theirs.key():
+                    mismatches.append(
+                        f"{target[:99]}: snapfront {ours.key()} apache {theirs.key()}"
+                    )
+                continue
+            used.add(listed[0])
+            for answer, expect in zip((ours, theirs), listed[2:], strict=True):
+                got = (answer.status, answer.cache_control, answer.location)
+                if got != (expect.status, cc[expect.cache], expect.location):
+                    mismatches.append(f"{target} ({listed[0]}): {got}, expected {expect}")
+    assert used == {d[0] for d in DIFFERENCES}, used
+    assert not mismatches, "\n".join(mismatches)

@@ -1,0 +1,556 @@
+"""snapfront and a real nginx, configured by `snapfront rules`, serve the same host alike.
+
+Both serve the session's sample host (real reprepro snapshots, a slash codename, the canary's
+escaping symlinks). Every file on disk is requested through every URL form that names it,
+next to directory URLs, unknown serials and codenames, hostile and percent-encoded paths. For
+each request the two must agree on status, Cache-Control, Location and, for 2xx, the body's
+sha256; the few deliberate differences are listed in DIFFERENCES and asserted exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import http.client
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
+
+import pytest
+
+from rewrite_rules import (
+    DEFAULT_CACHE_CONTROL,
+    Archive,
+    CacheClass,
+    Miss,
+    Mount,
+    MountKind,
+    Redirect,
+    Rules,
+    Target,
+    resolve,
+)
+from rewrite_rules.export import DENY, FILE, FIRST, GUARDS, REDIRECT, plan
+from snapfront.sample import SampleHost
+
+NGINX = "/usr/sbin/nginx"
+IMMUTABLE, SIGNED, VOLATILE, FILES, ERROR = (
+    CacheClass.IMMUTABLE,
+    CacheClass.SIGNED_METADATA,
+    CacheClass.VOLATILE,
+    CacheClass.FILES,
+    CacheClass.ERROR,
+)
+
+
+# ------------------------------------------------------------------ the deliberate differences
+
+
+@dataclass(frozen=True)
+class Expect:
+    status: int
+    cache: CacheClass
+    location: str | None = None
+
+
+CLIMB = (
+    "dot segments that climb above / (also spelt %2e or across a decoded %2f): nginx's request "
+    "parser answers 400 before any configuration applies; snapfront refuses the path with 404"
+)
+INSIDE_LINK = (
+    "a symlink that stays inside its root: snapfront checks where it leads and serves it; "
+    "nginx cannot tell where a symlink leads, so the export follows none (disable_symlinks on)"
+)
+EMPTY_PATH = (
+    "a path of nothing but an empty segment: snapfront's split_path takes // for /, the root "
+    "page (a slip: //x is refused as an empty segment); the export refuses every // with 404"
+)
+DECODED_LOCATION = (
+    "Location of a redirect: snapfront re-encodes the decoded path (or echoes it as sent); "
+    "nginx writes the decoded path as is (raw UTF-8, %68 as h). Both name the same path"
+)
+# fmt: off
+# (URL, {old}/{new} standing for the serials; what snapfront answers; what nginx answers; why)
+DIFFERENCES = [
+    ("/../canary.txt", Expect(404, ERROR), Expect(400, ERROR), CLIMB),
+    ("/../../etc/passwd", Expect(404, ERROR), Expect(400, ERROR), CLIMB),
+    ("/%2e%2e/%2e%2e/etc/passwd", Expect(404, ERROR), Expect(400, ERROR), CLIMB),
+    ("/.%2e/canary.txt", Expect(404, ERROR), Expect(400, ERROR), CLIMB),
+    ("/%2e%2e%2fcanary.txt", Expect(404, ERROR), Expect(400, ERROR), CLIMB),
+    ("/..%2fcanary.txt", Expect(404, ERROR), Expect(400, ERROR), CLIMB),
+    ("/mediawiki/1.41/../../../canary.txt", Expect(404, ERROR), Expect(400, ERROR), CLIMB),
+    ("/mediawiki/%2e%2e%2f%2e%2e%2fcanary.txt", Expect(404, ERROR), Expect(400, ERROR), CLIMB),
+    ("/debian/..%2f..%2fcanary.txt", Expect(404, ERROR), Expect(400, ERROR), CLIMB),
+    ("/mediawiki/latest/mediawiki-1.41.1.tar.gz", Expect(200, FILES), Expect(404, ERROR), INSIDE_LINK),
+    ("/mediawiki/latest", Expect(301, VOLATILE, "/mediawiki/latest/"), Expect(404, ERROR), INSIDE_LINK),
+    ("//", Expect(200, VOLATILE), Expect(404, ERROR), EMPTY_PATH),
+    ("/debian/{old}/pool/caf%C3%A9/", Expect(301, VOLATILE, "/debian/pool/caf%C3%A9/"),
+     Expect(301, VOLATILE, "/debian/pool/café/"), DECODED_LOCATION),
+    ("/debian/pool/main/%68", Expect(301, VOLATILE, "/debian/pool/main/%68/"),
+     Expect(301, VOLATILE, "/debian/pool/main/h/"), DECODED_LOCATION),
+]
+# fmt: on
+
+
+# ------------------------------------------------------------------ a client that sends bytes
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    cache_control: str | None
+    location: str | None
+    content_encoding: str | None
+    body: bytes
+
+    @property
+    def digest(self) -> str | None:
+        return hashlib.sha256(self.body).hexdigest() if 200 <= self.status < 300 else None
+
+    def key(self) -> tuple[object, ...]:
+        return (self.status, self.cache_control, self.location, self.digest)
+
+
+def get(port: int, target: str, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
+    """GET `target` exactly as written (no normalisation, no Accept-Encoding), one connection."""
+    lines = [f"GET {target} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("utf-8"))
+        resp = http.client.HTTPResponse(sock, method="GET")
+        resp.begin()
+        body = resp.read()
+    location = resp.getheader("Location")
+    if location is not None:  # header bytes arrive as latin-1; nginx may send raw UTF-8
+        location = location.encode("latin-1").decode("utf-8", "replace")
+        if location.startswith("http"):  # Apache's are absolute: keep the path and query
+            location = location.split("/", 3)[3].join(["/", ""])
+    return Answer(
+        resp.status,
+        resp.getheader("Cache-Control"),
+        location,
+        resp.getheader("Content-Encoding"),
+        body,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"nginx exited {proc.returncode}: {log.read_text()[-2000:]}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"nginx did not listen on {port}: {log.read_text()[-2000:]}")
+
+
+def snapfront_rules(config: Path, *args: str) -> str:
+    cmd = [sys.executable, "-m", "snapfront.cli", "rules", "--config", str(config), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+NGINX_CONF = """\
+user root;  # the workers must read the 0700 pytest directories
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+worker_processes 1;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {dir}/access.log;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    include {dir}/snapfront.conf;
+}}
+"""
+
+
+@contextlib.contextmanager
+def running_nginx(directory: Path, server_block: str, port: int) -> Iterator[int]:
+    """nginx in the foreground on a loopback port, everything inside DIRECTORY; always stopped."""
+    (directory / "snapfront.conf").write_text(server_block)
+    (directory / "nginx.conf").write_text(NGINX_CONF.format(dir=directory))
+    conf = str(directory / "nginx.conf")
+    base = [NGINX, "-p", str(directory), "-e", str(directory / "error.log"), "-c", conf]
+    check = subprocess.run([*base, "-t"], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
+    proc = subprocess.Popen([*base, "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, proc, directory / "error.log")
+        yield port
+    finally:
+        proc.send_signal(signal.SIGTERM)  # fast shutdown; the workers go with the master
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def nginx_port(sample_host: SampleHost, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    if not os.path.exists(NGINX):
+        pytest.fail(f"{NGINX} not found: apt-get install nginx")
+    port = free_port()
+    server_block = snapfront_rules(sample_host.config, "--listen", f"127.0.0.1:{port}")
+    with running_nginx(tmp_path_factory.mktemp("nginx"), server_block, port) as running:
+        yield running
+
+
+# ------------------------------------------------------------------ what the host holds for this test
+
+PAGES = [
+    "/",
+    "/debian/",
+    "/debian/{new}/dists/jessie/updates/",
+    "/debian/pool/main/",
+    "/mediawiki/1.41/",
+    "/apt/dists/",
+    "/tagged/5.0/debian/pool/",
+]
+
+
+@pytest.fixture(scope="module")
+def extras(sample_host: SampleHost, canary: bytes) -> Iterator[None]:
+    """Traces (generated and under the root), pages, an inside symlink, odd and forbidden names.
+
+    The other tests share the host and expect none of this: all of it goes again afterwards."""
+    host, made = sample_host, []
+
+    def write(path: Path, text: str) -> None:
+        for parent in reversed([path, *path.parents]):
+            if not parent.exists() and not parent.is_symlink():
+                made.append(parent)
+                break
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    out, snap, repo = host.output, host.snapshots_root, host.repository_root
+    write(out / "debian/project/trace/debian", "generated trace\n")
+    write(snap / "project/trace/debian", "losing trace under the root\n")
+    write(snap / "project/trace/mirror", "trace another tool wrote\n")
+    write(repo / "project/trace/apt", "repository trace under the root\n")
+    write(out / "apt/project/trace/apt2", "generated repository trace\n")
+    for page in PAGES:
+        write(out / place(host, page).lstrip("/") / "index.html", f"<title>{page}</title>\n")
+    write(host.files_root / "odd/a b+c~d é.txt", "odd name\n")
+    write(host.files_root / ".hidden", "hidden\n")
+    write(host.files_root / "mediawiki/1.41/lockfile", "lock\n")
+    write(host.files_root / "mediawiki/1.41/x.lock", "lock\n")
+    write(repo / "dists/bookworm-mediawiki/InRelease.new", "half written\n")
+    link = host.files_root / "mediawiki/latest"
+    link.symlink_to("1.41")
+    made.append(link)
+    try:
+        yield
+    finally:
+        for path in reversed(made):
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+            else:
+                shutil.rmtree(path)
+
+
+def place(host: SampleHost, template: str) -> str:
+    old, new = host.serials
+    return template.replace("{old}", old).replace("{new}", new)
+
+
+# ------------------------------------------------------------------ the corpus
+
+
+def url_forms(url: str) -> list[str]:
+    """The URL as a browser writes it, and as APT writes it (+ and ~ percent-encoded)."""
+    forms = [url]
+    if "+" in url or "~" in url:
+        forms.append(url.replace("+", "%2b").replace("~", "%7e"))
+        forms.append(url.replace("+", "%2B").replace("~", "%7E"))
+    return forms
+
+
+def walk(root: Path) -> Iterator[tuple[str, bool]]:
+    """(relative path, is a directory) for everything under ROOT, symlinks not followed."""
+    for folder, dirs, files in os.walk(root):
+        rel = os.path.relpath(folder, root)
+        for name in sorted(dirs):
+            yield os.path.normpath(os.path.join(rel, name)), True
+        for name in sorted(files):
+            yield os.path.normpath(os.path.join(rel, name)), False
+
+
+def disk_urls(host: SampleHost) -> list[str]:
+    """Every file and directory of every root, through every URL that can name it."""
+    old, new = host.serials
+    urls: list[str] = []
+    for rel, is_dir in walk(host.snapshots_root):
+        if "/snapshots/" in rel and rel.startswith("dists/"):
+            codename, _, tail = rel[len("dists/") :].partition("/snapshots/")
+            serial, _, file = tail.partition("/")
+            names = [f"/debian/{serial}/dists/{codename}" + (f"/{file}" if file else "")]
+        elif rel == "pool" or rel.startswith("pool/"):
+            names = [f"/debian{prefix}/{rel}" for prefix in ("", f"/{old}", f"/{new}")]
+            names.append(f"/debian/2099123199/{rel}")
+        else:
+            names = [f"/debian/{rel}"]
+        urls += names + ([f"{n}/" for n in names] if is_dir else [])
+    for mount, root in (
+        ("/apt/", host.repository_root),
+        ("/tagged/", host.tagged_root),
+        ("/", host.files_root),
+    ):
+        for rel, is_dir in walk(root):
+            url = mount + quote(rel, safe="/+~@:,=")
+            urls += [url, url + "/"] if is_dir else [url]
+    return [form for url in urls for form in url_forms(url)]
+
+
+LISTED = [
+    # mounts, redirects, keyrings, queries
+    "/debian", "/debian/", "/apt", "/apt/", "/tagged", "/tagged/", "/", "/debian?x=1", "/apt?y",
+    "/mediawiki/1.41?z=2", "/mediawiki?", "/debian/keyring.gpg", "/apt/keyring.gpg",
+    "/tagged/keyring.gpg", "/keyring.gpg", "/debian/keyring.gpg/", "/debian/{old}/keyring.gpg",
+    # traces: generated wins, the root's otherwise
+    "/debian/project/trace/debian", "/debian/project/trace/mirror", "/debian/project/trace/none",
+    "/debian/project/trace/", "/debian/project/trace", "/debian/project/", "/debian/project",
+    "/debian/project/trace/debian/", "/debian/project/trace/debian/x", "/apt/project/trace/apt",
+    "/apt/project/trace/apt2", "/apt/project/trace/none", "/apt/project/trace/",
+    "/project/trace/debian", "/tagged/project/trace/debian",
+    # pages (some written by the `extras` fixture, the others missing)
+    *PAGES, "/debian/{old}/", "/debian/{new}/", "/debian/{old}/dists/", "/debian/{new}/dists/bookworm/",
+    "/debian/{old}/dists/bookworm/main/binary-amd64/", "/debian/pool/", "/debian/pool/main/h/hello/",
+    "/tagged/5.0/", "/tagged/5.0/debian/", "/tagged/5.0/debian/dists/", "/apt/pool/main/",
+    "/mediawiki/", "/nowhere/", "/debian/{old}/pool/", "/debian/{new}/pool/main/",
+    "/debian/{old}/pool/main/h/hello/", "/debian/{old}/pool/main/h/hello?x=1",
+    "/debian/{new}/pool/main/?q", "/debian/pool/main/h/hello/hello_1.0-1_all.deb/",
+    "/mediawiki/1.41/mediawiki-1.41.0.tar.gz/", "/debian/{old}/dists/bookworm/InRelease/",
+    # unknown serials and codenames, and what is not a snapshot URL
+    "/debian/2099123199/dists/bookworm/InRelease", "/debian/2099123199/", "/debian/2099123199/dists/",
+    "/debian/2099123199/pool/main/", "/debian/2099123199/pool/main/h/hello/hello_1.0-1_all.deb",
+    "/debian/20261122/dists/bookworm/InRelease", "/debian/{old}0/dists/bookworm/InRelease",
+    "/debian/{old}/dists/sid/InRelease", "/debian/{old}/dists/sid/", "/debian/{old}/dists/jessie/InRelease",
+    "/debian/{old}/dists/jessie/", "/debian/{old}/dists/jessie/updates", "/debian/{old}/dists/jessie/updates/",
+    "/debian/{old}/dists/jessie/updatesx/Release", "/debian/{old}/dists/bookworm", "/debian/{old}/dists",
+    "/debian/{old}/pool", "/debian/{old}", "/debian/{old}/foo", "/debian/{old}/foo/", "/debian/foo/",
+    "/debian/{old}/dists/bookworm/snapshots/{old}/InRelease", "/debian/dists/bookworm/InRelease",
+    "/debian/{old}/dists/bookworm/main/binary-amd64", "/debian/{new}/dists/jessie/updates/main",
+    "/debian/{new}/dists/jessie/updates/main/source/Sources.gz", "/debian/README", "/debian/pool",
+    "/tagged/5.0", "/tagged/5.0/debian", "/tagged/5.0/debian/dists", "/tagged/5.0/debian/other/x",
+    "/tagged/5.0/debian/other/", "/tagged/6.0/debian/dists/bookworm/InRelease", "/apt/dists",
+    # hostile: traversal, encoded separators, hidden names, internals, temporary and lock files
+    "/debian/{new}/pool/../../canary.txt", "/debian/{old}/pool/%2e%2e/%2e%2e/canary.txt",
+    "/debian/{new}/dists/..%2f..%2f..%2fcanary.txt", "/tagged/..%2fcanary.txt", "/tagged/5.0/../../canary.txt",
+    "/debian/project/trace/../../../canary.txt", "/debian/project/trace/..%2f..%2f..%2fcanary.txt",
+    "/mediawiki/1.41/../1.41/mediawiki-1.41.0.tar.gz", "/mediawiki/./1.41/mediawiki-1.41.0.tar.gz",
+    "/mediawiki%2f1.41/mediawiki-1.41.0.tar.gz", "/mediawiki%2F1.41/", "/mediawiki/1.41%5cx",
+    "/..\\canary.txt", "/mediawiki\\1.41", "/%2e%2e%5c%2e%2e%5ccanary.txt", "//etc/passwd",
+    "/mediawiki//1.41/mediawiki-1.41.0.tar.gz", "/debian//pool/main/", "/.hidden", "/%2ehidden",
+    "/%2Ehidden", "/mediawiki/.git/config", "/debian/pool/.git/HEAD", "/debian/.well-known/x",
+    "/apt/conf/distributions", "/apt/conf", "/apt/conf/", "/apt/db/", "/apt/db", "/apt/db/lockfile",
+    "/apt/incoming/", "/apt/logs/x", "/apt/tmp/x", "/apt/dists/bookworm-mediawiki/InRelease.new",
+    "/apt/dists/bookworm-mediawiki/InRelease.new/", "/mediawiki/1.41/lockfile", "/mediawiki/1.41/x.lock",
+    "/mediawiki/1.41/lockfile/", "/apt/pool/x.new/y", "/debian/pool/main/x.lock",
+    "/debian/{old}/dists/bookworm/InRelease.new", "/tagged/5.0/debian/conf/distributions",
+    "/tagged/5.0/debian/db/packages.db", "/debian/conf/distributions", "/debian/db/packages.db",
+    "/escape", "/escape/", "/escape/secret.txt", "/mediawiki/escape.txt", "/debian/pool/escape.deb",
+    "/debian/{new}/pool/escape.deb", "/apt/dists/escape", "/apt/dists/escape/", "/apt/dists/escape/secret.txt",
+    "/canary.txt", "/debian/canary.txt", "/outside/secret.txt", "/mediawiki/latest/",
+    # bytes that are not a path: NUL, control characters, bad escapes, invalid UTF-8, length
+    "/%00", "/canary.txt%00.tar.gz", "/mediawiki/1.41/mediawiki-1.41.1.tar.gz%00", "/%01", "/a%1fb",
+    "/a%7fb", "/%zz", "/abc%", "/a%2", "/%c0%af", "/%c0%ae%c0%ae/canary.txt", "/%e0%80%ae/x", "/%ff",
+    "/%c3%28", "/%ed%a0%80", "/%f4%90%80%80", "/%252e%252e/canary.txt", "/caf%C3%A9",
+    "/" + "a" * 5000, "/debian/" + "b" * 9000, "/" + "a" * 4095, "/" + "a/" * 2047 + "a",
+    # percent-encoded names
+    "/%6d%65%64%69%61%77%69%6b%69/1.41/mediawiki-1.41.0.tar.gz", "/mediawiki/1.41/mediawiki%2d1.41.1.tar.gz.asc",
+    "/odd/a%20b+c~d%20%C3%A9.txt", "/odd/a%20b%2bc%7ed%20%c3%a9.txt",
+    "/debian/%70ool/main/h/hello/hello_1.0-1_all.deb", "/debian/{old}/dists/jessie%2fupdates/Release",
+    "/debian/{old}/dists/jessie/upd%61tes/Release", "/apt/dists/bookworm%2dmediawiki/Release",
+]  # fmt: skip
+
+RANGES = [
+    "/debian/pool/main/h/hello/hello_1.0-1_all.deb",
+    "/debian/{new}/dists/bookworm/InRelease",
+    "/debian/{old}/dists/jessie/updates/main/binary-amd64/Packages.gz",
+    "/mediawiki/1.41/mediawiki-1.41.1.tar.gz",
+    "/apt/dists/bookworm-mediawiki/main/binary-amd64/Packages",
+    "/tagged/5.0/debian/pool/main/h/hello/hello_1.0-1_all.deb",
+    "/debian/project/trace/debian",
+    "/debian/",
+    "/apt/nothing",
+]
+
+
+def corpus(host: SampleHost) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    targets = disk_urls(host) + [place(host, t) for t in LISTED]
+    targets += [place(host, url) for url, *_ in DIFFERENCES]
+    requests = [(t, ()) for t in dict.fromkeys(targets)]
+    for url in RANGES:
+        for spec in ("bytes=0-99", "bytes=-7", "bytes=5-"):
+            requests.append((place(host, url), (("Range", spec),)))
+    for url in ("/apt/dists/bookworm-mediawiki/main/binary-amd64/Packages", "/debian/"):
+        requests.append((url, (("Accept-Encoding", "gzip, br"),)))
+    return requests
+
+
+# ------------------------------------------------------------------ the tests
+
+
+def test_snapfront_and_nginx_answer_alike(
+    sample_host: SampleHost, canary: bytes, extras: None, server, nginx_port: int
+) -> None:
+    snapfront_port = urlsplit(server.url).port
+    assert snapfront_port is not None
+    cc = {cls: DEFAULT_CACHE_CONTROL[cls] for cls in CacheClass}
+    differences = {place(sample_host, url): (sf, ngx) for url, sf, ngx, _ in DIFFERENCES}
+    requests = corpus(sample_host)
+    assert len(requests) >= 300, len(requests)
+    print(f"{len(requests)} requests to each server")
+    mismatches, served = [], 0
+    for target, headers in requests:
+        ours, theirs = get(snapfront_port, target, headers), get(nginx_port, target, headers)
+        for answer in (ours, theirs):
+            assert canary not in answer.body, target
+            assert answer.content_encoding is None, target
+        served += 200 <= ours.status < 300
+        if headers or target not in differences:
+            if ours.key() != theirs.key():
+                mismatches.append(
+                    f"{target[:120]} {headers}: snapfront {ours.key()} nginx {theirs.key()}"
+                )
+            continue
+        pairs = zip((ours, theirs), differences[target], ("snapfront", "nginx"), strict=True)
+        for answer, expect, who in pairs:
+            got = (answer.status, answer.cache_control, answer.location)
+            want = (expect.status, cc[expect.cache], expect.location)
+            if got != want:
+                mismatches.append(f"{target} (listed difference): {who} {got}, expected {want}")
+        if ours.location and theirs.location:
+            assert unquote(ours.location) == theirs.location, target
+    assert not mismatches, "\n".join(mismatches)
+    assert served >= 150, served  # the corpus mostly names real files, not only refusals
+
+
+def test_rules_output_is_deterministic_and_names_the_slash_codename(
+    sample_host: SampleHost,
+) -> None:
+    first = snapfront_rules(sample_host.config)
+    assert first == snapfront_rules(sample_host.config)
+    old, new = sorted(sample_host.serials)
+    assert "regenerate" in first.lower()
+    assert f'location ~ "^/debian/((?:{old}|{new}))/dists/jessie/updates/(.+)$" {{' in first
+    assert "/dists/jessie/updates/snapshots/$1/$2" in first
+    apache = snapfront_rules(sample_host.config, "--format", "apache")
+    assert apache == snapfront_rules(sample_host.config, "--format", "apache")
+    assert "/dists/jessie/updates/snapshots/$1/$2" in apache
+
+
+# ------------------------------------------------------------------ the route table, without a server
+
+SERIALS = ("2026112101", "2026112102")
+SIM_RULES = Rules(
+    [
+        Mount("/", MountKind.FILES, "/srv/releases", "archive"),
+        Mount("/debian/", MountKind.SNAPSHOTS, "/srv/snap", "debian", "/srv/keys/keyring.gpg"),
+        Mount("/debian/security/", MountKind.SNAPSHOTS, "/srv/sec", "security"),
+        Mount("/apt/", MountKind.REPOSITORY, "/srv/repo", "apt"),
+        Mount("/tagged/", MountKind.TAGGED, "/srv/tagged", "tagged"),
+    ],
+    "/var/lib/snapfront",
+    {
+        "/debian/": Archive(
+            ("bookworm", "jessie", "jessie/updates"),
+            {
+                "bookworm": frozenset(SERIALS),
+                "jessie": frozenset(SERIALS),
+                "jessie/updates": frozenset(SERIALS[1:]),
+            },
+        ),
+        "/debian/security/": Archive(("bookworm-security",), {"bookworm-security": frozenset()}),
+    },
+)
+ATOMS = [
+    "debian", "security", "apt", "tagged", "5.0", "pool", "dists", *SERIALS, "2099010101", "jessie",
+    "updates", "bookworm", "main", "InRelease", "Release.gpg", "Packages", "project", "trace",
+    "keyring.gpg", "conf", "db", "by-hash", "x.new", "lockfile", "%2e%2e", ".git", "a%2fb",
+    "caf%C3%A9", "%ff", "h+1~2", "", "%00", "a%01",
+]  # fmt: skip
+
+
+def _expand(groups: list[str]):
+    return lambda ref: groups[int(ref[1])]
+
+
+def simulate(path: str) -> tuple[str, tuple[str, ...], CacheClass | None] | int:
+    """What the exported table does with PATH: (action, targets, class), or a status."""
+    for guard in GUARDS:
+        subject = path.encode() if guard.raw else unquote_to_bytes(path)
+        if bool(re.search(guard.pattern.encode(), subject)) != guard.negate:
+            return guard.status
+    decoded = unquote(path)
+    for mount in plan(SIM_RULES):
+        if mount.mount.url != "/" and decoded == mount.mount.url[:-1]:
+            return (REDIRECT, (mount.mount.url,), None)
+        if not decoded.startswith(mount.mount.url):
+            continue
+        for route in mount.routes:
+            if match := re.match(route.pattern, decoded):
+                groups = [match.group(0), *(g or "" for g in match.groups())]
+                targets = tuple(re.sub(r"\$(\d)", _expand(groups), t) for t in route.targets)
+                return 404 if route.action == DENY else (route.action, targets, route.cache)
+        return 404
+    return 404
+
+
+def test_the_route_table_decides_like_resolve() -> None:
+    """Thousands of paths built from the URL space's own words, through both, must agree."""
+    rng = random.Random(20261122)
+    stems = ["", "/debian", "/debian/security", "/apt", "/tagged", "/tagged/5.0/debian"]
+    stems += [f"/debian/{SERIALS[0]}", f"/debian/{SERIALS[1]}/pool", f"/debian/{SERIALS[1]}/dists"]
+    paths = {
+        rng.choice(stems)
+        + "/"
+        + "/".join(rng.choices(ATOMS, k=rng.randint(0, 6)))
+        + rng.choice(["", "/"])
+        for _ in range(8000)
+    }
+    paths |= {stem for stem in stems if stem} | {"//"}
+    checked = {"hit": 0, "miss": 0, "redirect": 0}
+    for path in sorted(paths):
+        found, simulated = resolve(SIM_RULES, path), simulate(path)
+        if path == "//":  # EMPTY_PATH in DIFFERENCES: snapfront's root page, the export's 404
+            assert isinstance(found, Target) and found.directory and simulated == 404
+        elif isinstance(found, Miss):
+            assert simulated == found.status, (path, found, simulated)
+            checked["miss"] += 1
+        elif isinstance(found, Redirect):
+            assert simulated == (REDIRECT, (unquote(found.location),), None), (path, simulated)
+            checked["redirect"] += 1
+        else:
+            assert isinstance(found, Target)
+            files = tuple(os.path.join(s.base, s.relpath) for s in found.sources)
+            action = FIRST if found.directory or len(files) > 1 else FILE
+            assert simulated == (action, files, found.cache), (path, found, simulated)
+            checked["hit"] += 1
+    assert min(checked.values()) >= 50, checked
