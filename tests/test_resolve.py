@@ -236,10 +236,17 @@ def test_every_target_stays_inside_its_base(segments: list[str], trailing: bool)
     ("url", "sources"),
     [
         ("/debian/2026112101/index.json", [("/var/lib/snapfront", "debian/2026112101/index.json")]),
-        ("/mediawiki/feed.atom", [("/var/lib/snapfront", "mediawiki/feed.atom"),
-                                  ("/srv/releases", "mediawiki/feed.atom")]),
-        ("/apt/dists/index.html", [("/var/lib/snapfront", "apt/dists/index.html"),
-                                   ("/srv/repo", "dists/index.html")]),
+        (
+            "/mediawiki/feed.atom",
+            [
+                ("/var/lib/snapfront", "mediawiki/feed.atom"),
+                ("/srv/releases", "mediawiki/feed.atom"),
+            ],
+        ),
+        (
+            "/apt/dists/index.html",
+            [("/var/lib/snapfront", "apt/dists/index.html"), ("/srv/repo", "dists/index.html")],
+        ),
         ("/apt/conf/index.html", None),
         ("/tagged/5.0/index.json", [("/var/lib/snapfront", "tagged/5.0/index.json")]),
     ],
