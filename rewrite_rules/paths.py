@@ -36,6 +36,8 @@ def split_path(raw: str) -> tuple[tuple[str, ...], bool] | Miss:
         return Miss(MissReason.BAD_REQUEST, "control character in request path")
     if "\\" in path:
         return Miss(MissReason.NOT_FOUND, "backslash in request path")
+    if "//" in path:
+        return Miss(MissReason.NOT_FOUND, "empty path segment")
     trailing = path.endswith("/")
     inner = path[1:-1] if trailing else path[1:]
     if not inner:

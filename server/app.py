@@ -91,11 +91,16 @@ class Origin:
     def cache_control(self, cls: CacheClass) -> str:
         return self.config.cache[cls]
 
+    def error(
+        self, status: int, message: str, headers: dict[str, str] | None = None
+    ) -> web.Response:
+        return error_response(status, message, headers, self.cache_control(CacheClass.ERROR))
+
 
 def make_handler(origin: Origin) -> Handler:
     async def handle(request: web.BaseRequest) -> web.StreamResponse:
         if request.method not in ("GET", "HEAD"):
-            return error_response(405, "method not allowed", {"Allow": ALLOWED})
+            return origin.error(405, "method not allowed", {"Allow": ALLOWED})
         raw, _, query = request.raw_path.partition("?")
         found = origin.resolve(raw)
         if isinstance(found, Miss) and found.may_be_stale and await origin.refresh(found.mount):
@@ -104,7 +109,7 @@ def make_handler(origin: Origin) -> Handler:
             return await _serve_target(origin, request, found, raw, query)
         if isinstance(found, Redirect):
             return _redirect(origin, found.location, query)
-        return error_response(found.status, found.message)
+        return origin.error(found.status, found.message)
 
     return handle
 
@@ -137,7 +142,7 @@ async def _serve_target(
             return answer
         if answer is IS_DIRECTORY and not target.directory:
             return _redirect(origin, raw + "/", query)
-    return error_response(404, "not found")
+    return origin.error(404, "not found")
 
 
 async def _serve_source(
@@ -152,7 +157,7 @@ async def _serve_source(
         try:
             found = _read(origin, opened, target, coding)
             if isinstance(found, Streamed):
-                return await _answer(request, found)
+                return await _answer(origin, request, found)
             cached = found
         finally:
             opened.close()
@@ -160,7 +165,7 @@ async def _serve_source(
         return web.Response(body=cached.data, headers=cached.headers)  # the hot path
     body = Body(cached.stat.st_size, data=cached.data)
     modified = int(cached.stat.st_mtime)  # never in the future: see _read
-    return await _answer(request, Streamed(cached.etag, modified, cached.headers, body))
+    return await _answer(origin, request, Streamed(cached.etag, modified, cached.headers, body))
 
 
 def _read(origin: Origin, opened: Opened, target: Target, coding: str | None) -> Cached | Streamed:
@@ -186,7 +191,7 @@ def _read(origin: Origin, opened: Opened, target: Target, coding: str | None) ->
     return Streamed(etag, modified, headers, Body(st.st_size, fd=opened.fd))
 
 
-async def _answer(request: web.BaseRequest, found: Streamed) -> web.StreamResponse:
+async def _answer(origin: Origin, request: web.BaseRequest, found: Streamed) -> web.StreamResponse:
     decision = decide(
         request.headers,
         method=request.method,
@@ -194,7 +199,9 @@ async def _answer(request: web.BaseRequest, found: Streamed) -> web.StreamRespon
         last_modified=found.modified,
         size=found.body.size,
     )
-    return await send_body(request, found.body, decision, found.headers)
+    return await send_body(
+        request, found.body, decision, found.headers, origin.cache_control(CacheClass.ERROR)
+    )
 
 
 def _redirect(origin: Origin, location: str, query: str) -> web.Response:

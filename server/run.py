@@ -12,10 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
+from rewrite_rules import CacheClass
 from snapfront.config import Config, ConfigError, load
 
 from . import access_log
 from .app import Origin, make_handler
+from .protocol import Server
 from .workers import supervise
 
 log = logging.getLogger("snapfront")
@@ -58,8 +60,9 @@ async def _serve(
     config: Config, port: int, ready: Callable[[int], None], reuse_port: bool = False
 ) -> int:
     origin = Origin(config)
-    server = web.Server(
+    server = Server(
         make_handler(origin),
+        error_cache_control=origin.cache_control(CacheClass.ERROR),
         access_log=logging.getLogger("snapfront.access"),
         access_log_class=access_log.AccessLogger,
         max_line_size=MAX_REQUEST_LINE,

@@ -33,11 +33,14 @@ class Body:
 
 
 def error_response(
-    status: int, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    cache_control: str = NO_STORE,
 ) -> web.Response:
-    """Every 4xx: short text, never stored by a cache (DESIGN: error class)."""
+    """Every 4xx: short text, by default never stored by a cache (DESIGN: error class)."""
     resp = web.Response(status=status, text=message.rstrip("\n") + "\n", headers=headers)
-    resp.headers["Cache-Control"] = NO_STORE
+    resp.headers["Cache-Control"] = cache_control
     return resp
 
 
@@ -58,7 +61,11 @@ NOT_MODIFIED_HEADERS = ("ETag", "Last-Modified", "Cache-Control", "Vary")
 
 
 async def send_body(
-    request: web.BaseRequest, body: Body, decision: Decision, headers: dict[str, str]
+    request: web.BaseRequest,
+    body: Body,
+    decision: Decision,
+    headers: dict[str, str],
+    error_cache_control: str = NO_STORE,
 ) -> web.StreamResponse:
     """Answer with `decision`; `headers` are those of the plain 200 (see file_headers)."""
     size = body.size
@@ -66,11 +73,10 @@ async def send_body(
         kept = {name: headers[name] for name in NOT_MODIFIED_HEADERS if name in headers}
         return web.Response(status=304, headers=kept)
     if decision.status == 412:
-        return error_response(412, "precondition failed")
+        return error_response(412, "precondition failed", cache_control=error_cache_control)
     if decision.status == 416:
-        return error_response(
-            416, "range not satisfiable", {"Content-Range": unsatisfied_range(size)}
-        )
+        ranges = {"Content-Range": unsatisfied_range(size)}
+        return error_response(416, "range not satisfiable", ranges, error_cache_control)
     if decision.status == 200:
         pieces = [(b"", ByteRange(0, size - 1) if size else None)]
         return await _send(request, body, 200, headers, pieces, size)

@@ -788,3 +788,19 @@ def test_pipelined_head_sends_no_body(base_url: str, items: dict[str, Item]) -> 
     assert int(replies[0][1]["content-length"]) == deb.size
     assert replies[1][2] == inrelease.data
     assert replies[3][2] == deb.data
+
+
+def test_parser_errors_are_not_cached_either(base_url: str) -> None:
+    """A request line aiohttp itself refuses is a 400 with no-store like every other 4xx."""
+    parts = urlsplit(base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(b"GET /mediawiki/a b.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = sock.recv(65536).split(b"\r\n\r\n")[0].decode()
+    assert head.split()[1] == "400"
+    assert "Cache-Control: no-store" in head
+
+
+def test_double_slash_is_404(base_url: str) -> None:
+    for path in ("//", "//mediawiki/", "/mediawiki//1.41/"):
+        reply = fetch(base_url, path=path)
+        assert reply.status == 404 and reply.header("Cache-Control") == "no-store", path
