@@ -28,7 +28,7 @@ from .decide import decide
 from .files import IS_DIRECTORY, IsDirectory, Opened, open_source
 from .media_types import media_type
 from .negotiate import acceptable
-from .send import Body, error_response, file_headers, send_body
+from .send import Body, error_response, file_headers, not_modified, send_body
 from .small_files import Cached, SmallFiles
 from .validators import ContentEtags, data_etag, last_modified
 
@@ -161,8 +161,12 @@ async def _serve_source(
             cached = found
         finally:
             opened.close()
-    if not any(name in request.headers for name in CONDITIONAL):
+    headers = request.headers
+    if not any(name in headers for name in CONDITIONAL):
         return web.Response(body=cached.data, headers=cached.headers)  # the hot path
+    present = sum(name in headers for name in CONDITIONAL)
+    if present == 1 and headers.get("If-None-Match") == cached.etag:
+        return web.Response(status=304, headers=not_modified(cached.headers))  # APT, CDNs
     body = Body(cached.stat.st_size, data=cached.data)
     modified = int(cached.stat.st_mtime)  # never in the future: see _read
     return await _answer(origin, request, Streamed(cached.etag, modified, cached.headers, body))

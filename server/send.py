@@ -60,6 +60,10 @@ NOT_MODIFIED_HEADERS = ("ETag", "Last-Modified", "Cache-Control", "Vary")
 """What a 304 repeats of the 200 (RFC 9110 §15.4.5)."""
 
 
+def not_modified(headers: dict[str, str]) -> dict[str, str]:
+    return {name: headers[name] for name in NOT_MODIFIED_HEADERS if name in headers}
+
+
 async def send_body(
     request: web.BaseRequest,
     body: Body,
@@ -70,8 +74,7 @@ async def send_body(
     """Answer with `decision`; `headers` are those of the plain 200 (see file_headers)."""
     size = body.size
     if decision.status == 304:
-        kept = {name: headers[name] for name in NOT_MODIFIED_HEADERS if name in headers}
-        return web.Response(status=304, headers=kept)
+        return web.Response(status=304, headers=not_modified(headers))
     if decision.status == 412:
         return error_response(412, "precondition failed", cache_control=error_cache_control)
     if decision.status == 416:
