@@ -32,6 +32,8 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", required=True, metavar="FILE")
     check = command("check-config", cmd_check_config, "validate a config and print its mounts")
     check.add_argument("--config", required=True, metavar="FILE")
+    build = command("build", cmd_build, "render every page, feed and trace into the output")
+    build.add_argument("--config", required=True, metavar="FILE")
     rules = command("rules", cmd_rules, "print nginx or Apache configuration serving the mounts")
     rules.add_argument("--config", required=True, metavar="FILE")
     rules.add_argument("--format", choices=("nginx", "apache"), default="nginx")
@@ -90,10 +92,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return _serve(load(args.config))
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from generator.build import build
+
+    config = load(args.config)
+    os.makedirs(config.output, exist_ok=True)
+    report = build(config)
+    print(f"built {config.output}: {report.summary()}")
+    return 0
+
+
 def _serve(config: Config) -> int:
+    from generator.build import build
     from server.run import serve
 
     os.makedirs(config.output, exist_ok=True)
+    try:
+        report = build(config)
+        logging.getLogger("snapfront").info("built %s: %s", config.output, report.summary())
+    except Exception:  # pages are a convenience; the archive must be served regardless
+        logging.getLogger("snapfront").exception(
+            "building %s failed; serving anyway", config.output
+        )
     return serve(config, announce=lambda line: print(line, flush=True))
 
 

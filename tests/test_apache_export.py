@@ -143,8 +143,9 @@ def _syntax_check(conf: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def host_copy(sample_host: SampleHost, canary: bytes) -> Iterator[Path]:
-    """A copy of the sample host that www-data can read (symlinks copied as symlinks)."""
+def host_copy(sample_host: SampleHost, canary: bytes, server) -> Iterator[Path]:
+    """A copy of the sample host that www-data can read (symlinks copied as symlinks), taken
+    once the server has built its pages into the output."""
     top = Path(tempfile.mkdtemp(prefix="snapfront-apache-"))
     try:
         top.chmod(0o755)

@@ -7,6 +7,7 @@ tar wrote there. Each test asserts something a client would notice on the wire.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import os
 import re
@@ -18,6 +19,7 @@ from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import brotli
 import pytest
 
 from snapfront.sample import SampleHost
@@ -618,13 +620,50 @@ def test_redirect_keeps_the_query(base_url: str) -> None:
     "template",
     ["/debian/", "/debian/pool/main/", "/debian/{new}/", "/mediawiki/1.41/", "/apt/dists/"],
 )
-def test_directory_urls_are_404_until_pages_exist(
+def test_directory_urls_are_generated_pages(
     base_url: str, sample_host: SampleHost, template: str
 ) -> None:
-    # Issue 4 (the generator writes index pages) replaces this with 200 + text/html.
     reply = raw(base_url, place(sample_host, template))
-    assert reply.status == 404
-    assert_no_store(reply)
+    assert reply.status == 200
+    assert reply.header("Content-Type") == "text/html; charset=utf-8"
+    assert reply.header("Cache-Control") == "public, max-age=10, stale-while-revalidate=30"
+    assert reply.header("Vary") == "Accept-Encoding"
+    assert reply.header("Content-Encoding") is None
+    assert b"<html" in reply.body
+
+
+@pytest.mark.parametrize(("accept", "coding"), [("br", "br"), ("gzip", "gzip"),
+                                                ("gzip, br", "br"), ("br;q=0, gzip", "gzip"),
+                                                ("identity", None), (None, None)])  # fmt: skip
+def test_generated_pages_are_negotiated(
+    base_url: str, accept: str | None, coding: str | None
+) -> None:
+    plain = raw(base_url, "/mediawiki/1.41/")
+    reply = raw(base_url, "/mediawiki/1.41/", headers={"Accept-Encoding": accept} if accept else {})
+    assert reply.status == 200 and reply.header("Content-Encoding") == coding
+    assert reply.header("Vary") == "Accept-Encoding"
+    decode = {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}[coding]
+    assert decode(reply.body) == plain.body
+    if coding:
+        assert reply.header("ETag") != plain.header("ETag")  # an ETag per variant
+        again = raw(base_url, "/mediawiki/1.41/",
+                    headers={"Accept-Encoding": accept, "If-None-Match": reply.header("ETag")})  # fmt: skip
+        assert again.status == 304 and again.header("Vary") == "Accept-Encoding"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "/debian/{new}/dists/bookworm/main/binary-amd64/Packages",
+        "/mediawiki/1.41/mediawiki-1.41.0.tar.gz",
+    ],
+)
+def test_data_files_never_get_a_variant_even_if_one_lies_beside_them(
+    base_url: str, sample_host: SampleHost, template: str
+) -> None:
+    reply = raw(base_url, place(sample_host, template), headers={"Accept-Encoding": "br, gzip"})
+    assert reply.status == 200 and reply.header("Content-Encoding") is None
+    assert reply.header("Vary") is None
 
 
 # ---------------------------------------------------------------- malformed request paths
