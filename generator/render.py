@@ -1,0 +1,222 @@
+"""Render: Page and Feed values to the bytes of index.html, index.json and feed.atom.
+
+The templates in site/templates only loop and print; sizes and dates are formatted here, by
+filters registered on one cached environment. Nothing depends on the time of the build, so
+the same Page always gives the same bytes and an unchanged page keeps its ETag.
+
+Filters: `size` (1536 -> "1.5 KiB"), `utc` (epoch -> "2024-01-02 03:04 UTC", `utc(False)`
+drops the zone for table cells whose heading names it), `iso` (epoch -> RFC 3339, for Atom
+and `<time datetime>`), `state` (a Validity -> its CSS class, "valid", "expiring", ...),
+`wbr` (escapes a path and lets it break after each "/" on a narrow screen).
+Every template also sees `css`, the stylesheet inlined into each page.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+import time
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .model import Feed, Link, Page, Row, SerialRow, Suite, Validity
+
+PAGE_TEMPLATE = "templates/page.html"
+FEED_TEMPLATE = "templates/feed.atom"
+STYLESHEET = "static/snapfront.css"
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+
+
+def site_dir() -> Path:
+    """The `site/` data folder: inside the installed wheel, else the checkout's top level."""
+    try:
+        installed = importlib.resources.files("snapfront") / "site"
+    except ModuleNotFoundError:
+        installed = None
+    if isinstance(installed, Path) and (installed / PAGE_TEMPLATE).is_file():
+        return installed
+    return Path(__file__).resolve().parent.parent / "site"
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    root = site_dir()
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(root),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "atom")),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(size=size, utc=utc, iso=iso, state=state, wbr=wbr)
+    css = (root / STYLESHEET).read_text(encoding="utf-8")
+    if "</" in css:
+        raise ValueError(f"{STYLESHEET} must not contain '</': it is inlined into <style>")
+    env.globals["css"] = Markup(css.strip())
+    return env
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+def size(n: int | None) -> str:
+    """Bytes for people: "812 B", "2.7 KiB", "1.2 GiB" (binary units, one decimal)."""
+    if n is None:
+        return ""
+    if n < 1024:
+        return f"{n} B"
+    value = float(n)
+    for unit in _UNITS[1:]:
+        value /= 1024
+        if round(value, 1) < 1024 or unit == _UNITS[-1]:
+            return f"{value:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def utc(epoch: int | None, zone: bool = True) -> str:
+    """Epoch seconds as "YYYY-MM-DD HH:MM UTC" (without " UTC" when `zone` is false)."""
+    if epoch is None:
+        return ""
+    text = time.strftime("%Y-%m-%d %H:%M", time.gmtime(epoch))
+    return f"{text} UTC" if zone else text
+
+
+def iso(epoch: int | None) -> str:
+    """Epoch seconds as RFC 3339 in UTC: "2024-01-02T03:04:05Z"."""
+    if epoch is None:
+        return ""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def state(validity: Validity) -> str:
+    """The CSS class of a validity state; the page prints the state's text beside it."""
+    return validity.name.lower()
+
+
+def wbr(text: str) -> Markup:
+    """A path that may wrap after each slash: "/a/b/" -> "/<wbr>a/<wbr>b/" (escaped)."""
+    return Markup("/<wbr>").join(escape(part) for part in text.split("/"))
+
+
+# --- outputs ------------------------------------------------------------------------------
+
+
+def render_page(page: Page) -> str:
+    """index.html; listing columns no row has data for (a page of directories) are left out."""
+    show = {
+        "size": any(row.size is not None for row in page.rows),
+        "mtime": any(row.mtime is not None for row in page.rows),
+        "sha256": any(row.sha256 for row in page.rows),
+    }
+    return environment().get_template(PAGE_TEMPLATE).render(page=page, show=show)
+
+
+def render_feed(feed: Feed) -> str:
+    """Atom 1.0; the feed's own absolute URL sits beside the directory page it describes."""
+    self_url = urljoin(feed.site, feed.url.rsplit("/", 1)[-1])
+    updated = max((e.updated for e in feed.entries), default=0)
+    author = urlsplit(feed.site).hostname or feed.title
+    return (
+        environment()
+        .get_template(FEED_TEMPLATE)
+        .render(feed=feed, self_url=self_url, updated=updated, author=author)
+    )
+
+
+def page_json(page: Page) -> str:
+    """index.json: what the page shows, for tools. Keys sorted, no build time; the shape:
+
+    {
+      "url": "/releases/mediawiki/", "title": "Index of /releases/mediawiki/",
+      "note": str | null,
+      "feed": {"label", "href"} | null, "keyring": {"label", "href"} | null,
+      "entries": [{"name": "1.42" | "mediawiki-1.42.1.tar.gz",   # no trailing "/"
+                   "href": str,                                  # relative, percent-encoded
+                   "type": "directory" | "file",
+                   "size": int | null, "mtime": int | null,      # bytes; epoch seconds UTC
+                   "sha256": str | null,
+                   "signatures": [{"label": "asc", "href": "...tar.gz.asc"}]}],
+      "serials": [{"serial", "href", "date", "codenames": [str], "valid_until",
+                   "validity": "valid" | "expires within 48 h" | "expired" | "no Valid-Until",
+                   "complete": bool}],
+      "suites": [{"codename", "suite", "origin", "label", "architectures": [str],
+                  "components": [str], "date", "valid_until", "signed", "has_sources",
+                  "validity", "href",
+                  "stanza": {"types": [str], "uri", "suites": [str], "components": [str],
+                             "signed_by", "keyring_url", "text"}}]
+    }
+
+    Dates are epoch seconds (int) or null; entries, serials and suites keep the page's order.
+    """
+    document = {
+        "url": page.url,
+        "title": page.title,
+        "note": page.note,
+        "feed": _link(page.feed),
+        "keyring": _link(page.keyring),
+        "entries": [_entry(row) for row in page.rows],
+        "serials": [_serial(row) for row in page.serials],
+        "suites": [_suite(suite) for suite in page.suites],
+    }
+    return json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def _link(link: Link | None) -> dict[str, str] | None:
+    return None if link is None else {"label": link.label, "href": link.href}
+
+
+def _entry(row: Row) -> dict[str, object]:
+    return {
+        "name": row.name.rstrip("/") if row.is_dir else row.name,
+        "href": row.href,
+        "type": "directory" if row.is_dir else "file",
+        "size": row.size,
+        "mtime": row.mtime,
+        "sha256": row.sha256,
+        "signatures": [_link(sig) for sig in row.signatures],
+    }
+
+
+def _serial(row: SerialRow) -> dict[str, object]:
+    return {
+        "serial": row.serial,
+        "href": row.href,
+        "date": row.date,
+        "codenames": list(row.codenames),
+        "valid_until": row.valid_until,
+        "validity": row.validity.value,
+        "complete": row.complete,
+    }
+
+
+def _suite(suite: Suite) -> dict[str, object]:
+    dist, stanza = suite.distribution, suite.stanza
+    return {
+        "codename": dist.codename,
+        "suite": dist.suite,
+        "origin": dist.origin,
+        "label": dist.label,
+        "architectures": list(dist.architectures),
+        "components": list(dist.components),
+        "date": dist.date,
+        "valid_until": dist.valid_until,
+        "signed": dist.signed,
+        "has_sources": dist.has_sources,
+        "validity": suite.validity.value,
+        "href": suite.href,
+        "stanza": {
+            "types": list(stanza.types),
+            "uri": stanza.uri,
+            "suites": list(stanza.suites),
+            "components": list(stanza.components),
+            "signed_by": stanza.signed_by,
+            "keyring_url": stanza.keyring_url,
+            "text": stanza.text,
+        },
+    }
