@@ -90,11 +90,14 @@ class Writer:
         removed = 0
         for prefix in prefixes:
             top = os.path.join(self.output, prefix.strip("/"))
-            for folder, dirs, files in os.walk(top):
-                dirs[:] = [d for d in dirs if d != STATE_DIR]
+            for folder, _, files in os.walk(top, topdown=False):
+                if STATE_DIR in folder[len(self.output) :].split(os.sep):
+                    continue
                 for name in files:
                     path = os.path.join(folder, name)
                     if path not in self.produced and not name.startswith("."):
                         os.unlink(path)
                         removed += 1
+                if folder != top and not os.listdir(folder):
+                    os.rmdir(folder)  # an empty directory left by a dropped snapshot
         return removed
