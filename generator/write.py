@@ -14,8 +14,10 @@ from collections.abc import Iterable
 
 import brotli
 
-BROTLI_QUALITY = 9
-"""Measured on generated pages (see README): 11 costs several times the time for ~2 % less."""
+BROTLI_QUALITY = 5
+"""Measured (bench/RESULTS-generator.md): on 12 KB pages quality 5 takes 0.7-1.4 ms against
+9-11 ms for 9, for 0.5 % more bytes; on a 1 MB page 16 ms against 62 ms. 11 saves ~10 %
+more at 15-40 times the time of 5, which a full build of thousands of pages cannot afford."""
 MIN_SAVING = 0.05
 """A variant is kept only when it is at least this much smaller (like whitenoise)."""
 VARIANTS = {".br": lambda data: brotli.compress(data, quality=BROTLI_QUALITY),
