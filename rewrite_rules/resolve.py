@@ -35,9 +35,15 @@ SNAPSHOTS_DIR = "snapshots"
 BY_HASH = "by-hash"
 TAGGED_AREAS = (DISTS, POOL)
 """The only directories of a tagged basedir that are served: /P/TAG/ARCHIVE/(dists|pool)/…"""
+INDEX_DIRS = frozenset({"snapshots", "by-hash", "source", "i18n", "debian-installer", "dep11"})
 TEMPORARY_SUFFIXES = (".new", ".lock")
 LOCK_NAMES = frozenset({"lockfile"})
 """Names never served in any segment: reprepro's NAME.new while it writes, and lock files."""
+
+
+def is_index_dir(name: str) -> bool:
+    """Directories below a codename that hold indexes, never codenames (they have Release too)."""
+    return name in INDEX_DIRS or name.startswith(("binary-", "installer-"))
 
 
 @dataclass(frozen=True)

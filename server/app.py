@@ -21,6 +21,7 @@ from rewrite_rules import (
     Target,
     resolve,
 )
+from rewrite_rules.policy import SURROGATE_KEY, surrogate_key
 from snapfront.config import Config
 from snapfront.inventory import read_archive, read_inventory
 
@@ -183,6 +184,7 @@ def _read(origin: Origin, opened: Opened, target: Target, coding: str | None) ->
     now = time.time()
     modified = last_modified(st, now)
     headers = file_headers(etag, modified, origin.cache_control(target.cache), media_type(name))
+    headers[SURROGATE_KEY] = surrogate_key(target.mount.url, target.cache)
     if source.generated:
         headers["Vary"] = "Accept-Encoding"
     if coding:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rewrite_rules import CacheClass, Mount, MountKind, cache_policy
+from rewrite_rules.policy import cache_control_problem
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 _TRACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
@@ -195,7 +196,11 @@ class _Parser:
 
     def cache(self, value: Any) -> dict[CacheClass, str]:
         table = self.table(value, "cache", {c.value for c in CacheClass})
-        return cache_policy({k: self.string(v, f"cache.{k}") for k, v in table.items()})
+        for name, text in table.items():
+            problem = cache_control_problem(CacheClass(name), self.string(text, f"cache.{name}"))
+            if problem:
+                raise self.fail(f"cache.{name}", f"{problem}, got {text!r}")
+        return cache_policy(table)
 
     def watch(self, value: Any) -> Watch:
         table = self.table(value, "watch", {"quiet", "max_wait", "rescan"})

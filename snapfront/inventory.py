@@ -13,9 +13,8 @@ from collections.abc import Iterable, Iterator
 from debian.deb822 import Deb822
 
 from rewrite_rules import Archive, Mount, MountKind
-from rewrite_rules.resolve import SERIAL
+from rewrite_rules.resolve import SERIAL, is_index_dir
 
-_INDEX_DIRS = frozenset({"snapshots", "by-hash", "source", "i18n", "debian-installer", "dep11"})
 _MAX_CODENAME_DEPTH = 3  # "jessie/updates" is two; leave room, but never walk a pool
 
 
@@ -60,15 +59,10 @@ def _codenames_on_disk(root: str) -> Iterator[str]:
         if len(rel) >= _MAX_CODENAME_DEPTH:
             return
         for entry in entries:
-            if entry.is_dir(follow_symlinks=False) and not _index_dir(entry.name):
+            if entry.is_dir(follow_symlinks=False) and not is_index_dir(entry.name):
                 yield from walk(entry.path, (*rel, entry.name))
 
     yield from walk(dists, ())
-
-
-def _index_dir(name: str) -> bool:
-    """Directories below a codename that hold indexes, never codenames (they have Release too)."""
-    return name in _INDEX_DIRS or name.startswith(("binary-", "installer-"))
 
 
 def _serials(root: str, codename: str) -> Iterator[str]:

@@ -94,6 +94,15 @@ def run(tmp_path: Path, text: str, command: str = "check-config") -> subprocess.
             "cache.forever: unknown key",
         ),
         (
+            '[server]\noutput = "out"\n[cache]\nfiles = "public"\n' + GOOD_MOUNT,
+            "cache.files: must contain max-age",
+        ),
+        (
+            '[server]\noutput = "out"\n[cache]\nsigned-metadata = "max-age=60, '
+            'stale-while-revalidate=9"\n' + GOOD_MOUNT,
+            "cache.signed-metadata: must not allow stale-while-revalidate",
+        ),
+        (
             '[server]\noutput = "out"\n[watch]\nquiet = -1\n' + GOOD_MOUNT,
             "watch.quiet: must be > 0",
         ),
