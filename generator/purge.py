@@ -1,0 +1,257 @@
+"""Tell the caches in front what changed: HTTP PURGE per URL, in a safe order, off the hot path.
+
+The watcher hands each batch of changed files to `Purger.on_change`, which only queues it: one
+background thread maps files to URLs (`rewrite_rules.reverse`), then purges stage by stage —
+index files, the Release family, pages — on every `[[cdn]]`, for every Host it keys on. A
+stage starts only when the one before it succeeded on that cache: a new InRelease must never be
+exposed beside an old Packages. Failures are retried with exponential back-off, logged and
+counted. Batches that queue up while one is purging are merged, so a burst of changes costs
+one pass. Each finished batch logs one line, `purge batch: N URLs …`, that operators and tests
+can wait for.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from rewrite_rules import Archive, Rules
+from rewrite_rules.reverse import never_rewritten, purge_order
+from snapfront.config import Config
+from snapfront.inventory import read_inventory
+
+from .purge_http import Outcome, Sender
+
+log = logging.getLogger("snapfront.purge")
+
+MAX_FAILURE_LINES = 5
+"""Per batch; a cache that is down fails every URL, and one line says as much as a thousand."""
+
+
+class ChangeSet(Protocol):
+    """What the watcher reports after a batch (generator.watch.Changes has these fields)."""
+
+    data_paths: Sequence[str]
+    output_paths: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Cache:
+    """One cache to purge: where to send PURGE, and the Host names its objects are keyed on."""
+
+    purge: str
+    hosts: tuple[str, ...]
+
+
+@dataclass
+class PurgeStats:
+    """Totals since start, for tests and operators: URLs are counted once per cache and Host."""
+
+    batches: int = 0
+    purged: int = 0
+    failed: int = 0
+    skipped: int = 0  # not sent: an earlier stage had failed on that cache
+    retries: int = 0
+
+
+@dataclass
+class _Batch:
+    paths: set[str] = field(default_factory=set)
+    urls: set[str] = field(default_factory=set)  # explicit URLs (purge_urls), first stage
+
+    def merge(self, other: _Batch) -> None:
+        self.paths |= other.paths
+        self.urls |= other.urls
+
+
+_STOP = object()
+
+
+class Purger:
+    """Purges the `[[cdn]]` caches of a config; does nothing (and starts no thread) without."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        attempts: int = 5,
+        backoff: float = 0.2,
+        timeout: float = 5.0,
+        concurrency: int = 8,
+    ) -> None:
+        default_host = urlsplit(config.public_url).netloc
+        self.caches = tuple(Cache(c.purge, c.hosts or (default_host,)) for c in config.cdns)
+        self.attempts, self.backoff = attempts, backoff
+        self.stats = PurgeStats()
+        self._config = config
+        self._archives: dict[str, Archive] = {}
+        self._sender = Sender(timeout)
+        self._concurrency = concurrency
+        self._queue: queue.Queue = queue.Queue()
+        self._idle = threading.Condition()
+        self._pending = 0
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        if self.caches:
+            self._archives = read_inventory(config.mounts)  # what existed before any change
+
+    def on_change(self, changes: ChangeSet) -> None:
+        """Queue the changed files of one watcher batch; returns at once."""
+        paths = {*changes.data_paths, *changes.output_paths}
+        if paths:
+            self._submit(_Batch(paths={os.path.abspath(p) for p in paths}))
+
+    def purge_urls(self, urls: Iterable[str]) -> None:
+        """Queue URL paths (as sent, e.g. "/apt/dists/x/InRelease") to purge as they are."""
+        self._submit(_Batch(urls=set(urls)))
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every queued batch is done; False on timeout. For tests and shutdown."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Finish what is queued (up to `timeout`), then stop the thread."""
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
+
+    def _submit(self, batch: _Batch) -> None:
+        if not self.caches:
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="purge", daemon=True)
+                self._thread.start()
+        with self._idle:
+            self._pending += 1
+        self._queue.put(batch)
+
+    def _run(self) -> None:
+        with ThreadPoolExecutor(self._concurrency, thread_name_prefix="purge") as pool:
+            while True:
+                item = self._queue.get()
+                if item is _STOP:
+                    return
+                batch, merged = item, 1
+                while True:  # merge whatever queued up meanwhile: one pass for a burst
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is _STOP:
+                        self._queue.put(_STOP)
+                        break
+                    batch.merge(more)
+                    merged += 1
+                try:
+                    self._purge(pool, batch)
+                except Exception:  # a purge must never take the watcher or the server down
+                    log.exception("purge batch failed")
+                finally:
+                    with self._idle:
+                        self._pending -= merged
+                        self._idle.notify_all()
+
+    def _purge(self, pool: ThreadPoolExecutor, batch: _Batch) -> None:
+        started = time.monotonic()
+        stages = self._stages(batch)
+        if not stages:
+            return
+        tally = _Tally()
+        broken: set[Cache] = set()  # a stage failed there: later stages would expose it
+        for stage in stages:
+            jobs = []
+            for cache in self.caches:
+                if cache in broken:
+                    tally.skipped += len(cache.hosts) * len(stage)
+                else:
+                    jobs += [(cache, host, url) for host in cache.hosts for url in stage]
+            broken |= {failure.cache for failure in self._send_all(pool, jobs, tally)}
+        self._record(tally)
+        for failure in tally.failures[:MAX_FAILURE_LINES]:
+            log.warning("purge failed: %s", failure.describe())
+        if len(tally.failures) > MAX_FAILURE_LINES:
+            log.warning("purge failed: ... and %d more", len(tally.failures) - MAX_FAILURE_LINES)
+        log.info(
+            "purge batch: %d URLs (stages %s) on %d %s: %d purged, %d failed, "
+            "%d skipped, %d retries, %.2f s",
+            sum(len(stage) for stage in stages),
+            " + ".join(str(len(stage)) for stage in stages),
+            len(self.caches),
+            "cache" if len(self.caches) == 1 else "caches",
+            tally.purged,
+            len(tally.failures),
+            tally.skipped,
+            tally.retries,
+            time.monotonic() - started,
+        )
+
+    def _stages(self, batch: _Batch) -> list[tuple[str, ...]]:
+        """Paths → URL stages, with rules that know the snapshots from before and after."""
+        current = read_inventory(self._config.mounts)
+        known = {url: _union(self._archives.get(url), current[url]) for url in current}
+        self._archives = current
+        rules = Rules(self._config.mounts, self._config.output, known)
+        paths = [p for p in batch.paths if not (never_rewritten(rules, p) and os.path.exists(p))]
+        stages = purge_order(rules, paths)
+        if batch.urls:
+            stages.insert(0, tuple(sorted(batch.urls)))
+        return stages
+
+    def _send_all(
+        self, pool: ThreadPoolExecutor, jobs: list[tuple[Cache, str, str]], tally: _Tally
+    ) -> list[Outcome]:
+        """Send every job, retrying transient failures with back-off; returns the failures."""
+        failed: list[Outcome] = []
+        for attempt in range(self.attempts):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+                tally.retries += len(jobs)
+            outcomes = list(pool.map(lambda job: self._sender.purge(*job), jobs))
+            tally.purged += sum(o.ok for o in outcomes)
+            failed += [o for o in outcomes if not o.ok and not o.retry]
+            again = [(job, o) for job, o in zip(jobs, outcomes, strict=True) if o.retry]
+            if not again or attempt + 1 == self.attempts:
+                failed += [o for _, o in again]
+                break
+            jobs = [job for job, _ in again]
+        tally.failures += failed
+        return failed
+
+    def _record(self, tally: _Tally) -> None:
+        with self._lock:
+            self.stats.batches += 1
+            self.stats.purged += tally.purged
+            self.stats.failed += len(tally.failures)
+            self.stats.skipped += tally.skipped
+            self.stats.retries += tally.retries
+
+
+@dataclass
+class _Tally:
+    """One batch's counts."""
+
+    purged: int = 0
+    skipped: int = 0
+    retries: int = 0
+    failures: list[Outcome] = field(default_factory=list)
+
+
+def _union(before: Archive | None, after: Archive) -> Archive:
+    if before is None:
+        return after
+    codenames = tuple(sorted({*before.codenames, *after.codenames}))
+    serials = {
+        name: before.serials.get(name, frozenset()) | after.serials.get(name, frozenset())
+        for name in codenames
+    }
+    return Archive(codenames, serials)
