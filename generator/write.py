@@ -59,6 +59,7 @@ class Writer:
         self.written = 0
         self.unchanged = 0
         self.produced: set[str] = set()
+        self.removed_paths: list[str] = []
 
     def write(self, relpath: str, data: bytes, compress: bool = True) -> bool:
         """Write OUTPUT/relpath (and its .br/.gz) if its bytes changed; True when it did."""
@@ -86,20 +87,26 @@ class Writer:
                 os.unlink(variant)  # a stale variant would answer for the new bytes
         return changed
 
-    def prune(self, prefixes: Iterable[str]) -> int:
+    def prune(self, prefixes: Iterable[str], skip: Iterable[str] = ()) -> int:
         """Remove generated files under the given URL prefixes that this build did not produce
-        (a dropped snapshot's pages); the state directory and foreign files are left alone."""
+        (a dropped snapshot's pages); the state directory and foreign files are left alone, and
+        so is everything under a `skip` prefix (another mount nested inside, which this build
+        did not gather). Removed paths are kept in `removed_paths`, relative to the output."""
         removed = 0
+        kept = tuple(os.path.join(self.output, p.strip("/")) + os.sep for p in skip)
         for prefix in prefixes:
             top = os.path.join(self.output, prefix.strip("/"))
             for folder, _, files in os.walk(top, topdown=False):
                 if STATE_DIR in folder[len(self.output) :].split(os.sep):
                     continue
+                if (folder + os.sep).startswith(kept):
+                    continue
                 for name in files:
                     path = os.path.join(folder, name)
                     if path not in self.produced and not name.startswith("."):
                         os.unlink(path)
+                        self.removed_paths.append(os.path.relpath(path, self.output))
                         removed += 1
-                if folder != top and not os.listdir(folder):
+                if folder != os.path.normpath(self.output) and not os.listdir(folder):
                     os.rmdir(folder)  # an empty directory left by a dropped snapshot
         return removed

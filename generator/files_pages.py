@@ -1,0 +1,98 @@
+"""Pages and feeds of a `files` mount (a release-tarball tree), one part at a time.
+
+Every directory gets a hashed listing (sha256 on each row) under its README.md or
+HEADER.html; each top-level directory also gets an Atom feed of the newest releases below it.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterator
+from dataclasses import replace
+from urllib.parse import quote
+
+from markdown_it import MarkdownIt
+
+from rewrite_rules import Archive, Mount
+
+from .model import Feed, FeedEntry, Link, Page
+from .naturalsort import version_key
+from .pages import (
+    SIGNATURE_SUFFIXES,
+    Output,
+    Site,
+    absolute,
+    keyring_link,
+    seconds,
+    tree_pages,
+    walk,
+)
+from .plan import FEED_NAME, Part, PartKind, feed_part, page_url
+
+NOT_RELEASES = (*SIGNATURE_SUFFIXES, ".sha256", ".sha512", ".md5", ".md", ".html", ".txt")
+FEED_LENGTH = 20
+HEADER_FILES = ("README.md", "HEADER.html")
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})  # a README cannot inject markup
+
+
+def full_parts(mount: Mount, archive: Archive, site: Site) -> set[Part]:
+    tops = site.scan(mount.root, mount.root)  # only top-level directories have feeds
+    return {Part(PartKind.TREE, "", mount.url)} | {
+        feed_part(mount, e.name) for e in tops if e.is_dir
+    }
+
+
+def outputs(mount: Mount, archive: Archive, site: Site, part: Part) -> Iterator[Output]:
+    if part.kind is PartKind.FEED:
+        if os.path.isdir(os.path.join(mount.root, part.path)):
+            yield _feed(mount, site, part.path, page_url(mount, part.path))
+        return
+    recursive = part.kind is PartKind.TREE
+    for rel, listing_page in tree_pages(site, mount, part.path, part.url, True, recursive):
+        yield _dressed(mount, rel, listing_page)
+
+
+def _dressed(mount: Mount, rel: str, listing_page: Page) -> Page:
+    """A listing with its directory's header, the keyring and (top level only) its feed."""
+    fields: dict[str, object] = {
+        "header_html": _header(os.path.join(mount.root, rel)),
+        "keyring": keyring_link(mount),
+    }
+    if rel and "/" not in rel:
+        fields["feed"] = Link("Atom feed", listing_page.url + FEED_NAME)
+    return replace(listing_page, **fields)
+
+
+def _header(folder: str) -> str | None:
+    for name in HEADER_FILES:
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError:
+            continue
+        return _MARKDOWN.render(text) if name.endswith(".md") else text
+    return None
+
+
+def _feed(mount: Mount, site: Site, top: str, url: str) -> Feed:
+    """The newest releases anywhere below a top-level directory (signatures and notes aside)."""
+    found = []
+    for rel, entries in walk(site, mount.root, top):
+        for entry in entries:
+            if not entry.is_dir and not entry.name.endswith(NOT_RELEASES):
+                found.append((rel, entry))
+    found.sort(key=lambda item: (item[1].mtime_ns, version_key(item[1].name)), reverse=True)
+    entries = tuple(
+        FeedEntry(
+            entry.name,
+            absolute(site, mount.url + quote(posixpath.join(rel, entry.name))),
+            seconds(entry),
+            entry.size,
+            site.hashes.sha256(
+                os.path.join(mount.root, rel, entry.name), entry.size, entry.mtime_ns
+            ),
+        )
+        for rel, entry in found[:FEED_LENGTH]
+    )
+    return Feed(url + FEED_NAME, f"{top} releases", absolute(site, url), entries)

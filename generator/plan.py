@@ -1,0 +1,292 @@
+"""A changed data path → the parts of a mount's output that depend on it. Pure: no I/O.
+
+The watcher hears "this path under this mount changed" and must regenerate only what shows it.
+A `Part` names one regenerable piece of a mount's output by the data it is made from (`path`,
+relative to the mount's root) and by the URL it is served at (`url`, where a part's pages live
+and, for trees, the prefix under which pages that no longer have data are pruned):
+
+    PAGE  one directory's page             TREE      a directory's page and every page below
+    FEED  a files mount's top-level feed   SERIAL    /P/SERIAL/ and everything under it
+    TRACE project/trace/NAME and its page  CODENAMES re-read conf/distributions and follow it
+    MOUNT everything the mount has (its root came back, or nothing narrower is known)
+
+`affected` maps one change; `normalize` drops parts that a wider one in the same batch covers,
+so no page is produced twice. The full build is the union of `generator.gather.full_parts`.
+"""
+
+from __future__ import annotations
+
+import enum
+import posixpath
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from rewrite_rules import Archive, Mount, MountKind
+from rewrite_rules.resolve import (
+    DISTS,
+    LOCK_NAMES,
+    POOL,
+    RELEASE_FAMILY,
+    REPREPRO_INTERNALS,
+    SERIAL,
+    SNAPSHOTS_DIR,
+    TAGGED_AREAS,
+    TEMPORARY_SUFFIXES,
+    TRACE_DIR,
+)
+
+CONF = "conf"
+FEED_NAME = "feed.atom"
+EDITOR_SUFFIXES = ("~", ".swp", ".swx", ".swo")
+"""Editors' backups and swap files (vim's are hidden names as well: `.NAME.swp`)."""
+
+
+class PartKind(enum.StrEnum):
+    PAGE = "page"
+    TREE = "tree"
+    FEED = "feed"
+    SERIAL = "serial"
+    TRACE = "trace"
+    CODENAMES = "codenames"
+    MOUNT = "mount"
+
+
+@dataclass(frozen=True, order=True)
+class Part:
+    kind: PartKind
+    path: str = ""  # data directory (relative to the root), or the serial for SERIAL
+    url: str = ""  # URL path of the page (ending in "/"), feed or trace file
+    serial: str = ""  # set for pages inside a snapshot serial, so SERIAL covers them
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing the watcher heard: `rel` (relative to the root, "/"-separated) changed."""
+
+    rel: str
+    is_dir: bool
+    structural: bool  # created, deleted or moved, as opposed to written or touched
+
+
+def temporary(name: str) -> bool:
+    """A name some tool writes before renaming it into place, or never means to publish:
+    rsync's `.NAME.XXXXXX` and `.~tmp~/`, reprepro's `NAME.new`, editors' `NAME~` and `.swp`."""
+    return (
+        name.startswith(".")
+        or name.endswith(TEMPORARY_SUFFIXES)
+        or name.endswith(EDITOR_SUFFIXES)
+        or name in LOCK_NAMES
+    )
+
+
+def ignored(rel: str) -> bool:
+    """True when no page can depend on `rel`: a temporary name anywhere on its path."""
+    return any(temporary(segment) for segment in rel.split("/") if segment)
+
+
+def page_url(mount: Mount, rel: str) -> str:
+    """The URL of the page of data directory `rel` for the kinds whose URLs mirror the disk."""
+    return mount.url + (quote(rel) + "/" if rel else "")
+
+
+def feed_part(mount: Mount, top: str) -> Part:
+    """The Atom feed of a files mount's top-level directory `top`."""
+    return Part(PartKind.FEED, top, page_url(mount, top) + FEED_NAME)
+
+
+def front_part(mount: Mount) -> Part:
+    return Part(PartKind.PAGE, "", mount.url)
+
+
+def trace_part(mount: Mount) -> Part:
+    """A snapshots mount's trace file (and the project/trace/ page that lists it)."""
+    return Part(PartKind.TRACE, "", f"{mount.url}{'/'.join(TRACE_DIR)}/{mount.trace}")
+
+
+def serial_part(mount: Mount, serial: str) -> Part:
+    return Part(PartKind.SERIAL, serial, f"{mount.url}{serial}/")
+
+
+def pool_part(mount: Mount) -> Part:
+    return Part(PartKind.TREE, POOL, f"{mount.url}{POOL}/")
+
+
+def mount_part(mount: Mount) -> Part:
+    return Part(PartKind.MOUNT, "", mount.url)
+
+
+def affected(mount: Mount, codenames: Sequence[str], change: Change) -> frozenset[Part]:
+    """Every part of `mount`'s output whose bytes may differ after `change`."""
+    if ignored(change.rel):
+        return frozenset()
+    if not change.rel and change.structural:  # the root itself came (back): everything
+        return frozenset({mount_part(mount)})
+    return frozenset(_BY_KIND[mount.kind](mount, codenames, change))
+
+
+def normalize(parts: Iterable[Part]) -> frozenset[Part]:
+    """Drop parts that a wider part of the same batch already produces."""
+    parts = frozenset(parts)
+    if any(p.kind is PartKind.MOUNT for p in parts):
+        return frozenset(p for p in parts if p.kind is PartKind.MOUNT)
+    trees = [p.path for p in parts if p.kind is PartKind.TREE]
+    serials = {p.path for p in parts if p.kind is PartKind.SERIAL}
+
+    def covered(part: Part) -> bool:
+        if part.kind not in (PartKind.PAGE, PartKind.TREE):
+            return False
+        if part.serial in serials:
+            return True
+        return any(
+            _under(part.path, tree) and (part.kind is PartKind.PAGE or part.path != tree)
+            for tree in trees
+        )
+
+    return frozenset(p for p in parts if not covered(p))
+
+
+def archive_parts(mount: Mount, old: Archive, new: Archive) -> set[Part]:
+    """What a snapshots mount's changed codenames or serials mean (conf/distributions edited,
+    a serial found or gone): each serial whose codenames differ, the front page, the trace."""
+    changed = {
+        serial
+        for serial in old.all_serials() | new.all_serials()
+        if _holding(old, serial) != _holding(new, serial)
+    }
+    if not changed:
+        return set()
+    return {serial_part(mount, s) for s in changed} | {front_part(mount), trace_part(mount)}
+
+
+def _holding(archive: Archive, serial: str) -> frozenset[str]:
+    return frozenset(c for c, serials in archive.serials.items() if serial in serials)
+
+
+def _under(path: str, top: str) -> bool:
+    return top == "" or path == top or path.startswith(top + "/")
+
+
+def _listing_parts(change: Change, url: str, parent_url: str, serial: str = "") -> set[Part]:
+    """A directory's own page or tree, and the page that lists it (its parent's)."""
+    rel, parent = change.rel, posixpath.dirname(change.rel)
+    parts: set[Part] = set()
+    if change.is_dir:
+        kind = PartKind.TREE if change.structural else PartKind.PAGE
+        parts.add(Part(kind, rel, url, serial))
+    if rel:
+        parts.add(Part(PartKind.PAGE, parent, parent_url, serial))
+    return parts
+
+
+# --- per kind -----------------------------------------------------------------------------
+
+
+def _files(mount: Mount, codenames: Sequence[str], change: Change) -> set[Part]:
+    rel = change.rel
+    parent = posixpath.dirname(rel)
+    parts = _listing_parts(change, page_url(mount, rel), page_url(mount, parent))
+    top = rel.split("/", 1)[0]
+    if rel and (change.is_dir or "/" in rel):
+        parts.add(feed_part(mount, top))
+    return parts
+
+
+def _repository(mount: Mount, codenames: Sequence[str], change: Change) -> set[Part]:
+    return _basedir(mount, change, "", frozenset(REPREPRO_INTERNALS - {CONF}), None)
+
+
+def _tagged(mount: Mount, codenames: Sequence[str], change: Change) -> set[Part]:
+    segments = change.rel.split("/") if change.rel else []
+    if len(segments) <= 2:  # the root (tags), a tag (archives) or a basedir's own page
+        parent = posixpath.dirname(change.rel)
+        return _listing_parts(change, page_url(mount, change.rel), page_url(mount, parent))
+    base = "/".join(segments[:2])
+    return _basedir(mount, change, base, frozenset(), frozenset(TAGGED_AREAS))
+
+
+def _basedir(
+    mount: Mount,
+    change: Change,
+    base: str,
+    skip: frozenset[str],
+    only: frozenset[str] | None,
+) -> set[Part]:
+    """A reprepro basedir at `base`: its conf/ decides the suites shown on its pages."""
+    inner = change.rel[len(base) :].strip("/")
+    area = inner.split("/", 1)[0]
+    if area == CONF:
+        dists = posixpath.join(base, DISTS)
+        return {
+            Part(PartKind.PAGE, base, page_url(mount, base)),
+            Part(PartKind.TREE, dists, page_url(mount, dists)),
+        }
+    if area in skip or (area and only is not None and area not in only):
+        return set()
+    parent = posixpath.dirname(change.rel)
+    parts = _listing_parts(change, page_url(mount, change.rel), page_url(mount, parent))
+    name = posixpath.basename(inner)
+    if area == DISTS and name in RELEASE_FAMILY and not change.is_dir:
+        parts.add(Part(PartKind.PAGE, base, page_url(mount, base)))  # suites on the top page
+    return parts
+
+
+def _snapshots(mount: Mount, codenames: Sequence[str], change: Change) -> set[Part]:
+    segments = change.rel.split("/") if change.rel else []
+    front, trace = front_part(mount), trace_part(mount)
+    if not segments:
+        return {front}
+    head = segments[0]
+    if head == CONF:
+        return {Part(PartKind.CODENAMES, "", mount.url)}
+    if head == TRACE_DIR[0]:
+        return {front, trace}
+    if head == POOL:
+        parent = posixpath.dirname(change.rel)
+        return _listing_parts(change, page_url(mount, change.rel), page_url(mount, parent))
+    if head != DISTS or len(segments) == 1:
+        return set()
+    codename = codename_of(codenames, segments[1:])
+    if codename is None:  # a codename found on disk only, or a new one
+        return {Part(PartKind.CODENAMES, "", mount.url)}
+    rest = segments[1 + codename.count("/") + 1 :]
+    if not rest or rest[0] != SNAPSHOTS_DIR or len(rest) == 1:
+        structural = change.is_dir and change.structural and len(rest) <= 1
+        return {Part(PartKind.CODENAMES, "", mount.url)} if structural else set()
+    serial = rest[1]
+    if not SERIAL.match(serial):
+        return set()
+    whole = serial_part(mount, serial)
+    if len(rest) == 2 and change.structural:
+        return {whole, front, trace, pool_part(mount)}
+    if len(rest) == 3 and rest[2] in RELEASE_FAMILY and not change.is_dir:
+        return {whole, front, trace}
+    top = posixpath.join(DISTS, codename, SNAPSHOTS_DIR, serial)
+    base_url = f"{mount.url}{serial}/{DISTS}/{quote(codename)}/"
+
+    def url(rel: str) -> str:
+        sub = rel[len(top) :].strip("/")
+        return base_url + (quote(sub) + "/" if sub else "")
+
+    parent = posixpath.dirname(change.rel)
+    if len(rest) == 2:  # the serial's own directory written to (not created): its page
+        return {Part(PartKind.PAGE, change.rel, url(change.rel), serial)}
+    return _listing_parts(change, url(change.rel), url(parent), serial)
+
+
+def codename_of(codenames: Sequence[str], tail: Sequence[str]) -> str | None:
+    """The longest known codename that `tail` starts with (one may contain "/")."""
+    best: str | None = None
+    for name in codenames:
+        parts = name.split("/")
+        if list(tail[: len(parts)]) == parts and (best is None or len(name) > len(best)):
+            best = name
+    return best
+
+
+_BY_KIND = {
+    MountKind.FILES: _files,
+    MountKind.SNAPSHOTS: _snapshots,
+    MountKind.REPOSITORY: _repository,
+    MountKind.TAGGED: _tagged,
+}

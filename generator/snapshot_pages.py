@@ -1,0 +1,142 @@
+"""Pages and the trace of a `snapshots` mount (one reprepro basedir), one part at a time.
+
+/P/ lists the serials; /P/SERIAL/ and everything under it is one serial's part; the shared
+pool is rendered once, at /P/pool/; the trace names the newest complete, signed serial.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from urllib.parse import quote
+
+from rewrite_rules import Archive, Mount
+from rewrite_rules.resolve import DISTS, POOL, SNAPSHOTS_DIR, TRACE_DIR
+
+from .model import Page, Row, SerialRow, Suite, validity
+from .pages import Output, Site, Trace, host, keyring_link, page, suite, tree_pages
+from .plan import (
+    Part,
+    PartKind,
+    codename_of,
+    front_part,
+    pool_part,
+    serial_part,
+    trace_part,
+)
+from .trace import snapshots_trace
+
+
+def full_parts(mount: Mount, archive: Archive, site: Site) -> set[Part]:
+    parts = {front_part(mount), trace_part(mount), pool_part(mount)}
+    return parts | {serial_part(mount, serial) for serial in archive.all_serials()}
+
+
+def outputs(mount: Mount, archive: Archive, site: Site, part: Part) -> Iterator[Output]:
+    if part.kind is PartKind.TRACE:
+        yield from _trace(mount, archive, site)
+    elif part.kind is PartKind.SERIAL:
+        yield from _serial(mount, archive, site, part.path)
+    elif part.kind is PartKind.PAGE and not part.path:
+        yield _front(mount, archive, site)
+    elif part.kind in (PartKind.PAGE, PartKind.TREE):
+        yield from _listings(mount, archive, site, part)
+
+
+def _codenames(archive: Archive, serial: str) -> list[str]:
+    return sorted(c for c in archive.codenames if serial in archive.serials.get(c, ()))
+
+
+def _suites(mount: Mount, site: Site, serial: str, codenames: list[str]) -> list[Suite]:
+    suites = []
+    for codename in codenames:
+        directory = os.path.join(mount.root, DISTS, codename, SNAPSHOTS_DIR, serial)
+        found = suite(mount, site, directory, f"{mount.url}{serial}/", f"dists/{codename}/")
+        if found is not None:
+            suites.append(found)
+    return suites
+
+
+def _front(mount: Mount, archive: Archive, site: Site) -> Page:
+    rows = []
+    for serial in sorted(archive.all_serials(), reverse=True):
+        codenames = _codenames(archive, serial)
+        rows.append(_serial_row(serial, codenames, _suites(mount, site, serial, codenames), site))
+    front = [Row("pool/", "pool/", True)]
+    if os.path.isdir(os.path.join(mount.root, *TRACE_DIR)) or archive.codenames:
+        front.append(Row("project/trace/", "project/trace/", True))
+    return page(
+        mount.url,
+        serials=tuple(rows),
+        rows=tuple(front),
+        keyring=keyring_link(mount),
+        note="One directory per snapshot serial (YYYYMMDDNN); the pool is shared.",
+    )
+
+
+def _serial(mount: Mount, archive: Archive, site: Site, serial: str) -> Iterator[Page]:
+    """/P/SERIAL/, its dists/ and each codename's tree; nothing once the serial is gone."""
+    codenames = _codenames(archive, serial)
+    if not codenames:
+        return
+    suites = _suites(mount, site, serial, codenames)
+    url = f"{mount.url}{serial}/"
+    yield page(
+        url,
+        suites=tuple(suites),
+        rows=(Row("dists/", "dists/", True), Row("pool/", "../pool/", True)),
+        keyring=keyring_link(mount),
+    )
+    yield page(f"{url}dists/", rows=tuple(Row(c + "/", quote(c) + "/", True) for c in codenames))
+    for codename in codenames:
+        top = os.path.join(DISTS, codename, SNAPSHOTS_DIR, serial)
+        own = tuple(s for s in suites if s.distribution.codename == codename)
+        for rel, listing_page in tree_pages(site, mount, top, f"{url}dists/{quote(codename)}/"):
+            yield replace(listing_page, suites=own) if rel == top else listing_page
+
+
+def _listings(mount: Mount, archive: Archive, site: Site, part: Part) -> Iterator[Page]:
+    """A pool directory, or a directory inside one serial of one codename (and below it)."""
+    recursive = part.kind is PartKind.TREE
+    top = codename = None
+    if part.serial:
+        codename = codename_of(archive.codenames, part.path.split("/")[1:])
+        if codename is None or part.serial not in archive.serials.get(codename, ()):
+            return  # the serial is gone: its SERIAL part prunes what is left
+        top = os.path.join(DISTS, codename, SNAPSHOTS_DIR, part.serial)
+    elif part.path.split("/", 1)[0] != POOL:
+        return
+    for rel, listing_page in tree_pages(site, mount, part.path, part.url, False, recursive):
+        if codename is not None and rel == top:
+            own = _suites(mount, site, part.serial, [codename])
+            listing_page = replace(listing_page, suites=tuple(own))
+        yield listing_page
+
+
+def _serial_row(serial: str, codenames: list[str], suites: list[Suite], site: Site) -> SerialRow:
+    dates = [s.distribution.date for s in suites if s.distribution.date]
+    limits = [s.distribution.valid_until for s in suites if s.distribution.valid_until]
+    until = min(limits) if limits else None
+    complete = len(suites) == len(codenames) and all(s.distribution.signed for s in suites)
+    return SerialRow(
+        serial,
+        f"{serial}/",
+        max(dates) if dates else None,
+        tuple(sorted(codenames)),
+        until,
+        validity(until, site.now),
+        complete,
+    )
+
+
+def _trace(mount: Mount, archive: Archive, site: Site) -> Iterator[Output]:
+    """The trace file and the project/trace/ page listing it beside any foreign trace files."""
+    trace = snapshots_trace(mount.root, archive, mount.keyring, host(site), site.version)
+    trace_url = f"{mount.url}{'/'.join(TRACE_DIR)}/"
+    names = {mount.trace} if trace is not None else set()
+    found = site.scan(os.path.join(mount.root, *TRACE_DIR), mount.root)
+    names |= {e.name for e in found if not e.is_dir}
+    yield page(trace_url, rows=tuple(Row(n, quote(n), False) for n in sorted(names)))
+    if trace is not None:
+        yield Trace(trace_url + mount.trace, trace)
