@@ -24,7 +24,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from rewrite_rules import Archive, Rules
-from rewrite_rules.reverse import never_rewritten, purge_order
+from rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order
 from snapfront.config import Config
 from snapfront.inventory import read_inventory
 
@@ -104,13 +104,19 @@ class Purger:
             self._archives = read_inventory(config.mounts)  # what existed before any change
 
     def on_change(self, changes: ChangeSet) -> None:
-        """Queue the changed files of one watcher batch; returns at once."""
-        paths = {*changes.data_paths, *changes.output_paths}
+        """Queue the changed files of one watcher batch; returns at once.
+
+        `data_paths` are absolute; `output_paths` are relative to the output directory.
+        """
+        output = self._config.output
+        paths = {os.path.abspath(p) for p in changes.data_paths}
+        paths |= {os.path.join(output, *p.split("/")) for p in changes.output_paths}
         if paths:
-            self._submit(_Batch(paths={os.path.abspath(p) for p in paths}))
+            self._submit(_Batch(paths=paths))
 
     def purge_urls(self, urls: Iterable[str]) -> None:
-        """Queue URL paths (as sent, e.g. "/apt/dists/x/InRelease") to purge as they are."""
+        """Queue URL paths (as sent, e.g. "/apt/dists/x/InRelease") to purge as they are, in
+        the first stage."""
         self._submit(_Batch(urls=set(urls)))
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -164,7 +170,7 @@ class Purger:
     def _purge(self, pool: ThreadPoolExecutor, batch: _Batch) -> None:
         started = time.monotonic()
         stages = self._stages(batch)
-        if not stages:
+        if not any(stages):
             return
         tally = _Tally()
         broken: set[Cache] = set()  # a stage failed there: later stages would expose it
@@ -182,10 +188,10 @@ class Purger:
         if len(tally.failures) > MAX_FAILURE_LINES:
             log.warning("purge failed: ... and %d more", len(tally.failures) - MAX_FAILURE_LINES)
         log.info(
-            "purge batch: %d URLs (stages %s) on %d %s: %d purged, %d failed, "
+            "purge batch: %d URLs (%s) on %d %s: %d purged, %d failed, "
             "%d skipped, %d retries, %.2f s",
             sum(len(stage) for stage in stages),
-            " + ".join(str(len(stage)) for stage in stages),
+            ", ".join(f"{len(stages[stage])} {stage.name.lower()}" for stage in PurgeStage),
             len(self.caches),
             "cache" if len(self.caches) == 1 else "caches",
             tally.purged,
@@ -203,8 +209,7 @@ class Purger:
         rules = Rules(self._config.mounts, self._config.output, known)
         paths = [p for p in batch.paths if not (never_rewritten(rules, p) and os.path.exists(p))]
         stages = purge_order(rules, paths)
-        if batch.urls:
-            stages.insert(0, tuple(sorted(batch.urls)))
+        stages[PurgeStage.INDEX] = tuple(sorted({*stages[PurgeStage.INDEX], *batch.urls}))
         return stages
 
     def _send_all(

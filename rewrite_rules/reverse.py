@@ -58,12 +58,12 @@ def urls_for(rules: Rules, path: str) -> list[str]:
 
 
 def purge_order(rules: Rules, paths: Iterable[str]) -> list[tuple[str, ...]]:
-    """The URLs of `paths` in purge stages (INDEX, RELEASE, PAGE); empty stages left out."""
+    """The URLs of `paths` in purge stages: one tuple per PurgeStage, in its order."""
     stages: dict[PurgeStage, set[str]] = {stage: set() for stage in PurgeStage}
     for path in paths:
         for url, stage in _urls_with_stage(rules, posixpath.normpath(path)):
             stages[stage].add(url)
-    return [tuple(sorted(urls)) for urls in stages.values() if urls]
+    return [tuple(sorted(urls)) for urls in stages.values()]
 
 
 def never_rewritten(rules: Rules, path: str) -> bool:

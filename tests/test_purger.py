@@ -92,8 +92,7 @@ def repository_export(host: SampleHost) -> Changes:
     dists = host.repository_root / "dists" / "bookworm-mediawiki"
     data = [dists / n for n in ("InRelease", "Release", "Release.gpg")]
     data += [dists / "main" / "binary-amd64" / n for n in ("Packages", "Packages.gz", "Release")]
-    page = host.output / "apt" / "dists" / "bookworm-mediawiki" / "index.html"
-    return Changes(tuple(map(str, data)), (str(page),))
+    return Changes(tuple(map(str, data)), ("apt/dists/bookworm-mediawiki/index.html",))
 
 
 PAGES = {f"/apt/dists/bookworm-mediawiki{end}" for end in ("", "/", "/index.html")}
@@ -124,7 +123,7 @@ def test_stages_in_order_on_every_host(
     assert all(s.at >= last_index for s in cache.seen if stage_of(s.url) == 1)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("purge batch:")]
     assert len(lines) == 1 and lines[0].startswith(
-        "purge batch: 9 URLs (stages 3 + 3 + 3) on 1 cache: "
+        "purge batch: 9 URLs (3 index, 3 release, 3 page) on 1 cache: "
     )
     assert "18 purged, 0 failed, 0 skipped, 0 retries" in lines[0]
     assert purger.stats.purged == 18 and purger.stats.batches == 1

@@ -110,7 +110,7 @@ def test_purge_order_index_files_then_release_family_then_pages() -> None:
         (f"{d}/InRelease", f"{d}/Release", f"{d}/Release.gpg"),
         (d, f"{d}/", f"{d}/index.html", "/apt/project/trace/apt"),
     ]  # fmt: skip
-    assert purge_order(RULES, ["/srv/repo/conf/distributions"]) == []
+    assert purge_order(RULES, ["/srv/repo/conf/distributions"]) == [(), (), ()]
     assert [s.value for s in PurgeStage] == [0, 1, 2]
 
 
