@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+import time
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 from aiohttp import web
@@ -27,22 +29,98 @@ MAX_REQUEST_LINE = 65536
 SHUTDOWN_TIMEOUT = 30.0
 
 
-def serve(config: Config, announce: Callable[[str], None] = print) -> int:
-    """Serve until SIGTERM or SIGINT with `workers` processes; returns the exit status."""
+Companion = Callable[[Callable[[], None], int], int]
+"""run(ready, lifeline) -> exit status: a job beside the server in a process of its own (the
+watcher). It calls ready() once the output is built; EOF on `lifeline` means the server is gone."""
+COMPANION_STOP_TIMEOUT = 10.0
+
+
+def serve(
+    config: Config, announce: Callable[[str], None] = print, companion: Companion | None = None
+) -> int:
+    """Serve until SIGTERM or SIGINT with `workers` processes; returns the exit status.
+
+    A `companion` is forked first, before any socket or thread exists, and serving starts once
+    it is ready: one process however many workers there are, and none of its work (rendering
+    pages) ever runs on, or holds the GIL of, a process that answers requests."""
     host = config.host
     shown = f"[{host}]" if ":" in host else host
 
     def listening(port: int) -> None:
         announce(f"listening on http://{shown}:{port}/")
 
-    count = config.worker_count()
-    if count == 1:
-        return _run(_serve(config, config.port, lambda port: listening(port)))
+    with _beside(companion) as pid:
 
-    def worker(host: str, port: int, ready: Callable[[], None]) -> int:
-        return _run(_serve(config, port, lambda _: ready(), reuse_port=True))
+        def hup() -> None:  # SIGHUP reaches the companion through the serving processes
+            if pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGHUP)
 
-    return supervise(host, config.port, count, worker, listening)
+        count = config.worker_count()
+        if count == 1:
+            return _run(_serve(config, config.port, lambda port: listening(port), on_hup=hup))
+
+        def worker(host: str, port: int, ready: Callable[[], None]) -> int:
+            return _run(_serve(config, port, lambda _: ready(), reuse_port=True, on_hup=hup))
+
+        return supervise(host, config.port, count, worker, listening)
+
+
+@contextlib.contextmanager
+def _beside(companion: Companion | None) -> Iterator[int | None]:
+    """Fork `companion`, wait until it is ready (or gone), and stop it when serving ends."""
+    if companion is None:
+        yield None
+        return
+    ready_r, ready_w = os.pipe()
+    life_r, life_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the companion: never returns
+        os.close(ready_r)
+        os.close(life_w)
+
+        def ready() -> None:
+            os.write(ready_w, b".")
+            os.close(ready_w)
+
+        status = 1
+        try:
+            status = companion(ready, life_r)
+        except BaseException:
+            log.exception("the watcher failed")
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    os.close(ready_w)
+    os.close(life_r)
+    try:
+        if not os.read(ready_r, 1):
+            log.warning("the watcher exited before its first build; serving anyway")
+        os.close(ready_r)
+        yield pid
+    finally:
+        os.close(life_w)
+        _stop_companion(pid)
+
+
+def _stop_companion(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + COMPANION_STOP_TIMEOUT
+    while True:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return  # already reaped (the worker supervisor reaps every child)
+        if done:
+            return
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return
+        time.sleep(0.02)
 
 
 def _run(main: Coroutine[Any, Any, int]) -> int:
@@ -57,7 +135,11 @@ def _run(main: Coroutine[Any, Any, int]) -> int:
 
 
 async def _serve(
-    config: Config, port: int, ready: Callable[[int], None], reuse_port: bool = False
+    config: Config,
+    port: int,
+    ready: Callable[[int], None],
+    reuse_port: bool = False,
+    on_hup: Callable[[], None] = lambda: None,
 ) -> int:
     origin = Origin(config)
     server = Server(
@@ -77,7 +159,7 @@ async def _serve(
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, lambda: _reload(origin))
+    loop.add_signal_handler(signal.SIGHUP, lambda: (_reload(origin), on_hup()))
     try:
         await stop.wait()
     finally:

@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -30,6 +30,14 @@ def make_parser() -> argparse.ArgumentParser:
 
     serve = command("serve", cmd_serve, "serve the mounts of a config over HTTP")
     serve.add_argument("--config", required=True, metavar="FILE")
+    serve.add_argument(
+        "--no-watch",
+        dest="watch",
+        action="store_false",
+        help="build once at start; do not keep pages and traces current",
+    )
+    watch = command("watch", cmd_watch, "keep pages, feeds and traces current (no serving)")
+    watch.add_argument("--config", required=True, metavar="FILE")
     check = command("check-config", cmd_check_config, "validate a config and print its mounts")
     check.add_argument("--config", required=True, metavar="FILE")
     build = command("build", cmd_build, "render every page, feed and trace into the output")
@@ -89,7 +97,16 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    return _serve(load(args.config))
+    return _serve(load(args.config), watch=args.watch)
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """The watcher alone, for hosts where another web server serves the output."""
+    from generator.watch import run_watcher
+
+    config = load(args.config)
+    os.makedirs(config.output, exist_ok=True)
+    return run_watcher(config)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -102,11 +119,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(config: Config) -> int:
+def _serve(config: Config, watch: bool = True) -> int:
+    """Serve, with the watcher beside (it builds first), or after one build without it."""
     from generator.build import build
     from server.run import serve
 
     os.makedirs(config.output, exist_ok=True)
+    if watch:
+        from generator.watch import run_watcher
+
+        def watcher(ready: Callable[[], None], lifeline: int) -> int:
+            return run_watcher(config, ready, lifeline)
+
+        return serve(config, announce=lambda line: print(line, flush=True), companion=watcher)
     try:
         report = build(config)
         logging.getLogger("snapfront").info("built %s: %s", config.output, report.summary())

@@ -1,0 +1,280 @@
+"""The watcher: pages and trace files follow the roots while reprepro, rsync and uploaders write.
+
+watchdog threads only record what changed (generator.observe → a Batch); one loop, on the
+thread that called `run`, sleeps in select() until a batch is due (quiet for `[watch] quiet`
+seconds, or `max_wait` after its first change), a rescan is due (`rescan` seconds, or a
+watched directory was lost) or it is stopped, then maps each changed path to the parts that
+show it (generator.plan) and has the Builder regenerate only those. Idle, it wakes every
+HEALTH_SECONDS to stat the watched directories, and otherwise costs nothing.
+
+Pages are built here, not in the server's event loop: `snapfront serve` runs the watcher in a
+process of its own (server.run), so rendering never holds the GIL of a process that answers
+requests, and with several workers exactly one watcher runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import select
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rewrite_rules import Archive, Mount
+from snapfront.config import Config, ConfigError, load
+
+from .batch import Batch
+from .build import Builder, Report
+from .observe import Observers
+from .plan import Change, Part, affected
+
+log = logging.getLogger("snapfront.watch")
+
+HEALTH_SECONDS = 5.0
+"""How often watched directories are checked for having vanished or been replaced."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one batch (or rescan) changed: the hook for whatever must follow, such as a CDN purge.
+
+    `data_paths`: absolute paths under the mounts' roots that changed (created, written,
+    deleted, moved; temporary names left out), sorted; empty after a rescan, which cannot
+    say. A data file's own URL may need purging even when no page changed (an InRelease of a
+    repository mount).
+    `output_paths`: absolute paths of the generated files written or removed under the output
+    directory (OUTPUT/debian/index.html, …/index.json, …/debian/project/trace/debian,
+    …/mediawiki/feed.atom, and the .br/.gz variants of a removed page); a written page's
+    `.br` and `.gz` variants changed with it.
+
+    `on_change(changes)` is called after the batch is written, on the watcher's thread; an
+    exception it raises is logged and the watcher carries on.
+    """
+
+    data_paths: tuple[str, ...]
+    output_paths: tuple[str, ...]
+
+
+OnChange = Callable[[Changes], None]
+Observing = Callable[[Callable[[str, bool, bool], None]], Observers]
+
+
+class Watcher:
+    def __init__(
+        self,
+        config: Config,
+        on_change: OnChange | None = None,
+        observing: Observing = Observers,
+        health_seconds: float = HEALTH_SECONDS,
+    ) -> None:
+        self.config = config
+        self.on_change = on_change
+        self._observing = observing
+        self.builder = Builder(config)
+        self.batch = Batch(config.watch.quiet, config.watch.max_wait)
+        self.rebuilds: Counter[str] = Counter()
+        """URL → how many times this watcher rendered it (for tests and the benchmark)."""
+        self.observers: Observers | None = None
+        self._lock = threading.Lock()  # the batch is filled by watchdog's threads
+        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._stopping = False
+        self._reload = False
+        self._next_rescan = 0.0
+        self._next_health = 0.0
+        self.health_seconds = health_seconds
+
+    # --- called from other threads or signal handlers --------------------------------------
+
+    def heard(self, path: str, is_dir: bool, structural: bool) -> None:
+        """A watchdog thread saw `path` change."""
+        self.batch_add(path, is_dir, structural)
+        self._wake()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake()
+
+    def request_reload(self) -> None:
+        self._reload = True
+        self._wake()
+
+    def _wake(self) -> None:
+        with contextlib.suppress(BlockingIOError):  # a byte already waits: enough
+            os.write(self._wake_w, b".")
+
+    def batch_add(self, path: str, is_dir: bool, structural: bool) -> None:
+        with self._lock:
+            self.batch.add(path, is_dir, structural, time.monotonic())
+
+    def _due(self) -> float | None:
+        with self._lock:
+            return self.batch.due()
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def start(self) -> Report:
+        """Watch first, then build everything: nothing written during the build is missed."""
+        self.observers = self._observing(self.heard)
+        self.observers.start(self.config.mounts)
+        now = time.monotonic()
+        self._next_health = now + self.health_seconds
+        return self.rescan(quietly=True)
+
+    def run(self, lifeline: int | None = None) -> None:
+        """Until stop() (or EOF on `lifeline`, the parent's end of a pipe: it died or quit)."""
+        if self.observers is None:
+            self.start()
+        watched = [self._wake_r] + ([lifeline] if lifeline is not None else [])
+        try:
+            while not self._stopping:
+                due = [self._next_rescan, self._next_health, self._due()]
+                timeout = max(0.0, min(d for d in due if d is not None) - time.monotonic())
+                ready, _, _ = select.select(watched, [], [], timeout)
+                if self._wake_r in ready:
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(self._wake_r, 4096)
+                if lifeline in ready and not os.read(lifeline, 64):
+                    break
+                self._step()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.observers is not None:
+            self.observers.stop()
+            self.observers = None
+
+    def _step(self) -> None:
+        if self._stopping:
+            return
+        if self._reload:
+            self._reload = False
+            self._apply_reload()
+        now = time.monotonic()
+        if now >= self._next_health:
+            self._next_health = now + self.health_seconds
+            self._check()
+        due = self._due()
+        if due is not None and time.monotonic() >= due:
+            self._check()  # a structural event may be a watched directory coming or going
+            with self._lock:
+                paths = self.batch.take()
+            self.process(paths)
+        if time.monotonic() >= self._next_rescan:
+            self.rescan()
+
+    def _check(self) -> None:
+        if self.observers is None:
+            return
+        for url in self.observers.check():
+            mount = next(m for m in self.config.mounts if m.url == url)
+            self.batch_add(mount.root, True, True)  # the root "came": its MOUNT part
+
+    # --- building ----------------------------------------------------------------------------
+
+    def rescan(self, quietly: bool = False) -> Report:
+        """Everything, compared with what the pages show: only what differs is rewritten."""
+        self._next_rescan = time.monotonic() + self.config.watch.rescan
+
+        def build() -> Report:
+            return self.builder.full(settled_ns=self._settled())
+
+        return self._run(build, (), quietly)
+
+    def process(self, paths: dict[str, tuple[bool, bool]]) -> Report | None:
+        """One batch: changed paths → parts per mount → pages, feeds, traces."""
+        parts: dict[str, set[Part]] = {}
+        mounts = [m for m in self.config.mounts if os.path.isdir(m.root)]
+        for path, (is_dir, structural) in paths.items():
+            for mount in mounts:
+                rel = _relative(mount, path)
+                if rel is None:
+                    continue
+                archive = self.builder.archives.get(mount.url, Archive())
+                found = affected(mount, archive.codenames, Change(rel, is_dir, structural))
+                parts.setdefault(mount.url, set()).update(found)
+        parts = {url: found for url, found in parts.items() if found}
+        if not parts:
+            return None
+        data = tuple(sorted(paths))
+        return self._run(lambda: self.builder.update(parts, settled_ns=self._settled()), data)
+
+    def _run(
+        self, build: Callable[[], Report], data: tuple[str, ...], quietly: bool = False
+    ) -> Report:
+        try:
+            report = build()
+        except Exception:
+            log.exception("watch: rebuilding failed; the next change or rescan tries again")
+            return Report(0, 0, 0, 0, 0, 0, 0, 0.0)
+        self.rebuilds.update(report.produced)
+        if data:
+            log.info("watch: %d paths changed: %s", len(data), report.summary())
+        elif (report.written or report.removed) and not quietly:
+            log.info("watch: rescan: %s", report.summary())
+        for folder in report.held_back:  # files still being written there: look again
+            self.batch_add(os.path.normpath(folder), True, False)
+        if self.on_change is not None and (data or report.changed):
+            try:
+                written = tuple(os.path.join(self.config.output, p) for p in report.changed)
+                self.on_change(Changes(data, written))
+            except Exception:
+                log.exception("watch: on_change failed")
+        return report
+
+    def _settled(self) -> int:
+        return time.time_ns() - int(self.config.watch.quiet * 1e9)
+
+    def _apply_reload(self) -> None:
+        """SIGHUP: re-read the config (a broken one is refused and the old one kept), rescan."""
+        try:
+            new = load(self.config.path)
+        except ConfigError as exc:
+            log.error("snapfront: reload refused: %s", exc)
+            return
+        if new != self.config:
+            self.close()
+            self.config = new
+            self.builder = Builder(new)
+            with self._lock:
+                self.batch = Batch(new.watch.quiet, new.watch.max_wait)
+            self.observers = self._observing(self.heard)
+            self.observers.start(new.mounts)
+        self.rescan()
+
+
+def _relative(mount: Mount, path: str) -> str | None:
+    root = mount.root
+    if path == root:
+        return ""
+    if path.startswith(root.rstrip("/") + "/"):
+        return path[len(root.rstrip("/")) + 1 :]
+    return None
+
+
+def run_watcher(
+    config: Config,
+    ready: Callable[[], None] = lambda: None,
+    lifeline: int | None = None,
+    on_change: OnChange | None = None,
+) -> int:
+    """The watcher as a process's main job (`snapfront watch`, or beside `snapfront serve`):
+    the first full build, `ready()`, then watch until SIGTERM/SIGINT; SIGHUP reloads."""
+    watcher = Watcher(config, on_change)
+    signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
+    signal.signal(signal.SIGINT, lambda *_: watcher.stop())
+    signal.signal(signal.SIGHUP, lambda *_: watcher.request_reload())
+    report = watcher.start()
+    log.info("built %s: %s", config.output, report.summary())
+    mounts = ", ".join(m.url for m in config.mounts)
+    log.info(
+        "watching %s (quiet %g s, max_wait %g s)", mounts, config.watch.quiet, config.watch.max_wait
+    )
+    ready()
+    watcher.run(lifeline)
+    return 0

@@ -1,0 +1,188 @@
+"""The watcher in this process, on a host of its own: bursts, lost events, uploads in progress,
+a replaced root, and polling when inotify's watch limit is reached."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import errno
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from generator.observe import Observers
+from generator.watch import Changes, Watcher
+from snapfront import sample
+from snapfront.config import Watch, load
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory) -> sample.SampleHost:
+    sample.require_tools()
+    built = sample.build_sample_host(tmp_path_factory.mktemp("watch") / "host")
+    time.sleep(0.6)  # older than any `quiet` below: no file of it is still "being written"
+    return built
+
+
+@contextlib.contextmanager
+def watching(
+    host: sample.SampleHost, observing: Callable | None = None, health: float = 5.0, **watch: float
+) -> Iterator[Watcher]:
+    """A Watcher running on its own thread, started (first build done) and always stopped."""
+    config = load(str(host.config))
+    config = dataclasses.replace(config, watch=Watch(**watch))
+    changes: list[Changes] = []
+    extra = {"observing": observing} if observing else {}
+    watcher = Watcher(config, on_change=changes.append, health_seconds=health, **extra)
+    watcher.changes = changes  # type: ignore[attr-defined]
+    watcher.start()
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        yield watcher
+    finally:
+        watcher.stop()
+        thread.join(10)
+        assert not thread.is_alive()
+
+
+def until(check: Callable[[], bool], timeout: float = 5.0) -> float:
+    """Seconds until check() holds; fails after `timeout`."""
+    start = time.monotonic()
+    while not check():
+        assert time.monotonic() - start < timeout, "timed out"
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+def listing(host: sample.SampleHost, url: str) -> dict[str, dict]:
+    try:
+        data = json.loads((host.output / url.strip("/") / "index.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {e["name"]: e for e in data["entries"]}
+
+
+def test_idle_rebuilds_nothing(host: sample.SampleHost) -> None:
+    with watching(host, quiet=0.2, max_wait=1.0, rescan=600) as watcher:
+        watcher.rebuilds.clear()
+        time.sleep(1.5)
+        assert not watcher.rebuilds, "the watcher heard its own reads"
+
+
+BURST = """
+import os, sys, time
+files = [os.open(f"{sys.argv[1]}/file-{i}.tar.gz", os.O_WRONLY | os.O_CREAT) for i in range(100)]
+for round_ in range(50):  # 50 x 200 writes, one inotify event each, over ~2.5 s
+    for i in range(200):
+        os.write(files[i % 100], b"%d" % round_)
+    time.sleep(0.05)
+for fd in files:
+    os.close(fd)
+"""
+
+
+def test_burst_of_10000_events_rebuilds_each_page_a_bounded_number_of_times(
+    host: sample.SampleHost,
+) -> None:
+    folder = host.files_root / "mediawiki" / "burst"
+    folder.mkdir()
+    max_wait = 1.0
+    with watching(host, quiet=0.5, max_wait=max_wait, rescan=600) as watcher:
+        watcher.rebuilds.clear()
+        start = time.monotonic()
+        subprocess.run([sys.executable, "-c", BURST, str(folder)], check=True)  # no GIL shared
+        spread = time.monotonic() - start
+        until(lambda: "file-99.tar.gz" in listing(host, "/mediawiki/burst/"))
+        time.sleep(1.0)  # let a last batch, if any, land
+        bound = math.ceil(spread / max_wait) + 2
+        for url in ("/mediawiki/burst/", "/mediawiki/", "/mediawiki/feed.atom"):
+            assert 1 <= watcher.rebuilds[url] <= bound, (url, dict(watcher.rebuilds), spread)
+        assert watcher.rebuilds["/mediawiki/1.41/"] == 0, "an unrelated page was rebuilt"
+    shutil.rmtree(folder)
+
+
+def test_lost_events_are_found_by_the_periodic_rescan(host: sample.SampleHost) -> None:
+    with watching(host, quiet=0.2, max_wait=1.0, rescan=1.5) as watcher:
+        assert watcher.observers is not None
+        watcher.observers.stop()  # from now on every event is lost
+        (host.files_root / "mediawiki" / "1.41" / "lost.tar.gz").write_bytes(b"lost")
+        waited = until(lambda: "lost.tar.gz" in listing(host, "/mediawiki/1.41/"), 4.0)
+        assert waited > 0.5  # not an event: the rescan found it
+    (host.files_root / "mediawiki" / "1.41" / "lost.tar.gz").unlink()
+
+
+def test_an_upload_in_progress_is_not_listed_until_quiet(host: sample.SampleHost) -> None:
+    target = host.files_root / "mediawiki" / "1.41" / "mediawiki-1.41.2.tar.gz"
+    seen_early: list[dict] = []
+    with watching(host, quiet=0.5, max_wait=0.6, rescan=600) as watcher:
+        with open(target, "wb") as fh:  # scp writes in place, slowly
+            for _ in range(8):
+                fh.write(os.urandom(4096))
+                fh.flush()
+                time.sleep(0.3)
+                if found := listing(host, "/mediawiki/1.41/").get(target.name):
+                    seen_early.append(found)
+        assert not seen_early, "listed while being written"
+        until(lambda: target.name in listing(host, "/mediawiki/1.41/"), 3.0)
+        entry = listing(host, "/mediawiki/1.41/")[target.name]
+        assert entry["sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
+        assert entry["size"] == 8 * 4096
+        assert any(os.path.join(str(host.output), "mediawiki", "1.41", "index.html") in c.output_paths
+                   for c in watcher.changes)  # type: ignore[attr-defined]  # fmt: skip
+    target.unlink()
+
+
+def test_a_replaced_root_is_watched_again(host: sample.SampleHost) -> None:
+    root = host.files_root
+    with watching(host, health=0.3, quiet=0.2, max_wait=1.0, rescan=600):
+        fresh = root.with_name("releases.new")
+        shutil.copytree(root, fresh, symlinks=True)
+        (fresh / "swapped.tar.gz").write_bytes(b"new tree")
+        root.rename(root.with_name("releases.old"))
+        time.sleep(0.6)  # missing for a while: its pages are kept, not pruned
+        assert (host.output / "mediawiki" / "index.html").exists()
+        fresh.rename(root)
+        until(lambda: "swapped.tar.gz" in listing(host, "/"), 3.0)
+        (root / "after.tar.gz").write_bytes(b"events flow again")
+        until(lambda: "after.tar.gz" in listing(host, "/"), 3.0)
+    for name in ("swapped.tar.gz", "after.tar.gz"):
+        (root / name).unlink()
+    shutil.rmtree(root.with_name("releases.old"))
+
+
+class FullInotify(Observer):  # type: ignore[misc,valid-type]
+    """An inotify observer on a host whose fs.inotify.max_user_watches is used up."""
+
+    def schedule(self, *args: object, **kwargs: object) -> object:
+        raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+
+def test_watch_limit_reached_warns_and_polls(
+    host: sample.SampleHost, caplog: pytest.LogCaptureFixture
+) -> None:
+    def observing(sink: Callable[[str, bool, bool], None]) -> Observers:
+        return Observers(sink, inotify=FullInotify, polling=lambda: PollingObserver(timeout=0.2))
+
+    with (
+        caplog.at_level(logging.WARNING, "snapfront.watch"),
+        watching(host, observing, quiet=0.2, max_wait=1.0, rescan=600) as watcher,
+    ):
+        assert watcher.observers is not None and watcher.observers.polled
+        (host.files_root / "mediawiki" / "polled.tar.gz").write_bytes(b"polled")
+        until(lambda: "polled.tar.gz" in listing(host, "/mediawiki/"), 4.0)
+    (host.files_root / "mediawiki" / "polled.tar.gz").unlink()
+    warnings = [r.getMessage() for r in caplog.records if "max_user_watches" in r.getMessage()]
+    assert warnings and "Polling" in warnings[0]

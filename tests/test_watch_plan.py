@@ -1,0 +1,218 @@
+"""The watcher's pure parts: changed path → parts, batching until quiet, the watch-limit warning;
+and, on a host of its own, that building only the planned parts equals a full build."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.batch import Batch
+from generator.build import Builder, build
+from generator.observe import fits, limit_warning
+from generator.plan import (
+    Change,
+    Part,
+    PartKind,
+    affected,
+    archive_parts,
+    ignored,
+    normalize,
+)
+from rewrite_rules import Archive, Mount, MountKind
+from snapfront import sample
+from snapfront.config import load
+
+FILES = Mount("/", MountKind.FILES, "/srv/releases", "releases")
+SNAPS = Mount("/debian/", MountKind.SNAPSHOTS, "/srv/debian", "debian")
+REPO = Mount("/apt/", MountKind.REPOSITORY, "/srv/apt", "apt")
+TAGGED = Mount("/tagged/", MountKind.TAGGED, "/srv/tagged", "tagged")
+CODENAMES = ("bookworm", "jessie/updates")
+S = "2026112203"
+
+
+def parts(mount: Mount, rel: str, is_dir: bool = False, structural: bool = False) -> set[tuple]:
+    found = affected(mount, CODENAMES, Change(rel, is_dir, structural))
+    return {(p.kind.value, p.url) for p in found}
+
+
+@pytest.mark.parametrize("rel", [
+    "mediawiki/1.42/.mediawiki-1.42.0.tar.gz.Xa3bQ1",   # rsync's temporary file
+    "mediawiki/.~tmp~/mediawiki-1.42.0.tar.gz",          # rsync --delay-updates
+    "dists/bookworm/main/binary-amd64/Packages.new",     # reprepro
+    "mediawiki/1.41/notes.txt~", "mediawiki/1.41/.notes.txt.swp", "mediawiki/1.41/x.swp",
+])  # fmt: skip
+def test_temporary_names_are_ignored(rel: str) -> None:
+    assert ignored(rel)
+    assert affected(FILES, (), Change(rel, False, True)) == frozenset()
+
+
+def test_reprepro_internals_are_ignored() -> None:
+    for rel in ("db/packages.db", "tmp/x", "logs/y", "incoming/z.changes"):
+        assert parts(SNAPS, rel) == set() and parts(REPO, rel) == set(), rel
+    assert parts(TAGGED, "5.0/debian/db/checksums.db") == set()
+
+
+def test_new_tarball_its_directory_parent_and_feed() -> None:
+    assert parts(FILES, "mediawiki/1.42/mediawiki-1.42.0.tar.gz", structural=True) == {
+        ("page", "/mediawiki/1.42/"), ("feed", "/mediawiki/feed.atom")}  # fmt: skip
+    # watchdog reports the directory as modified too: its row (mtime) on the parent's page
+    assert parts(FILES, "mediawiki/1.42", is_dir=True) == {
+        ("page", "/mediawiki/1.42/"), ("page", "/mediawiki/"), ("feed", "/mediawiki/feed.atom")}  # fmt: skip
+    assert parts(FILES, "mediawiki/1.42", is_dir=True, structural=True) == {
+        ("tree", "/mediawiki/1.42/"), ("page", "/mediawiki/"), ("feed", "/mediawiki/feed.atom")}  # fmt: skip
+    assert parts(FILES, "README.md") == {("page", "/")}
+    assert parts(FILES, "", is_dir=True, structural=True) == {("mount", "/")}
+
+
+def test_snapshot_serial_maps_to_its_pages_front_and_trace() -> None:
+    trace = ("trace", "/debian/project/trace/debian")
+    new = parts(SNAPS, f"dists/bookworm/snapshots/{S}", is_dir=True, structural=True)
+    assert new == {
+        ("serial", f"/debian/{S}/"),
+        ("page", "/debian/"),
+        trace,
+        ("tree", "/debian/pool/"),
+    }
+    signed = parts(SNAPS, f"dists/jessie/updates/snapshots/{S}/InRelease", structural=True)
+    assert signed == {("serial", f"/debian/{S}/"), ("page", "/debian/"), trace}
+    index = parts(SNAPS, f"dists/jessie/updates/snapshots/{S}/main/binary-amd64/Packages.gz")
+    assert index == {("page", f"/debian/{S}/dists/jessie/updates/main/binary-amd64/")}
+    assert parts(SNAPS, "conf/distributions") == {("codenames", "/debian/")}
+    assert parts(SNAPS, "dists/trixie/snapshots", is_dir=True, structural=True) == {
+        ("codenames", "/debian/")
+    }
+    assert parts(SNAPS, "dists/bookworm/main/binary-amd64/Packages") == set()  # not served here
+    assert parts(SNAPS, "project/trace/other") == {("page", "/debian/"), trace}
+    assert parts(SNAPS, "pool/main/h/hello/hello_2.0_all.deb") == {
+        ("page", "/debian/pool/main/h/hello/")
+    }
+
+
+def test_repository_and_tagged_basedirs() -> None:
+    assert parts(REPO, "dists/bookworm-mediawiki/InRelease", structural=True) == {
+        ("page", "/apt/dists/bookworm-mediawiki/"), ("page", "/apt/")}  # fmt: skip
+    assert parts(REPO, "conf/distributions") == {("page", "/apt/"), ("tree", "/apt/dists/")}
+    assert parts(TAGGED, "5.1", is_dir=True, structural=True) == {
+        ("tree", "/tagged/5.1/"),
+        ("page", "/tagged/"),
+    }
+    assert parts(TAGGED, "5.0/debian/conf/distributions") == {
+        ("page", "/tagged/5.0/debian/"), ("tree", "/tagged/5.0/debian/dists/")}  # fmt: skip
+    assert parts(TAGGED, "5.0/debian/pool/main/h/hello/x.deb") == {
+        ("page", "/tagged/5.0/debian/pool/main/h/hello/")
+    }
+
+
+def test_normalize_keeps_only_the_widest() -> None:
+    tree = Part(PartKind.TREE, "a", "/a/")
+    inner = Part(PartKind.PAGE, "a/b", "/a/b/")
+    parent = Part(PartKind.PAGE, "", "/")
+    serial = Part(PartKind.SERIAL, S, f"/debian/{S}/")
+    in_serial = Part(PartKind.PAGE, f"dists/bookworm/snapshots/{S}/main", "/x/", S)
+    assert normalize({tree, inner, parent, serial, in_serial}) == {tree, parent, serial}
+    whole = Part(PartKind.MOUNT, "", "/")
+    assert normalize({whole, tree, parent}) == {whole}
+
+
+def test_archive_parts_follow_codenames_and_serials() -> None:
+    old = Archive(
+        CODENAMES, {"bookworm": frozenset({"1", "2"}), "jessie/updates": frozenset({"1"})}
+    )
+    same = archive_parts(SNAPS, old, old)
+    assert same == set()
+    new = Archive(("bookworm",), {"bookworm": frozenset({"1", "2", "3"})})
+    urls = {(p.kind.value, p.url) for p in archive_parts(SNAPS, old, new)}
+    assert urls == {("serial", "/debian/1/"), ("serial", "/debian/3/"), ("page", "/debian/"),
+                    ("trace", "/debian/project/trace/debian")}  # fmt: skip
+
+
+def test_batch_is_due_when_quiet_or_after_max_wait() -> None:
+    batch = Batch(quiet=0.5, max_wait=5.0)
+    assert batch.due() is None
+    batch.add("/a", False, True, now=10.0)
+    batch.add("/a", False, False, now=10.2)
+    assert batch.due() == pytest.approx(10.7)
+    assert batch.take() == {"/a": (False, True)} and batch.due() is None
+    for i in range(100):  # writes every 0.1 s never leave 0.5 s of quiet: max_wait decides
+        batch.add(f"/b{i}", False, False, now=20.0 + i * 0.1)
+    assert batch.due() == pytest.approx(25.0)
+
+
+@pytest.mark.parametrize("seconds", [1.0, 7.5, 12.0])
+def test_a_burst_gives_at_most_ceil_t_over_max_wait_plus_two_batches(seconds: float) -> None:
+    """10,000 events spread over `seconds`, a build taking 0.2 s: how many builds."""
+    batch, builds, now, events = Batch(quiet=0.5, max_wait=5.0), 0, 0.0, 10_000
+    step = seconds / events
+    for i in range(events):
+        now = i * step
+        due = batch.due()
+        if due is not None and now >= due:
+            batch.take()
+            builds += 1
+            now += 0.2
+        batch.add(f"/f{i % 100}", False, False, now)
+    while batch.due() is not None:
+        batch.take()
+        builds += 1
+    assert builds <= math.ceil(seconds / 5.0) + 2
+
+
+def test_watch_limit_warning_names_the_sysctl_and_the_number() -> None:
+    assert fits(100, 8000, 8192) and not fits(200, 8000, 8192)
+    text = limit_warning("/srv/releases", 2001, 8000, 8192)
+    assert "fs.inotify.max_user_watches" in text and "10001" in text and "Polling" in text
+
+
+# --- planned parts against a full build, on a real host ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory) -> sample.SampleHost:
+    sample.require_tools()
+    return sample.build_sample_host(tmp_path_factory.mktemp("plan") / "host")
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".snapfront" not in p.parts}  # fmt: skip
+
+
+def test_planned_parts_equal_a_full_build(host: sample.SampleHost, tmp_path: Path) -> None:
+    """Each change, rebuilt only through its planned parts, gives the bytes of a full build."""
+    config = load(str(host.config))
+    builder = Builder(config)
+    builder.full(now=1_900_000_000)
+    serial = f"{host.serials[1][:-2]}09"
+
+    def changed(*rels: tuple[Mount, str, bool, bool]) -> None:
+        wanted: dict[str, set[Part]] = {}
+        for mount, rel, is_dir, structural in rels:
+            real = next(m for m in config.mounts if m.url == mount.url)
+            codenames = builder.archives.get(real.url, Archive()).codenames
+            wanted.setdefault(real.url, set()).update(
+                affected(real, codenames, Change(rel, is_dir, structural))
+            )
+        builder.update(wanted, now=1_900_000_000)
+        reference = dataclasses.replace(config, output=str(tmp_path / "full"))
+        shutil.rmtree(reference.output, ignore_errors=True)
+        build(reference, now=1_900_000_000)
+        assert _tree(Path(config.output)) == _tree(Path(reference.output))
+
+    files, snaps = config.mounts[3], config.mounts[0]
+    folder = host.files_root / "mediawiki" / "1.42"
+    folder.mkdir()
+    (folder / "mediawiki-1.42.0.tar.gz").write_bytes(b"release")
+    changed((files, "mediawiki/1.42", True, True), (files, "mediawiki", True, False),
+            (files, "mediawiki/1.42/mediawiki-1.42.0.tar.gz", False, True))  # fmt: skip
+    shutil.rmtree(folder)
+    changed((files, "mediawiki/1.42", True, True), (files, "mediawiki", True, False))
+    sample.reprepro(host.snapshots_root, host.gnupghome, "gensnapshot", "bookworm", serial)
+    sample.stop_agent(host.gnupghome)
+    changed((snaps, f"dists/bookworm/snapshots/{serial}", True, True))
+    shutil.rmtree(host.snapshots_root / "dists" / "bookworm" / "snapshots" / serial)
+    changed((snaps, f"dists/bookworm/snapshots/{serial}", True, True))
+    assert not (Path(config.output) / "debian" / serial).exists()
