@@ -47,9 +47,9 @@ class Changes:
     deleted, moved; temporary names left out), sorted; empty after a rescan, which cannot
     say. A data file's own URL may need purging even when no page changed (an InRelease of a
     repository mount).
-    `output_paths`: absolute paths of the generated files written or removed under the output
-    directory (OUTPUT/debian/index.html, …/index.json, …/debian/project/trace/debian,
-    …/mediawiki/feed.atom, and the .br/.gz variants of a removed page); a written page's
+    `output_paths`: generated files written or removed, relative to the output directory and
+    "/"-separated (`debian/index.html`, `debian/index.json`, `debian/project/trace/debian`,
+    `mediawiki/feed.atom`, and the .br/.gz variants of a removed page); a written page's
     `.br` and `.gz` variants changed with it.
 
     `on_change(changes)` is called after the batch is written, on the watcher's thread; an
@@ -221,8 +221,7 @@ class Watcher:
             self.batch_add(os.path.normpath(folder), True, False)
         if self.on_change is not None and (data or report.changed):
             try:
-                written = tuple(os.path.join(self.config.output, p) for p in report.changed)
-                self.on_change(Changes(data, written))
+                self.on_change(Changes(data, report.changed))
             except Exception:
                 log.exception("watch: on_change failed")
         return report

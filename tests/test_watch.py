@@ -140,7 +140,7 @@ def test_an_upload_in_progress_is_not_listed_until_quiet(host: sample.SampleHost
         entry = listing(host, "/mediawiki/1.41/")[target.name]
         assert entry["sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
         assert entry["size"] == 8 * 4096
-        assert any(os.path.join(str(host.output), "mediawiki", "1.41", "index.html") in c.output_paths
+        assert any("mediawiki/1.41/index.html" in c.output_paths
                    for c in watcher.changes)  # type: ignore[attr-defined]  # fmt: skip
     target.unlink()
 
