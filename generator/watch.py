@@ -32,6 +32,7 @@ from .batch import Batch
 from .build import Builder, Report
 from .observe import Observers
 from .plan import Change, Part, affected
+from .purge import Purger
 
 log = logging.getLogger("snapfront.watch")
 
@@ -263,8 +264,10 @@ def run_watcher(
     on_change: OnChange | None = None,
 ) -> int:
     """The watcher as a process's main job (`snapfront watch`, or beside `snapfront serve`):
-    the first full build, `ready()`, then watch until SIGTERM/SIGINT; SIGHUP reloads."""
-    watcher = Watcher(config, on_change)
+    the first full build, `ready()`, then watch until SIGTERM/SIGINT; SIGHUP reloads.
+    Without `on_change`, each batch is purged from the config's [[cdn]] caches."""
+    purger = Purger(config)
+    watcher = Watcher(config, on_change or purger.on_change)
     signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
     signal.signal(signal.SIGINT, lambda *_: watcher.stop())
     signal.signal(signal.SIGHUP, lambda *_: watcher.request_reload())
@@ -276,4 +279,5 @@ def run_watcher(
     )
     ready()
     watcher.run(lifeline)
+    purger.close(timeout=5.0)  # let the purge in flight finish, within the stop timeout
     return 0
