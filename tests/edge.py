@@ -10,7 +10,8 @@ import contextlib
 import re
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -88,25 +89,38 @@ class Edge:
             sample.stop_agent(self.host.gnupghome)
 
 
-def edge_config(host: sample.SampleHost, name: str, purge_port: int | None) -> Path:
-    """The host's config listening on a free port, with [[cdn]] when `purge_port` is given."""
+def edge_config(
+    host: sample.SampleHost, name: str, purge_port: int | None, cache_host: str | None = None
+) -> Path:
+    """The host's config listening on a free port, with [[cdn]] when `purge_port` is given
+    (its `hosts`: `cache_host`, by default the cache's own address)."""
     config = with_listen(host.config, "127.0.0.1:0", host.dir / f"{name}.toml")
     extra = f"\n[watch]\nquiet = {WATCH_QUIET}\nmax_wait = 2\n"
     if purge_port is not None:
         cache = f"127.0.0.1:{purge_port}"
-        extra += f'\n[[cdn]]\npurge = "http://{cache}"\nhosts = ["{cache}"]\n'
+        extra += f'\n[[cdn]]\npurge = "http://{cache}"\nhosts = ["{cache_host or cache}"]\n'
     config.write_text(config.read_text() + extra)
     return config
 
 
+StartCache = Callable[[Path, int, int], AbstractContextManager[Proxy]]
+"""(workdir, origin port, port) -> the running cache."""
+
+
 @contextlib.contextmanager
-def edge_behind_varnish(directory: Path, purge: bool = True) -> Iterator[Edge]:
-    """Build a host in `directory`, serve it, put Varnish in front; stop both afterwards."""
+def edge_behind(
+    directory: Path, start: StartCache, purge: bool = True, cache_host: str | None = None
+) -> Iterator[Edge]:
+    """Build a host in `directory`, serve it, put a cache in front; stop both afterwards."""
     host = sample.build_sample_host(directory / "host")
     port = free_port()
-    config = edge_config(host, "edge", port if purge else None)
+    config = edge_config(host, "edge", port if purge else None, cache_host)
     with running_server(config) as server:
         origin_port = urlsplit(server.url).port
         assert origin_port is not None
-        with running_varnish(directory / "varnish", origin_port, port) as cache:
+        with start(directory / "cache", origin_port, port) as cache:
             yield Edge(host, server, cache, LogTail(server.log))
+
+
+def edge_behind_varnish(directory: Path, purge: bool = True) -> AbstractContextManager[Edge]:
+    return edge_behind(directory, running_varnish, purge)
