@@ -17,7 +17,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -62,16 +62,6 @@ class PurgeStats:
     retries: int = 0
 
 
-@dataclass
-class _Batch:
-    paths: set[str] = field(default_factory=set)
-    urls: set[str] = field(default_factory=set)  # explicit URLs (purge_urls), first stage
-
-    def merge(self, other: _Batch) -> None:
-        self.paths |= other.paths
-        self.urls |= other.urls
-
-
 _STOP = object()
 
 
@@ -112,12 +102,7 @@ class Purger:
         paths = {os.path.abspath(p) for p in changes.data_paths}
         paths |= {os.path.join(output, *p.split("/")) for p in changes.output_paths}
         if paths:
-            self._submit(_Batch(paths=paths))
-
-    def purge_urls(self, urls: Iterable[str]) -> None:
-        """Queue URL paths (as sent, e.g. "/apt/dists/x/InRelease") to purge as they are, in
-        the first stage."""
-        self._submit(_Batch(urls=set(urls)))
+            self._submit(paths)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every queued batch is done; False on timeout. For tests and shutdown."""
@@ -130,7 +115,7 @@ class Purger:
             self._queue.put(_STOP)
             self._thread.join(timeout)
 
-    def _submit(self, batch: _Batch) -> None:
+    def _submit(self, paths: set[str]) -> None:
         if not self.caches:
             return
         with self._lock:
@@ -139,7 +124,7 @@ class Purger:
                 self._thread.start()
         with self._idle:
             self._pending += 1
-        self._queue.put(batch)
+        self._queue.put(paths)
 
     def _run(self) -> None:
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix="purge") as pool:
@@ -147,7 +132,7 @@ class Purger:
                 item = self._queue.get()
                 if item is _STOP:
                     return
-                batch, merged = item, 1
+                paths, merged = set(item), 1
                 while True:  # merge whatever queued up meanwhile: one pass for a burst
                     try:
                         more = self._queue.get_nowait()
@@ -156,10 +141,10 @@ class Purger:
                     if more is _STOP:
                         self._queue.put(_STOP)
                         break
-                    batch.merge(more)
+                    paths |= more
                     merged += 1
                 try:
-                    self._purge(pool, batch)
+                    self._purge(pool, paths)
                 except Exception:  # a purge must never take the watcher or the server down
                     log.exception("purge batch failed")
                 finally:
@@ -167,9 +152,9 @@ class Purger:
                         self._pending -= merged
                         self._idle.notify_all()
 
-    def _purge(self, pool: ThreadPoolExecutor, batch: _Batch) -> None:
+    def _purge(self, pool: ThreadPoolExecutor, paths: set[str]) -> None:
         started = time.monotonic()
-        stages = self._stages(batch)
+        stages = self._stages(paths)
         if not any(stages):
             return
         tally = _Tally()
@@ -201,16 +186,14 @@ class Purger:
             time.monotonic() - started,
         )
 
-    def _stages(self, batch: _Batch) -> list[tuple[str, ...]]:
+    def _stages(self, paths: set[str]) -> list[tuple[str, ...]]:
         """Paths → URL stages, with rules that know the snapshots from before and after."""
         current = read_inventory(self._config.mounts)
         known = {url: _union(self._archives.get(url), current[url]) for url in current}
         self._archives = current
         rules = Rules(self._config.mounts, self._config.output, known)
-        paths = [p for p in batch.paths if not (never_rewritten(rules, p) and os.path.exists(p))]
-        stages = purge_order(rules, paths)
-        stages[PurgeStage.INDEX] = tuple(sorted({*stages[PurgeStage.INDEX], *batch.urls}))
-        return stages
+        new = {p for p in paths if never_rewritten(rules, p) and os.path.exists(p)}
+        return purge_order(rules, paths - new)
 
     def _send_all(
         self, pool: ThreadPoolExecutor, jobs: list[tuple[Cache, str, str]], tally: _Tally
