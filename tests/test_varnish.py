@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 
 from tests.edge import Edge, edge_behind_varnish
-from tests.support import fetch
+from tests.support import Reply, fetch
 from tests.test_apt import pool_file, require_apt
 
 POOL_DEB = "/debian/pool/main/h/hello/hello_1.0-1_all.deb"
 TARBALL = "/mediawiki/1.41/mediawiki-1.41.0.tar.gz"
+TARBALL_2 = "/mediawiki/1.41/mediawiki-1.41.1.tar.gz"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def packages(edge: Edge) -> str:
     return f"/debian/{edge.host.serials[0]}/dists/bookworm/main/binary-amd64/Packages"
 
 
-def hit(reply) -> bool:
+def hit(reply: Reply) -> bool:
     """Varnish's X-Varnish carries two ids (this request's and the stored object's) on a hit."""
     return len((reply.header("X-Varnish") or "").split()) == 2
 
@@ -58,6 +59,12 @@ def test_range_head_and_304_through_the_cache(edge: Edge) -> None:
     assert part.header("Content-Range") == f"bytes 0-99/{len(body)}"
     tail = edge.cache.fetch(POOL_DEB, Range="bytes=-10")
     assert tail.status == 206 and tail.body == body[-10:]
+    cold = edge.host.files_root / TARBALL_2.removeprefix("/")
+    first = edge.cache.fetch(TARBALL_2, Range="bytes=10-19")  # a miss answered with a range
+    assert first.status == 206 and first.body == cold.read_bytes()[10:20]
+    modified = edge.cache.fetch(POOL_DEB, "HEAD").header("Last-Modified")
+    resume = edge.cache.fetch(POOL_DEB, Range="bytes=500-", **{"If-Range": modified or ""})
+    assert resume.status == 206 and resume.body == body[500:]  # how APT resumes
     head = edge.cache.fetch(POOL_DEB, "HEAD")
     assert head.status == 200 and head.body == b""
     assert head.header("Content-Length") == str(len(body))
