@@ -28,6 +28,7 @@ from .model import Distribution, Feed, Page
 from .pages import Output, Site, Trace
 from .plan import Part, PartKind, archive_parts, mount_part
 from .render import page_json, render_feed, render_page
+from .scan import Entry
 from .write import Writer
 
 log = logging.getLogger("snapfront.watch")
@@ -71,16 +72,24 @@ class Builder:
     """What outlives one build in a long-running watcher: the archives as last read (to see
     what a conf/distributions edit changed), the sha256 cache and the Release memo."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, save_every: float = 0.0) -> None:
         self.config = config
         self.hashes = HashCache(config.output)
         self.releases: dict[tuple, Distribution | None] = {}
         self.archives: dict[str, Archive] = {}
+        self.listings: dict[str, tuple[Entry, ...]] = {}
+        self.shown: dict[str, tuple[int, tuple]] = {}
+        """URL → (hash of the Page/Feed/Trace value, stats of its files) as last written."""
+        self.save_every = save_every
+        """Seconds between saves of the sha256 cache after updates (its JSON holds every file
+        of the tree: rewriting it for each new upload would cost more than the pages)."""
+        self._saved = time.monotonic()
 
     def full(self, now: float | None = None, settled_ns: int | None = None) -> Report:
         """Everything, with a fresh sha256 cache that forgets files no longer seen."""
         self.hashes = HashCache(self.config.output)
         self.archives = read_inventory(self.config.mounts)
+        self.listings = {}
         parts = {m.url: [mount_part(m)] for m in self.config.mounts}
         return self._build(parts, now, settled_ns, full=True)
 
@@ -89,10 +98,18 @@ class Builder:
         parts: Mapping[str, Iterable[Part]],
         now: float | None = None,
         settled_ns: int | None = None,
+        changed: Iterable[str] | None = None,
     ) -> Report:
         """Only `parts` (by mount URL); a snapshots mount's archive is re-read first, and the
-        serials whose codenames changed (or that came or went) join the parts."""
+        serials whose codenames changed (or that came or went) join the parts. `changed`: the
+        data paths behind the parts, whose directories are scanned afresh (None: all are)."""
         wanted = {url: list(found) for url, found in parts.items()}
+        whole = any(p.kind is PartKind.MOUNT for found in wanted.values() for p in found)
+        if changed is None or whole:
+            self.listings = {}
+        for path in changed or ():
+            self.listings.pop(os.path.normpath(path), None)
+            self.listings.pop(os.path.dirname(os.path.normpath(path)), None)
         for mount in self.config.mounts:
             if mount.kind is MountKind.SNAPSHOTS and mount.url in wanted:
                 new = read_archive(mount.root)
@@ -113,7 +130,7 @@ class Builder:
         when = time.time() if now is None else now
         site = Site(
             self.config.public_url, when, self.hashes, __version__, settled_ns,
-            releases=self.releases,
+            releases=self.releases, listings=self.listings,
         )  # fmt: skip
         rules = Rules(self.config.mounts, self.config.output, self.archives)
         writer = Writer(self.config.output)
@@ -133,12 +150,13 @@ class Builder:
             todo = expand(mount, archive, site, parts.get(mount.url, ()))
             for output in outputs(mount, archive, site, todo):
                 if _owned(rules, mount, output):
-                    changed += write_output(writer, output)
+                    changed += self._write(writer, output)
                     produced.append(output.url)
                     counts[type(output)] += 1
             if not full:
                 removed += _prune(writer, rules, mount, todo, set(produced))
-        self.hashes.save(forget_unused=full)
+        if full or time.monotonic() - self._saved >= self.save_every:
+            self.save(forget_unused=full)
         if full:
             skip = [m.url for m in missing]
             removed = writer.prune((m.url for m in self.config.mounts if m not in missing), skip)
@@ -156,20 +174,46 @@ class Builder:
             tuple(sorted(site.held_back)),
         )
 
+    def _write(self, writer: Writer, output: Output) -> list[str]:
+        """Write an output, unless it equals the one this builder last wrote at its URL and
+        those files are untouched since: a rescan that finds nothing new renders nothing."""
+        paths = output_paths(output)
+        stamps = _stamps(self.config.output, paths)
+        if self.shown.get(output.url) == (hash(output), stamps) and None not in stamps:
+            for path, packed in paths:
+                writer.keep(path, packed)
+            return []
+        changed = write_output(writer, output)
+        self.shown[output.url] = (hash(output), _stamps(self.config.output, paths))
+        return changed
+
+    def save(self, forget_unused: bool = False) -> None:
+        """Persist the sha256 cache; after a full build it forgets files no longer seen."""
+        self.hashes.save(forget_unused=forget_unused)
+        self._saved = time.monotonic()
+
+
+def output_paths(output: Output) -> list[tuple[str, bool]]:
+    """(path relative to the output directory, precompressed) of each file an output makes."""
+    where = unquote(output.url).lstrip("/")
+    if isinstance(output, Page):
+        return [(where + INDEX_PAGE, True), (where + INDEX_JSON, True)]
+    return [(where, isinstance(output, Feed))]
+
 
 def write_output(writer: Writer, output: Output) -> list[str]:
     """Render and write one output; the output paths whose bytes changed."""
     if isinstance(output, Page):
-        folder = unquote(output.url).lstrip("/")
-        files = [
-            (folder + INDEX_PAGE, render_page(output).encode(), True),
-            (folder + INDEX_JSON, page_json(output).encode(), True),
-        ]
+        texts = [render_page(output), page_json(output)]
     elif isinstance(output, Feed):
-        files = [(unquote(output.url).lstrip("/"), render_feed(output).encode(), True)]
+        texts = [render_feed(output)]
     else:
-        files = [(unquote(output.url).lstrip("/"), output.text.encode(), False)]
-    return [path for path, data, packed in files if writer.write(path, data, compress=packed)]
+        texts = [output.text]
+    return [
+        path
+        for (path, packed), text in zip(output_paths(output), texts, strict=True)
+        if writer.write(path, text.encode(), compress=packed)
+    ]
 
 
 def _owned(rules: Rules, mount: Mount, output: Output) -> bool:
@@ -185,6 +229,18 @@ def _prune(writer: Writer, rules: Rules, mount: Mount, parts: list[Part], seen: 
     others = [m.url for m in rules.mounts if m is not mount]
     nested = [u for u in others if any(u.startswith(p) for p in prefixes)]
     return writer.prune(prefixes, nested) if prefixes else 0
+
+
+def _stamps(output: str, paths: list[tuple[str, bool]]) -> tuple:
+    found = []
+    for path, _ in paths:
+        try:
+            st = os.stat(os.path.join(output, path))
+        except OSError:
+            found.append(None)
+            continue
+        found.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(found)
 
 
 def _segments(url: str) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ HEADER.html; each top-level directory also gets an Atom feed of the newest relea
 
 from __future__ import annotations
 
+import heapq
 import os
 import posixpath
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from .pages import (
     walk,
 )
 from .plan import FEED_NAME, Part, PartKind, feed_part, page_url
+from .scan import Entry
 
 NOT_RELEASES = (*SIGNATURE_SUFFIXES, ".sha256", ".sha512", ".md5", ".md", ".html", ".txt")
 FEED_LENGTH = 20
@@ -77,12 +79,12 @@ def _header(folder: str) -> str | None:
 
 def _feed(mount: Mount, site: Site, top: str, url: str) -> Feed:
     """The newest releases anywhere below a top-level directory (signatures and notes aside)."""
-    found = []
-    for rel, entries in walk(site, mount.root, top):
-        for entry in entries:
-            if not entry.is_dir and not entry.name.endswith(NOT_RELEASES):
-                found.append((rel, entry))
-    found.sort(key=lambda item: (item[1].mtime_ns, version_key(item[1].name)), reverse=True)
+    found = [
+        (rel, entry)
+        for rel, entries in walk(site, mount.root, top, cached=True)
+        for entry in entries
+        if not entry.is_dir and not entry.name.endswith(NOT_RELEASES)
+    ]
     entries = tuple(
         FeedEntry(
             entry.name,
@@ -93,6 +95,16 @@ def _feed(mount: Mount, site: Site, top: str, url: str) -> Feed:
                 os.path.join(mount.root, rel, entry.name), entry.size, entry.mtime_ns
             ),
         )
-        for rel, entry in found[:FEED_LENGTH]
+        for rel, entry in _newest(found, FEED_LENGTH)
     )
     return Feed(url + FEED_NAME, f"{top} releases", absolute(site, url), entries)
+
+
+def _newest(found: list[tuple[str, Entry]], count: int) -> list[tuple[str, Entry]]:
+    """The `count` newest by mtime, then version; only candidates get a version key, since a
+    top-level directory may hold 100,000 files."""
+    if len(found) > count:
+        cut = heapq.nlargest(count, (entry.mtime_ns for _, entry in found))[-1]
+        found = [item for item in found if item[1].mtime_ns >= cut]
+    found.sort(key=lambda item: (item[1].mtime_ns, version_key(item[1].name)), reverse=True)
+    return found[:count]

@@ -38,7 +38,14 @@ def expand(mount: Mount, archive: Archive, site: Site, parts: Iterable[Part]) ->
     if any(p.kind is PartKind.MOUNT for p in found):
         found = full_parts(mount, archive, site)
     wanted = [p for p in found if p.kind in _ORDER]
-    return sorted(wanted, key=lambda p: (_ORDER.index(p.kind), p.path.startswith("pool"), p))
+    return sorted(wanted, key=_urgency)
+
+
+def _urgency(part: Part) -> tuple:
+    """Trace and pages before feeds and trees, the pool last; among pages the deepest first:
+    the page that lists a changed file is served fresh before its parents are."""
+    depth = part.path.count("/") + bool(part.path)
+    return (_ORDER.index(part.kind), part.path.startswith("pool"), -depth, part)
 
 
 def outputs(mount: Mount, archive: Archive, site: Site, parts: Iterable[Part]) -> Iterator[Output]:

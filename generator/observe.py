@@ -129,10 +129,17 @@ class Observers:
             self._watch(mount)
 
     def stop(self) -> None:
-        for observer in (self.inotify, self.polling):
-            if observer is not None and observer.is_alive():
-                observer.stop()
-                observer.join(timeout=5)
+        # watchdog logs an error when an emitter thread wakes after its stop: it means nothing
+        noisy = logging.getLogger("watchdog.observers.inotify")
+        level = noisy.level
+        noisy.setLevel(logging.CRITICAL)
+        try:
+            for observer in (self.inotify, self.polling):
+                if observer is not None and observer.is_alive():
+                    observer.stop()
+                    observer.join(timeout=5)
+        finally:
+            noisy.setLevel(level)
 
     def observers(self) -> list[BaseObserver]:
         return [o for o in (self.inotify, self.polling) if o is not None]

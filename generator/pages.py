@@ -54,9 +54,16 @@ class Site:
     settled_ns: int | None = None
     held_back: set[str] = field(default_factory=set)
     releases: dict[tuple, Distribution | None] = field(default_factory=dict)
+    listings: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
+    """Directory → its entries as last scanned. Every scan refreshes it; only a `cached` scan
+    (a feed walking a whole tree) reads it, and the watcher drops the directories it hears
+    about, so a feed costs one scandir per changed directory, not one per directory."""
 
-    def scan(self, path: str, root: str) -> tuple[Entry, ...]:
-        entries = scan(path, root)
+    def scan(self, path: str, root: str, cached: bool = False) -> tuple[Entry, ...]:
+        path = os.path.normpath(path)
+        entries = self.listings.get(path) if cached else None
+        if entries is None:
+            entries = self.listings[path] = scan(path, root)
         if self.settled_ns is None:
             return entries
         now_ns = time.time_ns()
@@ -130,19 +137,21 @@ def seconds(entry: Entry) -> int:
     return entry.mtime_ns // 1_000_000_000
 
 
-def walk(site: Site, root: str, top: str = "") -> Iterator[tuple[str, tuple[Entry, ...]]]:
+def walk(
+    site: Site, root: str, top: str = "", cached: bool = False
+) -> Iterator[tuple[str, tuple[Entry, ...]]]:
     """(relative dir, its entries) for `top` and every directory below it, parents first;
     nothing when `top` is not a directory (it was removed: its pages are pruned)."""
     if os.path.isdir(os.path.join(root, top)):
-        yield from _walk(site, root, top)
+        yield from _walk(site, root, top, cached)
 
 
-def _walk(site: Site, root: str, top: str) -> Iterator[tuple[str, tuple[Entry, ...]]]:
-    entries = site.scan(os.path.join(root, top), root)
+def _walk(site: Site, root: str, top: str, cached: bool) -> Iterator[tuple[str, tuple[Entry, ...]]]:
+    entries = site.scan(os.path.join(root, top), root, cached)
     yield top, entries
     for entry in sorted(entries, key=lambda e: e.name):
         if entry.is_dir:
-            yield from _walk(site, root, posixpath.join(top, entry.name))
+            yield from _walk(site, root, posixpath.join(top, entry.name), cached)
 
 
 def tree_pages(

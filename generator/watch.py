@@ -38,6 +38,8 @@ log = logging.getLogger("snapfront.watch")
 
 HEALTH_SECONDS = 5.0
 """How often watched directories are checked for having vanished or been replaced."""
+HASH_SAVE_SECONDS = 60.0
+"""How often the sha256 cache is saved between rescans (and always when the watcher stops)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ class Watcher:
         self.config = config
         self.on_change = on_change
         self._observing = observing
-        self.builder = Builder(config)
+        self.builder = Builder(config, save_every=HASH_SAVE_SECONDS)
         self.batch = Batch(config.watch.quiet, config.watch.max_wait)
         self.rebuilds: Counter[str] = Counter()
         """URL → how many times this watcher rendered it (for tests and the benchmark)."""
@@ -149,6 +151,7 @@ class Watcher:
         if self.observers is not None:
             self.observers.stop()
             self.observers = None
+        self.builder.save()
 
     def _step(self) -> None:
         if self._stopping:
@@ -203,7 +206,11 @@ class Watcher:
         if not parts:
             return None
         data = tuple(sorted(paths))
-        return self._run(lambda: self.builder.update(parts, settled_ns=self._settled()), data)
+
+        def build() -> Report:
+            return self.builder.update(parts, settled_ns=self._settled(), changed=paths)
+
+        return self._run(build, data)
 
     def _run(
         self, build: Callable[[], Report], data: tuple[str, ...], quietly: bool = False
@@ -240,7 +247,7 @@ class Watcher:
         if new != self.config:
             self.close()
             self.config = new
-            self.builder = Builder(new)
+            self.builder = Builder(new, save_every=HASH_SAVE_SECONDS)
             with self._lock:
                 self.batch = Batch(new.watch.quiet, new.watch.max_wait)
             self.observers = self._observing(self.heard)

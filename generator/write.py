@@ -87,6 +87,16 @@ class Writer:
                 os.unlink(variant)  # a stale variant would answer for the new bytes
         return changed
 
+    def keep(self, relpath: str, compress: bool = True) -> None:
+        """Count OUTPUT/relpath (and its variants) as produced and unchanged without reading
+        it: the caller knows it would render the same bytes (see build.Builder)."""
+        path = os.path.join(self.output, relpath)
+        if path in self.produced:
+            raise DuplicateOutput(f"{relpath} was generated twice in one build")
+        self.produced.add(path)
+        self.produced.update(path + suffix for suffix in (VARIANTS if compress else ()))
+        self.unchanged += 1
+
     def prune(self, prefixes: Iterable[str], skip: Iterable[str] = ()) -> int:
         """Remove generated files under the given URL prefixes that this build did not produce
         (a dropped snapshot's pages); the state directory and foreign files are left alone, and

@@ -216,3 +216,14 @@ def test_planned_parts_equal_a_full_build(host: sample.SampleHost, tmp_path: Pat
     shutil.rmtree(host.snapshots_root / "dists" / "bookworm" / "snapshots" / serial)
     changed((snaps, f"dists/bookworm/snapshots/{serial}", True, True))
     assert not (Path(config.output) / "debian" / serial).exists()
+
+
+def test_a_rescan_that_finds_nothing_renders_and_rewrites_nothing(host: sample.SampleHost) -> None:
+    builder = Builder(load(str(host.config)))
+    builder.full(now=1_900_000_000)
+    again = builder.full(now=1_900_000_000)
+    assert again.written == 0 and again.removed == 0 and again.changed == ()
+    page = host.output / "mediawiki" / "index.html"
+    page.unlink()  # the output changed behind the builder's back: that page is written again
+    healed = builder.full(now=1_900_000_000)
+    assert healed.changed == ("mediawiki/index.html",) and page.is_file()
