@@ -42,7 +42,8 @@ def workers_config(host: SampleHost, name: str, workers: int) -> Path:
 
 @pytest.fixture(scope="module")
 def two_workers(sample_host: SampleHost) -> Iterator[Running]:
-    with running_server(workers_config(sample_host, "workers2.toml", 2)) as running:
+    # workers only: the watcher's process (tests/test_watch_live.py) would count as a child
+    with running_server(workers_config(sample_host, "workers2.toml", 2), "--no-watch") as running:
         yield running
 
 
