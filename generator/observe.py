@@ -59,6 +59,8 @@ STRUCTURAL = frozenset({EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED
 POLL_SECONDS = 2.0
 """How often a polled mount is compared with its last snapshot (it stats every file)."""
 WATCH_LIMIT = "/proc/sys/fs/inotify/max_user_watches"
+OVERFLOW_LOGGERS = ("watchdog.observers.inotify_c", "watchdog.observers.inotify")
+"""Where watchdog (7.x) reports IN_Q_OVERFLOW, as a log record and nothing else."""
 
 Sink = Callable[[str, bool, bool], None]
 """sink(absolute path, is a directory, created/deleted/moved)"""
@@ -106,8 +108,23 @@ class _Scheduled:
     observer: BaseObserver
 
 
+class _Overflow(logging.Handler):
+    """watchdog logs the kernel's queue overflow (events were lost) but tells no event handler:
+    this turns that log record into a call, so the watcher rescans at once."""
+
+    def __init__(self, observers: Observers) -> None:
+        super().__init__(logging.WARNING)
+        self.observers = observers
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "overflow" in record.getMessage():
+            self.observers.on_lost()
+
+
 class Observers:
-    """inotify for every mount that fits within the watch limit, polling for the others."""
+    """inotify for every mount that fits within the watch limit, polling for the others.
+
+    `on_lost` is called (from a watchdog thread) when the kernel dropped events."""
 
     def __init__(
         self,
@@ -122,6 +139,10 @@ class Observers:
         self.scheduled: list[_Scheduled] = []
         self.polled: set[str] = set()  # mount URLs
         self._in_use: int | None = None
+        self.on_lost: Callable[[], None] = lambda: None
+        self._overflow = _Overflow(self)
+        for name in OVERFLOW_LOGGERS:
+            logging.getLogger(name).addHandler(self._overflow)
 
     def start(self, mounts: tuple[Mount, ...]) -> None:
         self.inotify.start()
@@ -140,6 +161,8 @@ class Observers:
                     observer.join(timeout=5)
         finally:
             noisy.setLevel(level)
+            for name in OVERFLOW_LOGGERS:
+                logging.getLogger(name).removeHandler(self._overflow)
 
     def observers(self) -> list[BaseObserver]:
         return [o for o in (self.inotify, self.polling) if o is not None]

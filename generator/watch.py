@@ -102,6 +102,11 @@ class Watcher:
         self._stopping = True
         self._wake()
 
+    def events_lost(self) -> None:
+        """The kernel's event queue overflowed: rescan once the burst has been quiet a moment."""
+        self._next_rescan = min(self._next_rescan, time.monotonic() + self.config.watch.quiet)
+        self._wake()
+
     def request_reload(self) -> None:
         self._reload = True
         self._wake()
@@ -123,6 +128,7 @@ class Watcher:
     def start(self) -> Report:
         """Watch first, then build everything: nothing written during the build is missed."""
         self.observers = self._observing(self.heard)
+        self.observers.on_lost = self.events_lost
         self.observers.start(self.config.mounts)
         now = time.monotonic()
         self._next_health = now + self.health_seconds
@@ -251,6 +257,7 @@ class Watcher:
             with self._lock:
                 self.batch = Batch(new.watch.quiet, new.watch.max_wait)
             self.observers = self._observing(self.heard)
+            self.observers.on_lost = self.events_lost
             self.observers.start(new.mounts)
         self.rescan()
 

@@ -124,6 +124,19 @@ def test_lost_events_are_found_by_the_periodic_rescan(host: sample.SampleHost) -
     (host.files_root / "mediawiki" / "1.41" / "lost.tar.gz").unlink()
 
 
+def test_a_queue_overflow_rescans_at_once(host: sample.SampleHost) -> None:
+    """watchdog only logs IN_Q_OVERFLOW; the watcher hears that record and rescans."""
+    with watching(host, quiet=0.2, max_wait=1.0, rescan=600) as watcher:
+        assert watcher.observers is not None
+        watcher.observers.inotify.unschedule_all()  # deaf, as after an overflow
+        (host.files_root / "mediawiki" / "1.41" / "overflow.tar.gz").write_bytes(b"lost")
+        logging.getLogger("watchdog.observers.inotify_c").warning(
+            "Inotify queue overflowed; filesystem events were lost"
+        )
+        until(lambda: "overflow.tar.gz" in listing(host, "/mediawiki/1.41/"), 2.0)
+    (host.files_root / "mediawiki" / "1.41" / "overflow.tar.gz").unlink()
+
+
 def test_an_upload_in_progress_is_not_listed_until_quiet(host: sample.SampleHost) -> None:
     target = host.files_root / "mediawiki" / "1.41" / "mediawiki-1.41.2.tar.gz"
     seen_early: list[dict] = []
