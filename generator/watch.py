@@ -68,6 +68,9 @@ Observing = Callable[[Callable[[str, bool, bool], None]], Observers]
 
 
 class Watcher:
+    """One config's watcher: `start` (watch, then build everything), then `run` on one thread;
+    `stop`, `request_reload` and `heard` may be called from any thread or a signal handler."""
+
     def __init__(
         self,
         config: Config,

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from watchdog.observers import Observer
@@ -38,11 +39,16 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> sample.SampleHost:
 
 @contextlib.contextmanager
 def watching(
-    host: sample.SampleHost, observing: Callable | None = None, health: float = 5.0, **watch: float
+    host: sample.SampleHost,
+    observing: Callable | None = None,
+    health: float = 5.0,
+    path: Path | None = None,
+    **watch: float,
 ) -> Iterator[Watcher]:
     """A Watcher running on its own thread, started (first build done) and always stopped."""
-    config = load(str(host.config))
-    config = dataclasses.replace(config, watch=Watch(**watch))
+    config = load(str(path or host.config))
+    if watch:
+        config = dataclasses.replace(config, watch=Watch(**watch))
     changes: list[Changes] = []
     extra = {"observing": observing} if observing else {}
     watcher = Watcher(config, on_change=changes.append, health_seconds=health, **extra)
@@ -199,3 +205,20 @@ def test_watch_limit_reached_warns_and_polls(
     (host.files_root / "mediawiki" / "polled.tar.gz").unlink()
     warnings = [r.getMessage() for r in caplog.records if "max_user_watches" in r.getMessage()]
     assert warnings and "Polling" in warnings[0]
+
+
+def test_reload_rereads_the_config_and_refuses_a_broken_one(host: sample.SampleHost) -> None:
+    path = host.dir / "reload.toml"
+    path.write_text(host.config.read_text() + "\n[watch]\nquiet = 0.3\n")
+    with watching(host, path=path) as watcher:
+        assert watcher.config.watch.quiet == 0.3
+        path.write_text(host.config.read_text() + "\n[watch]\nquiet = 0.4\n")
+        watcher.request_reload()  # what SIGHUP does
+        until(lambda: watcher.config.watch.quiet == 0.4)
+        path.write_text("[server\n")
+        watcher.request_reload()
+        time.sleep(0.3)
+        assert watcher.config.watch.quiet == 0.4  # the old config is kept
+        (host.files_root / "mediawiki" / "reloaded.tar.gz").write_bytes(b"still watching")
+        until(lambda: "reloaded.tar.gz" in listing(host, "/mediawiki/"))
+    (host.files_root / "mediawiki" / "reloaded.tar.gz").unlink()
