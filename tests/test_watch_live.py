@@ -70,10 +70,14 @@ def test_gensnapshot_is_served_within_two_seconds(
     try:
         sample.reprepro(host.snapshots_root, host.gnupghome, "includedeb", "bookworm", str(deb))
         sample.reprepro(host.snapshots_root, host.gnupghome, "gensnapshot", "bookworm", serial)
+        exited = time.monotonic()
     finally:
         sample.stop_agent(host.gnupghome)
-    until(lambda: serial_of(get(server, TRACE)) == serial)
-    assert f'href="{serial}/"' in get(server, "/debian/")
+    left = WITHIN - (time.monotonic() - exited)
+    until(lambda: serial_of(get(server, TRACE)) == serial, left)
+    until(
+        lambda: f'href="{serial}/"' in get(server, "/debian/"), WITHIN - (time.monotonic() - exited)
+    )
     # the pool follows (the .deb, written just before, once it has been quiet for a while)
     until(lambda: "hello_2.0-1_all.deb" in get(server, "/debian/pool/main/h/hello/"))
     deb_line = f"deb [signed-by={host.keyring}] {server.url}debian/{serial}/ bookworm main"
