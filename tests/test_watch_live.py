@@ -118,35 +118,38 @@ def test_a_removed_snapshot_leaves_the_front_page_and_the_trace(
     assert fetch(server.url + f"debian/{newest}/").status == 404
 
 
+@pytest.mark.parametrize(("version", "options"), [("1.43", []), ("1.44", ["--delay-updates"])])
 def test_rsync_of_a_release_directory(
-    host: sample.SampleHost, server: Running, tmp_path: Path
+    host: sample.SampleHost, server: Running, tmp_path: Path, version: str, options: list[str]
 ) -> None:
     assert shutil.which("rsync"), "rsync not found: apt-get install rsync"
-    release = tmp_path / "1.43"
+    release = tmp_path / version
     release.mkdir()
-    for name in ("mediawiki-1.43.0.tar.gz", "mediawiki-1.43.0.tar.gz.sig", "README"):
+    tarball = f"mediawiki-{version}.0.tar.gz"
+    for name in (tarball, f"{tarball}.sig", "README"):
         (release / name).write_bytes(os.urandom(200_000))
     seen: list[str] = []
     stop = threading.Event()
 
     def poll() -> None:  # what a browser would see during the copy
         while not stop.is_set():
-            seen.append(get(server, "/mediawiki/") + get(server, "/mediawiki/1.43/"))
+            seen.append(get(server, "/mediawiki/") + get(server, f"/mediawiki/{version}/"))
             time.sleep(0.02)
 
     poller = threading.Thread(target=poll)
     poller.start()
     try:
         subprocess.run(
-            ["rsync", "-a", "--bwlimit=400", str(release), str(host.files_root / "mediawiki")],
+            ["rsync", "-a", "--bwlimit=400", *options, str(release), str(host.files_root / "mediawiki")],
             check=True, timeout=30,
         )  # fmt: skip
-        until(lambda: 'href="1.43/"' in get(server, "/mediawiki/"))
-        until(lambda: "mediawiki-1.43.0.tar.gz" in get(server, "/mediawiki/feed.atom"))
+        until(lambda: f'href="{version}/"' in get(server, "/mediawiki/"))
+        until(lambda: tarball in get(server, "/mediawiki/feed.atom"))
+        until(lambda: tarball in get(server, f"/mediawiki/{version}/"))
     finally:
         stop.set()
         poller.join()
-    assert not [page for page in seen if re.search(r"\.mediawiki-1\.43|\.README\.|~tmp~", page)]
+    assert not [page for page in seen if re.search(r"\.mediawiki-|\.README\.|~tmp~", page)]
     assert len(seen) > 10
 
 
