@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -146,6 +147,7 @@ def _syntax_check(conf: Path) -> None:
 def host_copy(sample_host: SampleHost, canary: bytes, server) -> Iterator[Path]:
     """A copy of the sample host that www-data can read (symlinks copied as symlinks), taken
     once the server has built its pages into the output."""
+    _wait_until_settled(sample_host.output)
     top = Path(tempfile.mkdtemp(prefix="snapfront-apache-"))
     try:
         top.chmod(0o755)
@@ -155,6 +157,30 @@ def host_copy(sample_host: SampleHost, canary: bytes, server) -> Iterator[Path]:
         yield top / "demo"
     finally:
         shutil.rmtree(top)
+
+
+def _wait_until_settled(output: Path, window: float = 1.0, timeout: float = 20.0) -> None:
+    """The watcher leaves out files younger than its quiet time (the host was just built) and
+    renders their pages a moment after "listening on": copy once nothing changed for `window`
+    (longer than the session config's `quiet`)."""
+
+    def stamp() -> set[tuple[str, int]]:
+        found = set()
+        for folder, _, names in os.walk(output):
+            for name in names:
+                path = os.path.join(folder, name)
+                with contextlib.suppress(OSError):
+                    found.add((path, os.stat(path).st_mtime_ns))
+        return found
+
+    deadline = time.monotonic() + timeout
+    last = stamp()
+    while time.monotonic() < deadline:
+        time.sleep(window)
+        if (now := stamp()) == last:
+            return
+        last = now
+    raise AssertionError(f"{output} kept changing for {timeout} s")
 
 
 def test_apache_accepts_the_fragment_and_the_virtual_host(host_copy: Path, tmp_path: Path) -> None:
