@@ -116,6 +116,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     os.makedirs(config.output, exist_ok=True)
     report = build(config)
     print(f"built {config.output}: {report.summary()}")
+    if config.cdns and report.changed:
+        from generator.purge import Purger
+        from generator.watch import Changes
+
+        purger = Purger(config)  # what this build rewrote may be cached in front: purge it
+        purger.on_change(Changes((), report.changed))
+        purger.close()
     return 0
 
 
