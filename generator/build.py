@@ -9,6 +9,9 @@ not written.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import logging
 import os
 import time
@@ -27,9 +30,9 @@ from .hashes import HashCache
 from .model import Distribution, Feed, Page
 from .pages import Output, Site, Trace
 from .plan import Part, PartKind, archive_parts, mount_part
-from .render import page_json, render_feed, render_page
+from .render import page_json, render_feed, render_page, site_dir
 from .scan import Entry
-from .write import Writer
+from .write import STATE_DIR, Writer, atomic_write
 
 log = logging.getLogger("snapfront.watch")
 
@@ -78,8 +81,9 @@ class Builder:
         self.releases: dict[tuple, Distribution | None] = {}
         self.archives: dict[str, Archive] = {}
         self.listings: dict[str, tuple[Entry, ...]] = {}
-        self.shown: dict[str, tuple[int, tuple]] = {}
-        """URL → (hash of the Page/Feed/Trace value, stats of its files) as last written."""
+        self.shown = RenderMemo(config.output)
+        """URL → (digest of the Page/Feed/Trace value, stats of its files) as last written;
+        kept on disk, so a `snapfront build` of an unchanged tree renders nothing either."""
         self.save_every = save_every
         """Seconds between saves of the sha256 cache after updates (its JSON holds every file
         of the tree: rewriting it for each new upload would cost more than the pages)."""
@@ -179,18 +183,70 @@ class Builder:
         those files are untouched since: a rescan that finds nothing new renders nothing."""
         paths = output_paths(output)
         stamps = _stamps(self.config.output, paths)
-        if self.shown.get(output.url) == (hash(output), stamps) and None not in stamps:
+        digest = self.shown.digest(output)
+        if self.shown.get(output.url) == (digest, stamps) and None not in stamps:
             for path, packed in paths:
                 writer.keep(path, packed)
             return []
         changed = write_output(writer, output)
-        self.shown[output.url] = (hash(output), _stamps(self.config.output, paths))
+        self.shown.set(output.url, digest, _stamps(self.config.output, paths))
         return changed
 
     def save(self, forget_unused: bool = False) -> None:
         """Persist the sha256 cache; after a full build it forgets files no longer seen."""
         self.hashes.save(forget_unused=forget_unused)
+        self.shown.save()
         self._saved = time.monotonic()
+
+
+class RenderMemo:
+    """What each URL's output was when last written, by a digest stable across processes.
+
+    The digest covers the value (its repr: frozen dataclasses of plain data) and a salt of
+    snapfront's version and templates, so an upgrade or a template edit renders everything
+    again. Stored in the output's state directory, written atomically like everything else.
+    """
+
+    def __init__(self, output: str) -> None:
+        self.path = os.path.join(output, STATE_DIR, "rendered.json")
+        self.salt = _template_salt()
+        self._shown: dict[str, tuple[str, tuple]] = {}
+        self._dirty = False
+        try:
+            with open(self.path, encoding="utf-8") as fh:
+                stored = json.load(fh)
+            if stored.get("salt") == self.salt:
+                self._shown = {url: (d, _tuples(s)) for url, (d, s) in stored["shown"].items()}
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+
+    def digest(self, output: Output) -> str:
+        return hashlib.blake2b(repr(output).encode(), digest_size=16).hexdigest()
+
+    def get(self, url: str) -> tuple[str, tuple] | None:
+        return self._shown.get(url)
+
+    def set(self, url: str, digest: str, stamps: tuple) -> None:
+        self._shown[url] = (digest, stamps)
+        self._dirty = True
+
+    def save(self) -> None:
+        if self._dirty:
+            data = {"salt": self.salt, "shown": self._shown}
+            atomic_write(self.path, json.dumps(data, sort_keys=True).encode())
+            self._dirty = False
+
+
+def _tuples(stamps: list) -> tuple:
+    return tuple(tuple(s) if s is not None else None for s in stamps)
+
+
+@functools.cache
+def _template_salt() -> str:
+    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for path in sorted(p for p in site_dir().rglob("*") if p.is_file()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def output_paths(output: Output) -> list[tuple[str, bool]]:
