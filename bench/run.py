@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Command: `python3 bench/run.py --workers {args.workers} --duration {args.duration:g} "
         f"--rounds {args.rounds}{' --loop uvloop' if args.loop == 'uvloop' else ''}`\n\n"
         + table
-        + "\n"
+        + "\n\nThe generator and the watcher have their own runs: RESULTS-generator.md "
+        "(`bench/generator.py`) and RESULTS-watch.md (`bench/watch.py`).\n"
     )
     return 0
 
