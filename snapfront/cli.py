@@ -171,9 +171,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _with_listen(config: Config, host: str, port: int) -> Config:
+    """The demo on another address: its links (stanzas, feeds) follow unless set by hand."""
     from dataclasses import replace
 
-    return replace(config, host=host, port=port)
+    public = config.public_url
+    if public == f"http://{config.host}:{config.port}/":
+        public = f"http://{host}:{port}/"
+    return replace(config, host=host, port=port, public_url=public)
 
 
 def demo_guide(config: Config, directory: Path) -> str:
