@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -85,10 +86,16 @@ def test_trace_names_the_newest_complete_serial(host: SampleHost) -> None:
     trace = (host.output / "debian/project/trace/debian").read_text().splitlines()
     assert f"Archive serial: {host.serials[1]}" in trace
     assert trace[1].startswith("Date: ") and "Creator: snapfront" in "\n".join(trace)
-    inrelease = host.snapshots_root / "dists/bookworm/snapshots" / host.serials[1] / "InRelease"
-    assert os.path.getmtime(inrelease) // 1 == (
-        __import__("email.utils").utils.parsedate_to_datetime(trace[1][6:]).timestamp()
+    # The date is the newest InRelease of that serial's distributions (reprepro writes them last).
+    newest = max(
+        int(
+            os.path.getmtime(
+                host.snapshots_root / "dists" / c / "snapshots" / host.serials[1] / "InRelease"
+            )
+        )
+        for c in ("bookworm", "jessie/updates")
     )
+    assert parsedate_to_datetime(trace[1][len("Date: ") :]).timestamp() == newest
 
 
 def test_a_dropped_snapshot_loses_its_pages(host: SampleHost, tmp_path: Path) -> None:
