@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from snapfront import sample
-from tests.support import Running, running_server, with_listen
+from tests.support import Running, escape_links, running_server, with_listen
 
 
 @pytest.fixture(scope="session")
@@ -30,13 +30,7 @@ def canary(sample_host: sample.SampleHost) -> bytes:
     outside.mkdir(exist_ok=True)
     (outside / "secret.txt").write_bytes(b"CANARY " + token + b"\n")
     # Symlinks inside roots that point outside them must not leak the canary either.
-    links = [
-        sample_host.files_root / "escape",
-        sample_host.files_root / "mediawiki" / "escape.txt",
-        sample_host.snapshots_root / "pool" / "escape.deb",
-        sample_host.repository_root / "dists" / "escape",
-    ]
-    for link in links:
+    for link in escape_links(sample_host):
         if not link.is_symlink():
             target = outside if link.name == "escape" else outside / "secret.txt"
             os.symlink(target, link)

@@ -114,3 +114,13 @@ def fetch(
         return Reply(resp.status, resp.headers, body)
     finally:
         conn.close()
+
+
+def escape_links(host) -> list[Path]:
+    """The symlinks inside the sample host's roots that the canary fixture points outside them."""
+    return [
+        host.files_root / "escape",
+        host.files_root / "mediawiki" / "escape.txt",
+        host.snapshots_root / "pool" / "escape.deb",
+        host.repository_root / "dists" / "escape",
+    ]

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from snapfront.sample import SampleHost
-from tests.support import Reply, fetch
+from tests.support import Reply, escape_links, fetch
 
 REFUSED = {400, 404, 414}
 
@@ -119,13 +119,7 @@ def test_the_canary_is_in_place(sample_host: SampleHost, canary: bytes) -> None:
         sample_host.dir / "outside" / "secret.txt",
     ):
         assert canary in secret.read_bytes(), secret
-    escapes = [
-        sample_host.files_root / "escape",
-        sample_host.files_root / "mediawiki" / "escape.txt",
-        sample_host.snapshots_root / "pool" / "escape.deb",
-        sample_host.repository_root / "dists" / "escape",
-    ]
-    for link in escapes:
+    for link in escape_links(sample_host):
         assert link.is_symlink(), link
         target = link / "secret.txt" if link.is_dir() else link
         assert canary in target.read_bytes(), link
