@@ -51,6 +51,13 @@ class Archive:
     def all_serials(self) -> frozenset[str]:
         return frozenset().union(*self.serials.values()) if self.serials else frozenset()
 
+    def with_serial(self, serial: str, codenames: tuple[str, ...]) -> Archive:
+        """This archive once `serial` exists for `codenames` too (found on disk since)."""
+        serials = dict(self.serials)
+        for codename in codenames:
+            serials[codename] = serials.get(codename, frozenset()) | {serial}
+        return Archive(self.codenames, serials)
+
 
 @dataclass(frozen=True)
 class Source:
@@ -91,11 +98,16 @@ _MISS_STATUS = {
 
 @dataclass(frozen=True)
 class Miss:
-    """A URL that names nothing. `mount` is set when fresher knowledge of it might help."""
+    """A URL that names nothing. `mount` is set when fresher knowledge of it might help.
+
+    An unknown serial also says which one, and for which codename ("" when the URL names
+    none, as a pool URL does), so the server can look for exactly that snapshot on disk."""
 
     reason: MissReason
     message: str
     mount: Mount | None = None
+    serial: str = ""
+    codename: str = ""
 
     @property
     def status(self) -> int:

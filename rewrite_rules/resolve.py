@@ -208,7 +208,7 @@ def _unknown_serial(ctx: _Context, serial: str, known: list[str], codename: str 
     where = f" for {codename}" if codename else ""
     listing = "\n".join(known) if known else "(none)"
     message = f"snapshot {serial} does not exist{where}; snapshots that do:\n{listing}"
-    return ctx.miss(MissReason.UNKNOWN_SERIAL, message)
+    return Miss(MissReason.UNKNOWN_SERIAL, message, ctx.mount, serial, codename)
 
 
 def _split_codename(

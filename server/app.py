@@ -23,7 +23,7 @@ from rewrite_rules import (
 )
 from rewrite_rules.policy import SURROGATE_KEY, surrogate_key
 from snapfront.config import Config
-from snapfront.inventory import read_archive, read_inventory
+from snapfront.inventory import codenames_with_serial, read_archive, read_inventory
 
 from .decide import decide
 from .files import IS_DIRECTORY, IsDirectory, Opened, open_source
@@ -70,14 +70,32 @@ class Origin:
             self._resolved[raw] = found
         return found
 
-    async def refresh(self, mount: Mount | None) -> bool:
-        """Re-read one mount's archive after a miss that fresher knowledge could turn into a hit.
+    async def refresh(self, miss: Miss) -> bool:
+        """Learn from disk what a miss asked for; True when the rules changed.
 
-        A new serial appears several times a day; this picks it up on its first request,
-        without waiting for SIGHUP, and without letting a stream of bad URLs rescan the disk.
+        An unknown serial is looked for exactly (a stat per codename, on every such miss), so
+        from the moment reprepro created it every worker serves it: a build tool reads the
+        trace and fetches that InRelease at once. Anything else (an unknown codename) re-reads
+        the whole archive, at most once a second, so a stream of bad URLs cannot scan the disk.
         """
+        mount = miss.mount
         if mount is None:
             return False
+        if miss.serial and self._learn_serial(mount, miss):
+            return True
+        return await self._reread(mount)
+
+    def _learn_serial(self, mount: Mount, miss: Miss) -> bool:
+        archive = self.rules.archive(mount)
+        wanted = (miss.codename,) if miss.codename else archive.codenames
+        found = codenames_with_serial(mount.root, wanted, miss.serial)
+        if not found:
+            return False
+        archives = {**self.rules.archives, mount.url: archive.with_serial(miss.serial, found)}
+        self._set_rules(Rules(self.rules.mounts, self.rules.output, archives))
+        return True
+
+    async def _reread(self, mount: Mount) -> bool:
         now = time.monotonic()
         if now - self._refreshed.get(mount.url, -REFRESH_INTERVAL) < REFRESH_INTERVAL:
             return False
@@ -104,7 +122,7 @@ def make_handler(origin: Origin) -> Handler:
             return origin.error(405, "method not allowed", {"Allow": ALLOWED})
         raw, _, query = request.raw_path.partition("?")
         found = origin.resolve(raw)
-        if isinstance(found, Miss) and found.may_be_stale and await origin.refresh(found.mount):
+        if isinstance(found, Miss) and found.may_be_stale and await origin.refresh(found):
             found = origin.resolve(raw)
         if isinstance(found, Target):
             return await _serve_target(origin, request, found, raw, query)

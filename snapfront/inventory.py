@@ -74,3 +74,14 @@ def _serials(root: str, codename: str) -> Iterator[str]:
                     yield entry.name
     except OSError:
         return
+
+
+def codenames_with_serial(root: str, codenames: Iterable[str], serial: str) -> tuple[str, ...]:
+    """The codenames whose snapshot `serial` exists on disk: one stat each, cheap enough to
+    run on every miss, so a serial is served from the moment it exists (and a trace names it)."""
+    return tuple(
+        name
+        for name in codenames
+        if SERIAL.match(serial)
+        and os.path.isdir(os.path.join(root, "dists", name, "snapshots", serial))
+    )

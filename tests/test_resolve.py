@@ -201,6 +201,25 @@ def test_unknown_serial_lists_the_serials_that_exist() -> None:
     assert isinstance(found, Miss)
     assert "2026112102" in found.message and "2026112101" not in found.message
     assert found.may_be_stale
+    assert (found.serial, found.codename) == ("2026112199", "jessie/updates")
+
+
+@pytest.mark.parametrize(
+    "url", ["/debian/2026112199/pool/main/h/hello/hello_1.0-1_all.deb", "/debian/2026112199/"]
+)
+def test_unknown_serial_without_a_codename_names_the_serial(url: str) -> None:
+    found = resolve(RULES, url)
+    assert isinstance(found, Miss)
+    assert (found.serial, found.codename) == ("2026112199", "")
+
+
+def test_a_serial_found_on_disk_later_is_served_for_its_codenames_only() -> None:
+    archive = RULES.archive(SNAP).with_serial("2026112199", ("bookworm",))
+    rules = Rules(RULES.mounts, RULES.output, {**RULES.archives, SNAP.url: archive})
+    assert isinstance(resolve(rules, "/debian/2026112199/dists/bookworm/InRelease"), Target)
+    assert isinstance(resolve(rules, "/debian/2026112199/pool/main/h/hello/x.deb"), Target)
+    missed = resolve(rules, "/debian/2026112199/dists/jessie/updates/InRelease")
+    assert isinstance(missed, Miss) and missed.reason is MissReason.UNKNOWN_SERIAL
 
 
 ROOTS = {m.url: m for m in RULES.mounts}
