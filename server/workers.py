@@ -33,6 +33,27 @@ def reserve_port(host: str, port: int) -> tuple[socket.socket, int]:
     return sock, sock.getsockname()[1]
 
 
+def check_listen(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be listened on (in use, not a local address ...), or None.
+
+    Binds once without listening and lets go: serve asks before it builds anything, so a
+    taken port is one line and exit 2, not a traceback after the first build."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        return f"cannot resolve {host!r}: {exc.strerror}"
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                return f"cannot listen on {address[0]} port {port}: {exc.strerror}"
+    return None
+
+
 def supervise(
     host: str, port: int, count: int, worker: Worker, announce: Callable[[int], None]
 ) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .config import Config, ConfigError, load
+from .config import Config, ConfigError, load, make_output, parse_listen
 
 EXIT_CONFIG = 2
 
@@ -105,7 +105,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from generator.watch import run_watcher
 
     config = load(args.config)
-    os.makedirs(config.output, exist_ok=True)
+    make_output(config)
     return run_watcher(config)
 
 
@@ -113,7 +113,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from generator.build import build
 
     config = load(args.config)
-    os.makedirs(config.output, exist_ok=True)
+    make_output(config)
     report = build(config)
     print(f"built {config.output}: {report.summary()}")
     if config.cdns and report.changed:
@@ -130,8 +130,12 @@ def _serve(config: Config, watch: bool = True) -> int:
     """Serve, with the watcher beside (it builds first), or after one build without it."""
     from generator.build import build
     from server.run import serve
+    from server.workers import check_listen
 
-    os.makedirs(config.output, exist_ok=True)
+    problem = check_listen(config.host, config.port)  # before anything is built or written
+    if problem:
+        raise ConfigError(config.path, "server.listen", problem)
+    make_output(config)
     if watch:
         from generator.watch import run_watcher
 
@@ -157,15 +161,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except sample.MissingTool as exc:
         print(f"snapfront: {exc}", file=sys.stderr)
         return 1
+    from server.workers import check_listen
+
+    try:
+        host, port = parse_listen(args.listen)
+    except ValueError as exc:
+        print(f"snapfront: --listen: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    problem = check_listen(host, port)  # before the sample host is built
+    if problem:
+        print(f"snapfront: --listen: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
     directory: Path = args.dir.resolve()
     if (directory / "snapfront.toml").exists():
         print(f"using the sample host already built in {directory}", flush=True)
     else:
         print(f"building a sample host in {directory} with reprepro and gpg ...", flush=True)
         sample.build_sample_host(directory, listen=args.listen)
-    config = load(str(directory / "snapfront.toml"))
-    host, _, port = args.listen.rpartition(":")
-    config = _with_listen(config, host.strip("[]"), int(port))
+    config = _with_listen(load(str(directory / "snapfront.toml")), host, port)
     print(demo_guide(config, directory), flush=True)
     return _serve(config)
 

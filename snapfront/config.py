@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -69,6 +70,8 @@ def load(path: str) -> Config:
         raise ConfigError(path, "", f"cannot read: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "", f"invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 (Latin-1 bytes, a UTF-16 BOM ...)
+        raise ConfigError(path, "", f"not UTF-8 (byte {exc.start}): TOML files are UTF-8") from None
     return _Parser(path, os.path.dirname(os.path.abspath(path))).config(data)
 
 
@@ -94,7 +97,10 @@ class _Parser:
         return value
 
     def abspath(self, value: Any, key: str) -> str:
-        return os.path.normpath(os.path.join(self.base, self.string(value, key)))
+        text = self.string(value, key)
+        if "\x00" in text:
+            raise self.fail(key, "must not contain a NUL character")
+        return os.path.normpath(os.path.join(self.base, text))
 
     def config(self, data: dict[str, Any]) -> Config:
         self.table(data, "", {"server", "mount", "cache", "watch", "cdn"})
@@ -123,10 +129,10 @@ class _Parser:
         )
 
     def listen(self, value: Any) -> tuple[str, int]:
-        match = _LISTEN.match(self.string(value, "server.listen"))
-        if not match or int(match["port"]) > 65535:
-            raise self.fail("server.listen", f"must be HOST:PORT, got {value!r}")
-        return match["v6"] or match["host"], int(match["port"])
+        try:
+            return parse_listen(self.string(value, "server.listen"))
+        except ValueError as exc:
+            raise self.fail("server.listen", str(exc)) from None
 
     def workers(self, value: Any) -> int | None:
         if value == "auto":
@@ -189,6 +195,11 @@ class _Parser:
         return Mount(url, kind, os.path.realpath(root), trace, keyring)
 
     def check_output(self, output: str, mounts: tuple[Mount, ...]) -> None:
+        if os.path.lexists(output) and not os.path.isdir(output):
+            raise self.fail("server.output", f"not a directory: {output}")
+        existing = _nearest_existing(output)
+        if not os.path.isdir(existing):
+            raise self.fail("server.output", f"cannot be created: {existing} is not a directory")
         real = os.path.realpath(output)
         for index, mount in enumerate(mounts):
             if _within(real, mount.root) or _within(mount.root, real):
@@ -221,13 +232,52 @@ class _Parser:
             key = f"cdn[{index}]"
             table = self.table(item, key, {"purge", "hosts"})
             purge = self.string(table.get("purge"), f"{key}.purge")
-            if urlsplit(purge).scheme not in ("http", "https"):
-                raise self.fail(f"{key}.purge", f"must be an http(s) URL, got {purge!r}")
+            parts = urlsplit(purge)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                problem = "must be an http(s) URL with a host, like http://127.0.0.1:6081, got"
+                raise self.fail(f"{key}.purge", f"{problem} {purge!r}")
+            try:
+                parts.port  # noqa: B018 - raises on a port that is not a number in range
+            except ValueError:
+                raise self.fail(f"{key}.purge", f"bad port in {purge!r}") from None
             hosts = table.get("hosts", [])
             if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
                 raise self.fail(f"{key}.hosts", "must be a list of host names")
             result.append(Cdn(purge, tuple(hosts)))
         return tuple(result)
+
+
+def make_output(config: Config) -> None:
+    """Create the output directory, or fail the contract's way: a command that writes pages
+    (build, serve, watch) learns that it cannot before it starts, not from a traceback."""
+    try:
+        os.makedirs(config.output, exist_ok=True)
+        writable = os.access(config.output, os.W_OK | os.X_OK)
+    except OSError as exc:
+        raise ConfigError(config.path, "server.output", f"cannot create: {exc.strerror}") from None
+    if not writable:
+        raise ConfigError(config.path, "server.output", f"not writable: {config.output}")
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """HOST:PORT ([::1]:8080 for IPv6) → (host, port); the host must resolve. ValueError says
+    what is wrong, so `check-config` catches a typo before anything is built or bound."""
+    match = _LISTEN.match(text)
+    if not match or int(match["port"]) > 65535:
+        raise ValueError(f"must be HOST:PORT, got {text!r}")
+    host, port = match["v6"] or match["host"], int(match["port"])
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ValueError(f"cannot resolve host {host!r}: {reason}") from None
+    return host, port
+
+
+def _nearest_existing(path: str) -> str:
+    while not os.path.lexists(path):
+        path = os.path.dirname(path)
+    return path
 
 
 def _within(path: str, root: str) -> bool:
