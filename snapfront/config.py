@@ -20,6 +20,9 @@ from rewrite_rules.policy import cache_control_problem
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 _TRACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+"""Whitespace and control characters: never part of a URL or Host header snapfront sends."""
+_PATH_MAX = 4096
 _LISTEN = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\[\]]+)):(?P<port>\d{1,5})\Z")
 
 
@@ -100,6 +103,8 @@ class _Parser:
         text = self.string(value, key)
         if "\x00" in text:
             raise self.fail(key, "must not contain a NUL character")
+        if len(text.encode()) >= _PATH_MAX:
+            raise self.fail(key, f"longer than {_PATH_MAX - 1} bytes")
         return os.path.normpath(os.path.join(self.base, text))
 
     def config(self, data: dict[str, Any]) -> Config:
@@ -141,11 +146,23 @@ class _Parser:
             raise self.fail("server.workers", f'must be an integer >= 1 or "auto", got {value!r}')
         return value
 
+    def http_url(self, value: Any, key: str, what: str = "an http(s) URL") -> str:
+        """An absolute http(s) URL with a host (and a valid port), fit for a request line."""
+        url = self.string(value, key)
+        problem = f"must be {what} with a host, like http://127.0.0.1:6081/, got {url!r}"
+        if _UNSAFE.search(url):
+            raise self.fail(key, problem)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises on a port that is not a number in range
+        except ValueError:
+            raise self.fail(key, problem) from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise self.fail(key, problem)
+        return url
+
     def public_url(self, value: Any) -> str:
-        url = self.string(value, "server.public_url")
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
-            raise self.fail("server.public_url", f"must be an absolute http(s) URL, got {url!r}")
+        url = self.http_url(value, "server.public_url", "an absolute http(s) URL")
         return url if url.endswith("/") else url + "/"
 
     def mounts(self, value: Any) -> tuple[Mount, ...]:
@@ -186,7 +203,8 @@ class _Parser:
             raise self.fail(f"{key}.root", f"no such directory: {root}")
         trace = item.get("trace", inner.rsplit("/", 1)[-1] if inner else "archive")
         if not isinstance(trace, str) or not _TRACE_NAME.match(trace):
-            raise self.fail(f"{key}.trace", f"must be a file name like 'debian', got {trace!r}")
+            given = "got" if "trace" in item else "required: the URL's last segment is no name:"
+            raise self.fail(f"{key}.trace", f"must be a file name like 'debian', {given} {trace!r}")
         keyring = None
         if "keyring" in item:
             keyring = os.path.realpath(self.abspath(item["keyring"], f"{key}.keyring"))
@@ -231,17 +249,11 @@ class _Parser:
         for index, item in enumerate(value):
             key = f"cdn[{index}]"
             table = self.table(item, key, {"purge", "hosts"})
-            purge = self.string(table.get("purge"), f"{key}.purge")
-            parts = urlsplit(purge)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                problem = "must be an http(s) URL with a host, like http://127.0.0.1:6081, got"
-                raise self.fail(f"{key}.purge", f"{problem} {purge!r}")
-            try:
-                parts.port  # noqa: B018 - raises on a port that is not a number in range
-            except ValueError:
-                raise self.fail(f"{key}.purge", f"bad port in {purge!r}") from None
+            purge = self.http_url(table.get("purge"), f"{key}.purge")
             hosts = table.get("hosts", [])
-            if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+            if not isinstance(hosts, list) or not all(
+                isinstance(h, str) and h and not _UNSAFE.search(h) for h in hosts
+            ):
                 raise self.fail(f"{key}.hosts", "must be a list of host names")
             result.append(Cdn(purge, tuple(hosts)))
         return tuple(result)

@@ -68,7 +68,28 @@ def test_a_config_that_is_not_utf8(tmp_path: Path, data: bytes, command: str) ->
         ),
         (
             '[server]\noutput = "out"\n[[cdn]]\npurge = "http://127.0.0.1:99999"\n' + GOOD_MOUNT,
-            "cdn[0].purge: bad port",
+            "cdn[0].purge: must be an http(s) URL with a host",
+        ),
+        (
+            '[server]\noutput = "out"\n[[cdn]]\npurge = "http://[::1"\n' + GOOD_MOUNT,
+            "cdn[0].purge: must be an http(s) URL with a host",
+        ),
+        (
+            '[server]\noutput = "out"\npublic_url = "http://[::1"\n' + GOOD_MOUNT,
+            "server.public_url: must be an absolute http(s) URL with a host",
+        ),
+        (
+            '[server]\noutput = "out"\npublic_url = "http://a b/"\n' + GOOD_MOUNT,
+            "server.public_url: must be an absolute http(s) URL with a host",
+        ),
+        (
+            '[server]\noutput = "out"\n[[cdn]]\npurge = "http://x"\nhosts = ["a\\r\\nb"]\n'
+            + GOOD_MOUNT,
+            "cdn[0].hosts: must be a list of host names",
+        ),
+        (
+            '[server]\noutput = "' + "x/" * 3000 + '"\n' + GOOD_MOUNT,
+            "server.output: longer than 4095 bytes",
         ),
         (
             '[server]\noutput = "out"\n[[mount]]\nurl = "/a/"\nkind = "files"\nroot = "ro\\u0000ot"\n',
