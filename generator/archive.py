@@ -17,12 +17,15 @@ import subprocess
 from debian.deb822 import Release
 
 from generator.model import Distribution
-from rewrite_rules.model import Archive
+from rewrite_rules.model import Archive, MountKind
+from snapfront.confined import read_file
 
 log = logging.getLogger(__name__)
 
 CHECKSUM_FIELDS = ("SHA256", "SHA1", "MD5Sum", "SHA512")
 GPGV_TIMEOUT = 60  # seconds; a hung gpgv must not stall a rebuild forever
+RELEASE_LIMIT = 16 * 1024 * 1024
+"""Bytes of a Release file we parse at most; Debian's and Ubuntu's InRelease are under 300 KB."""
 _CACHE_LIMIT = 10_000
 
 StatKey = tuple[str, int, int]
@@ -34,19 +37,21 @@ class GpgvMissing(RuntimeError):
     """gpgv is needed to check signatures against a mount's keyring; names the Debian package."""
 
 
-def read_distribution(directory: str) -> Distribution | None:
-    """The Release facts of `directory`; None while it has no Release file or one is malformed."""
+def read_distribution(
+    directory: str, root: str | None = None, kind: MountKind | None = None
+) -> Distribution | None:
+    """The Release facts of `directory`; None while it has no Release file or one is malformed.
+
+    Read through snapfront.confined: a regular file resolving inside `root` (default: the
+    directory itself) where `kind`'s rule serves, so a Release that is a symlink to
+    conf/distributions or a FIFO is treated as missing, never parsed onto a page.
+    """
     path = os.path.join(directory, "InRelease")
     if not os.path.isfile(path):
         path = os.path.join(directory, "Release")
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        return None  # a half-written (or just removed) snapshot
-    except OSError as exc:
-        log.warning("%s: cannot read: %s", path, exc)
-        return None
+    data = read_file(root or directory, path, kind, RELEASE_LIMIT)
+    if data is None:
+        return None  # a half-written (or just removed) snapshot, or nothing we may read
     try:
         return _distribution(directory, Release(data))  # Release() unwraps a clearsigned file
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeError, OverflowError) as exc:

@@ -51,7 +51,7 @@ def tagged_outputs(mount: Mount, archive: Archive, site: Site, part: Part) -> It
     folder = os.path.join(mount.root, part.path)
     if not os.path.isdir(folder):
         return
-    found = tuple(e for e in site.scan(folder, mount.root) if e.is_dir)
+    found = tuple(e for e in site.scan(folder, mount) if e.is_dir)
     keyring = keyring_link(mount) if not segments else None
     yield page(page_url(mount, part.path), rows=listing(found, folder), keyring=keyring)
     for entry in found if recursive else ():
@@ -73,7 +73,7 @@ def _basedir(
         if basedir.shows(rel[len(basedir.base) :].strip("/").split("/", 1)[0]):
             yield from _area(mount, site, basedir, suites, rel, recursive)
         return
-    top = tuple(e for e in site.scan(root, mount.root) if basedir.shows(e.name))
+    top = tuple(e for e in site.scan(root, mount) if basedir.shows(e.name))
     url = page_url(mount, basedir.base)
     yield page(url, suites=suites, rows=listing(top, root), keyring=keyring_link(mount))
     for entry in top if recursive else ():

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from markdown_it import MarkdownIt
 
 from rewrite_rules import Archive, Mount
+from snapfront.confined import read_file
 
 from .model import Feed, FeedEntry, Link, Page
 from .naturalsort import version_key
@@ -35,11 +36,13 @@ from .scan import Entry
 NOT_RELEASES = (*SIGNATURE_SUFFIXES, ".sha256", ".sha512", ".md5", ".md", ".html", ".txt")
 FEED_LENGTH = 20
 HEADER_FILES = ("README.md", "HEADER.html")
+HEADER_LIMIT = 256 * 1024
+"""A larger README.md/HEADER.html is listed but not inlined: a page stays a page."""
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})  # a README cannot inject markup
 
 
 def full_parts(mount: Mount, archive: Archive, site: Site) -> set[Part]:
-    tops = site.scan(mount.root, mount.root)  # only top-level directories have feeds
+    tops = site.scan(mount.root, mount)  # only top-level directories have feeds
     return {Part(PartKind.TREE, "", mount.url)} | {
         feed_part(mount, e.name) for e in tops if e.is_dir
     }
@@ -58,7 +61,7 @@ def outputs(mount: Mount, archive: Archive, site: Site, part: Part) -> Iterator[
 def _dressed(mount: Mount, rel: str, listing_page: Page) -> Page:
     """A listing with its directory's header, the keyring and (top level only) its feed."""
     fields: dict[str, object] = {
-        "header_html": _header(os.path.join(mount.root, rel)),
+        "header_html": _header(mount, os.path.join(mount.root, rel)),
         "keyring": keyring_link(mount),
     }
     if rel and "/" not in rel:
@@ -66,13 +69,14 @@ def _dressed(mount: Mount, rel: str, listing_page: Page) -> Page:
     return replace(listing_page, **fields)
 
 
-def _header(folder: str) -> str | None:
+def _header(mount: Mount, folder: str) -> str | None:
+    """The first of HEADER_FILES that is a regular file the mount serves (never a FIFO, nor a
+    symlink out of the root), at most HEADER_LIMIT bytes."""
     for name in HEADER_FILES:
-        try:
-            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as fh:
-                text = fh.read()
-        except OSError:
+        data = read_file(mount.root, os.path.join(folder, name), mount.kind, HEADER_LIMIT)
+        if data is None:
             continue
+        text = data.decode("utf-8", errors="replace")
         return _MARKDOWN.render(text) if name.endswith(".md") else text
     return None
 
@@ -81,7 +85,7 @@ def _feed(mount: Mount, site: Site, top: str, url: str) -> Feed:
     """The newest releases anywhere below a top-level directory (signatures and notes aside)."""
     found = [
         (rel, entry)
-        for rel, entries in walk(site, mount.root, top, cached=True)
+        for rel, entries in walk(site, mount, top, cached=True)
         for entry in entries
         if not entry.is_dir and not entry.name.endswith(NOT_RELEASES)
     ]
@@ -92,7 +96,7 @@ def _feed(mount: Mount, site: Site, top: str, url: str) -> Feed:
             seconds(entry),
             entry.size,
             site.hashes.sha256(
-                os.path.join(mount.root, rel, entry.name), entry.size, entry.mtime_ns
+                mount, os.path.join(mount.root, rel, entry.name), entry.size, entry.mtime_ns
             ),
         )
         for rel, entry in _newest(found, FEED_LENGTH)

@@ -10,6 +10,9 @@ import hashlib
 import json
 import os
 
+from rewrite_rules import Mount
+from snapfront.confined import open_file
+
 from .write import atomic_write
 
 CHUNK = 1 << 20
@@ -27,15 +30,18 @@ class HashCache:
             self._known = {}
         self._used: set[str] = set()
 
-    def sha256(self, path: str, size: int, mtime_ns: int) -> str | None:
-        """The file's sha256, read only when it is new or changed; None if it vanished."""
+    def sha256(self, mount: Mount, path: str, size: int, mtime_ns: int) -> str | None:
+        """The file's sha256, read only when it is new or changed; None if it vanished or is
+        not a regular file the mount serves (snapfront.confined: never a FIFO, never outside)."""
         self._used.add(path)
         known = self._known.get(path)
         if known and known[0] == size and known[1] == mtime_ns:
             return known[2]
         digest = hashlib.sha256()
         try:
-            with open(path, "rb") as fh:
+            with open_file(mount.root, path, mount.kind) as fh:
+                if fh is None:
+                    return None
                 while chunk := fh.read(CHUNK):
                     digest.update(chunk)
         except OSError:

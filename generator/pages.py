@@ -7,10 +7,11 @@ together. Nothing here renders or writes (see render and write): pages are froze
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -59,11 +60,11 @@ class Site:
     (a feed walking a whole tree) reads it, and the watcher drops the directories it hears
     about, so a feed costs one scandir per changed directory, not one per directory."""
 
-    def scan(self, path: str, root: str, cached: bool = False) -> tuple[Entry, ...]:
+    def scan(self, path: str, mount: Mount, cached: bool = False) -> tuple[Entry, ...]:
         path = os.path.normpath(path)
         entries = self.listings.get(path) if cached else None
         if entries is None:
-            entries = self.listings[path] = scan(path, root)
+            entries = self.listings[path] = scan(path, mount)
         if self.settled_ns is None:
             return entries
         now_ns = time.time_ns()
@@ -72,14 +73,14 @@ class Site:
             self.held_back.add(path)
         return kept
 
-    def distribution(self, directory: str) -> Distribution | None:
+    def distribution(self, mount: Mount, directory: str) -> Distribution | None:
         """read_distribution, remembered by the Release family's stats: a snapshots front page
         shows every serial, and the watcher rebuilds it with each new one."""
         key = (directory, *(_stamp(os.path.join(directory, n)) for n in RELEASE_NAMES))
         if key not in self.releases:
             if len(self.releases) >= RELEASE_MEMO_LIMIT:
                 self.releases.clear()
-            self.releases[key] = read_distribution(directory)
+            self.releases[key] = read_distribution(directory, mount.root, mount.kind)
         return self.releases[key]
 
 
@@ -104,8 +105,12 @@ def page(url: str, **fields: object) -> Page:
     return Page(url=url, title=f"Index of {title}", breadcrumbs=breadcrumbs(url), **fields)
 
 
+Digest = Callable[[str, int, int], str | None]
+"""(path, size, mtime_ns) -> sha256 hex digest, or None: a HashCache bound to one mount."""
+
+
 def listing(
-    entries: tuple[Entry, ...], folder: str, hashes: HashCache | None = None
+    entries: tuple[Entry, ...], folder: str, digest: Digest | None = None
 ) -> tuple[Row, ...]:
     """Directories first, then files, each newest version first; signatures ride on their file."""
     names = {e.name for e in entries}
@@ -122,11 +127,8 @@ def listing(
             for suffix in SIGNATURE_SUFFIXES
             if entry.name + suffix in names
         )
-        sha = (
-            hashes.sha256(os.path.join(folder, entry.name), entry.size, entry.mtime_ns)
-            if (hashes)
-            else None
-        )
+        path = os.path.join(folder, entry.name)
+        sha = digest(path, entry.size, entry.mtime_ns) if digest else None
         rows.append(
             Row(entry.name, quote(entry.name), False, entry.size, seconds(entry), sha, sigs)
         )
@@ -138,20 +140,22 @@ def seconds(entry: Entry) -> int:
 
 
 def walk(
-    site: Site, root: str, top: str = "", cached: bool = False
+    site: Site, mount: Mount, top: str = "", cached: bool = False
 ) -> Iterator[tuple[str, tuple[Entry, ...]]]:
     """(relative dir, its entries) for `top` and every directory below it, parents first;
     nothing when `top` is not a directory (it was removed: its pages are pruned)."""
-    if os.path.isdir(os.path.join(root, top)):
-        yield from _walk(site, root, top, cached)
+    if os.path.isdir(os.path.join(mount.root, top)):
+        yield from _walk(site, mount, top, cached)
 
 
-def _walk(site: Site, root: str, top: str, cached: bool) -> Iterator[tuple[str, tuple[Entry, ...]]]:
-    entries = site.scan(os.path.join(root, top), root, cached)
+def _walk(
+    site: Site, mount: Mount, top: str, cached: bool
+) -> Iterator[tuple[str, tuple[Entry, ...]]]:
+    entries = site.scan(os.path.join(mount.root, top), mount, cached)
     yield top, entries
     for entry in sorted(entries, key=lambda e: e.name):
         if entry.is_dir:
-            yield from _walk(site, root, posixpath.join(top, entry.name), cached)
+            yield from _walk(site, mount, posixpath.join(top, entry.name), cached)
 
 
 def tree_pages(
@@ -159,23 +163,23 @@ def tree_pages(
 ) -> Iterator[tuple[str, Page]]:
     """A plain listing page for `top` (under the root) and, if recursive, each directory below
     it, at `url` and below; nothing when `top` is gone."""
-    hashes = site.hashes if hashed else None
+    digest = functools.partial(site.hashes.sha256, mount) if hashed else None
     if recursive:
-        found = walk(site, mount.root, top)
+        found = walk(site, mount, top)
     elif os.path.isdir(os.path.join(mount.root, top)):
-        found = iter([(top, site.scan(os.path.join(mount.root, top), mount.root))])
+        found = iter([(top, site.scan(os.path.join(mount.root, top), mount))])
     else:
         found = iter(())
     for rel, entries in found:
         sub = rel[len(top) :].strip("/")
         page_url = url + (quote(sub) + "/" if sub else "")
         folder = os.path.join(mount.root, rel)
-        yield rel, page(page_url, rows=listing(entries, folder, hashes))
+        yield rel, page(page_url, rows=listing(entries, folder, digest))
 
 
 def suite(mount: Mount, site: Site, directory: str, uri_path: str, href: str) -> Suite | None:
     """The suite whose Release family sits in `directory`, with its ready-to-copy stanza."""
-    dist = site.distribution(directory)
+    dist = site.distribution(mount, directory)
     if dist is None:
         return None
     types = ("deb", "deb-src") if dist.has_sources else ("deb",)

@@ -1,8 +1,9 @@
-"""Read a directory once (os.scandir) into frozen entries; nothing else touches the data roots.
+"""Read a directory once (os.scandir) into frozen entries; nothing else lists the data roots.
 
-Names the server would refuse are left out here too, so a page never links to a 404:
-hidden names (rsync's .NAME.XXXXXX, .~tmp~), reprepro's NAME.new and lock files, and symlinks
-that resolve outside their root.
+Only what the server would serve is kept, so a page never links to a 404: names it refuses
+(hidden, reprepro's NAME.new, lock files) and entries that *resolve* outside their root or
+where the mount's rule serves nothing (`rewrite_rules.confine`: a symlink in pool/ to conf/).
+FIFOs, sockets and devices are left out too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import os
 import stat
 from dataclasses import dataclass
 
-from rewrite_rules.resolve import LOCK_NAMES, TEMPORARY_SUFFIXES
+from rewrite_rules import Mount
+from rewrite_rules.confine import may_serve, private_name, relative
+from snapfront.confined import real_root
 
 
 @dataclass(frozen=True)
@@ -22,32 +25,33 @@ class Entry:
     mtime_ns: int
 
 
-def servable(name: str) -> bool:
-    return not (name.startswith(".") or name.endswith(TEMPORARY_SUFFIXES) or name in LOCK_NAMES)
-
-
-def scan(path: str, root: str) -> tuple[Entry, ...]:
-    """The servable entries of `path` (a directory under `root`), in no particular order."""
+def scan(path: str, mount: Mount) -> tuple[Entry, ...]:
+    """The servable entries of `path` (a directory under `mount.root`), in no particular order."""
+    root = real_root(mount.root)
+    here = relative(os.path.realpath(path), root)
+    if here is None:
+        return ()
     entries = []
     try:
         with os.scandir(path) as found:
             for item in found:
-                if not servable(item.name):
+                if private_name(item.name):
                     continue
                 try:
                     st = item.stat(follow_symlinks=True)
                 except OSError:
                     continue  # a dangling link, or a file removed while we looked
-                if item.is_symlink() and not _inside(os.path.realpath(item.path), root):
+                is_dir = stat.S_ISDIR(st.st_mode)
+                if not (is_dir or stat.S_ISREG(st.st_mode)):
                     continue
-                if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
-                    entries.append(
-                        Entry(item.name, stat.S_ISDIR(st.st_mode), st.st_size, st.st_mtime_ns)
-                    )
+                rel = (
+                    relative(os.path.realpath(item.path), root)
+                    if item.is_symlink()
+                    else (*here, item.name)
+                )
+                if rel is None or not may_serve(mount.kind, rel, is_dir):
+                    continue
+                entries.append(Entry(item.name, is_dir, st.st_size, st.st_mtime_ns))
     except OSError:
         return ()
     return tuple(entries)
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip("/") + "/")

@@ -135,7 +135,7 @@ def _trace(mount: Mount, archive: Archive, site: Site) -> Iterator[Output]:
     trace = snapshots_trace(mount.root, archive, mount.keyring, host(site), site.version)
     trace_url = f"{mount.url}{'/'.join(TRACE_DIR)}/"
     names = {mount.trace} if trace is not None else set()
-    found = site.scan(os.path.join(mount.root, *TRACE_DIR), mount.root)
+    found = site.scan(os.path.join(mount.root, *TRACE_DIR), mount)
     names |= {e.name for e in found if not e.is_dir}
     yield page(trace_url, rows=tuple(Row(n, quote(n), False) for n in sorted(names)))
     if trace is not None:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 
 from generator.archive import newest_complete_serial, read_distribution, snapshot_dir
-from rewrite_rules.model import Archive
+from rewrite_rules.model import Archive, MountKind
 
 # English names whatever the process locale: ftpsync runs `date` with LC_ALL=POSIX
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -66,7 +66,9 @@ def snapshots_trace(
     for codename, serials in sorted(archive.serials.items()):
         if serial not in serials:
             continue
-        distribution = read_distribution(snapshot_dir(root, codename, serial))
+        distribution = read_distribution(
+            snapshot_dir(root, codename, serial), root, MountKind.SNAPSHOTS
+        )
         if distribution is None:
             continue  # already logged
         architectures.update(distribution.architectures)

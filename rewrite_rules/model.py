@@ -61,11 +61,16 @@ class Archive:
 
 @dataclass(frozen=True)
 class Source:
-    """One place a URL's bytes may come from: a file relative to a trusted directory."""
+    """One place a URL's bytes may come from: a file relative to a trusted directory.
+
+    `confined`: a data file under the mount's root, served only if where it resolves passes
+    `rewrite_rules.confine.may_serve` (a symlink may point anywhere).
+    """
 
     base: str
     relpath: str
     generated: bool = False
+    confined: bool = False
 
 
 @dataclass(frozen=True)

@@ -128,20 +128,24 @@ class _Context:
         return Target(self.mount, (source,), CacheClass.VOLATILE, directory=True)
 
     def data(self, relpath: Sequence[str], cache: CacheClass) -> Target:
-        return Target(self.mount, (Source(self.mount.root, "/".join(relpath)),), cache)
+        return Target(self.mount, (self.rooted(relpath),), cache)
+
+    def rooted(self, relpath: Sequence[str]) -> Source:
+        """A data file under the mount's root: confined to what the mount serves."""
+        return Source(self.mount.root, "/".join(relpath), confined=True)
 
     def generated(self, fallback: bool) -> Target:
         """index.html, index.json, feed.atom: the generator's file, else (where URL and disk
         agree) one that lives in the root."""
         sources = [Source(self.rules.output, "/".join(self.segments), generated=True)]
         if fallback:
-            sources.append(Source(self.mount.root, "/".join(self.rest)))
+            sources.append(self.rooted(self.rest))
         return Target(self.mount, tuple(sources), CacheClass.VOLATILE)
 
     def trace(self, name: str) -> Target:
         """Generated trace first; one that another tool wrote under the root second."""
         generated = Source(self.rules.output, "/".join(self.segments), generated=True)
-        fallback = Source(self.mount.root, "/".join((*TRACE_DIR, name)))
+        fallback = self.rooted((*TRACE_DIR, name))
         return Target(self.mount, (generated, fallback), CacheClass.VOLATILE)
 
     def miss(self, reason: MissReason, message: str) -> Miss:

@@ -170,7 +170,7 @@ async def _serve_source(
     path = os.path.join(source.base, source.relpath)
     cached = origin.small.lookup(path)
     if cached is None:
-        opened = open_source(source)
+        opened = open_source(source, target.mount.kind)
         if not isinstance(opened, Opened):
             return opened
         try:

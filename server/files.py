@@ -1,19 +1,16 @@
-"""Open the file a Target names, refusing anything that leaves its base directory.
+"""Open the file a Target names, refusing anything that resolves outside its base directory or,
+for a data file, anywhere its mount's rule (`rewrite_rules.confine`) would not serve.
 
 Runs inline (no executor hop): open and fstat of a local file take microseconds.
 """
 
 from __future__ import annotations
 
-import errno
-import functools
 import os
-import stat
 from dataclasses import dataclass
 
-from rewrite_rules import Source
-
-_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.ELOOP, errno.ENAMETOOLONG})
+from rewrite_rules import MountKind, Source
+from snapfront.confined import open_under
 
 
 @dataclass
@@ -34,49 +31,17 @@ class IsDirectory:
 IS_DIRECTORY = IsDirectory()
 
 
-@functools.lru_cache(maxsize=256)
-def _real_base(base: str) -> str:
-    return os.path.realpath(base)
-
-
-def is_within(path: str, base: str) -> bool:
-    return path == base or path.startswith(base.rstrip("/") + "/")
-
-
-def open_source(source: Source) -> Opened | IsDirectory | None:
+def open_source(source: Source, kind: MountKind) -> Opened | IsDirectory | None:
     """The open regular file behind `source`, IS_DIRECTORY, or None when there is none to serve.
 
-    Open first, then check where the opened file really lives: a missing file (the common
-    404) costs one failed open, and a symlink swapped between the two steps is caught by
-    comparing the resolved path's inode with the open one.
+    A data file of the mount's root (`source.confined`) must also resolve to a place `kind`'s
+    rule serves: a symlink in pool/ to conf/distributions is the same as no file.
     """
-    base = _real_base(source.base)
-    joined = os.path.join(base, source.relpath)
-    try:
-        # O_NONBLOCK: opening a FIFO someone left in a tree must not hang the server.
-        fd = os.open(joined, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno in _MISSING:
-            return None
-        raise
-    try:
-        st = os.fstat(fd)
-        real = os.path.realpath(joined)
-        if not is_within(real, base) or not _same_file(real, st):
-            os.close(fd)
-            return None  # a symlink that points outside its root is the same as no file
-    except BaseException:
-        os.close(fd)
-        raise
-    if stat.S_ISREG(st.st_mode):
-        return Opened(source, real, fd, st)
-    os.close(fd)
-    return IS_DIRECTORY if stat.S_ISDIR(st.st_mode) else None
-
-
-def _same_file(path: str, st: os.stat_result) -> bool:
-    try:
-        other = os.stat(path)
-    except OSError:
-        return False
-    return (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino)
+    path = os.path.join(source.base, source.relpath)
+    found = open_under(source.base, path, kind if source.confined else None)
+    if found is None:
+        return None
+    if found.is_dir:
+        os.close(found.fd)
+        return IS_DIRECTORY
+    return Opened(source, found.real, found.fd, found.stat)

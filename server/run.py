@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -68,16 +69,21 @@ def serve(
 
 @contextlib.contextmanager
 def _beside(companion: Companion | None) -> Iterator[int | None]:
-    """Fork `companion`, wait until it is ready (or gone), and stop it when serving ends."""
+    """Fork `companion`, wait until it is ready (or gone), and stop it when serving ends.
+
+    SIGTERM/SIGINT while waiting stop the companion and exit 0; the companion is killed by the
+    kernel if this process dies any other way (PR_SET_PDEATHSIG), so none outlives serve."""
     if companion is None:
         yield None
         return
     ready_r, ready_w = os.pipe()
     life_r, life_w = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the companion: never returns
         os.close(ready_r)
         os.close(life_w)
+        _die_with(parent)
 
         def ready() -> None:
             os.write(ready_w, b".")
@@ -95,13 +101,49 @@ def _beside(companion: Companion | None) -> Iterator[int | None]:
     os.close(ready_w)
     os.close(life_r)
     try:
-        if not os.read(ready_r, 1):
+        if not _wait_ready(ready_r):
             log.warning("the watcher exited before its first build; serving anyway")
-        os.close(ready_r)
         yield pid
     finally:
         os.close(life_w)
         _stop_companion(pid)
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGINT arrived while serve waited for the companion's first build."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop(signum)
+
+
+def _wait_ready(ready_r: int) -> bool:
+    """True once the companion says it is ready, False if it exited first. A stop signal
+    meanwhile ends the process with status 0; the caller's `finally` stops the companion."""
+    stops = (signal.SIGTERM, signal.SIGINT)
+    previous = {signum: signal.signal(signum, _raise_stop) for signum in stops}
+    try:
+        return bool(os.read(ready_r, 1))
+    except _Stop as stop:
+        log.info("signal %s before the first build finished: stopping", stop.args[0])
+        raise SystemExit(0) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        os.close(ready_r)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """In the companion: have the kernel SIGKILL us when the serving process dies, however it
+    dies (the lifeline pipe only helps while we are idle in select())."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
 
 
 def _stop_companion(pid: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 from pathlib import Path
@@ -14,6 +15,11 @@ from generator.naturalsort import newest_first
 from generator.pages import listing
 from generator.scan import scan
 from generator.write import DuplicateOutput, Writer
+from rewrite_rules import Mount, MountKind
+
+
+def files_mount(root: Path) -> Mount:
+    return Mount("/", MountKind.FILES, str(root), "files")
 
 
 def test_versions_sort_naturally_newest_first() -> None:
@@ -34,7 +40,10 @@ def test_listing_pairs_signatures_and_hides_temporaries(tmp_path: Path) -> None:
     (tmp_path / "1.41").mkdir()
     os.symlink("/etc", tmp_path / "escape")
     hashes = HashCache(str(tmp_path / "out"))
-    rows = listing(scan(str(tmp_path), str(tmp_path)), str(tmp_path), hashes)
+    mount = files_mount(tmp_path)
+    rows = listing(
+        scan(str(tmp_path), mount), str(tmp_path), functools.partial(hashes.sha256, mount)
+    )
     assert [r.name for r in rows] == ["1.41/", "orphan.sig", "a-1.10.tar.gz", "a-1.9.tar.gz"]
     tarball = rows[2]
     assert [(s.label, s.href) for s in tarball.signatures] == [
@@ -49,14 +58,15 @@ def test_hashes_are_kept_by_size_and_mtime(tmp_path: Path) -> None:
     data.write_bytes(b"one")
     st = data.stat()
     first = HashCache(str(tmp_path / "out"))
-    digest = first.sha256(str(data), st.st_size, st.st_mtime_ns)
+    mount = files_mount(tmp_path)
+    digest = first.sha256(mount, str(data), st.st_size, st.st_mtime_ns)
     first.save()
     again = HashCache(str(tmp_path / "out"))
-    assert again.sha256(str(data), st.st_size, st.st_mtime_ns) == digest
+    assert again.sha256(mount, str(data), st.st_size, st.st_mtime_ns) == digest
     assert again.hashed == 0
     data.write_bytes(b"two")
     st = data.stat()
-    assert again.sha256(str(data), st.st_size, st.st_mtime_ns) != digest
+    assert again.sha256(mount, str(data), st.st_size, st.st_mtime_ns) != digest
     assert again.hashed == 1
 
 
