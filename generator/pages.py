@@ -149,13 +149,23 @@ def walk(
 
 
 def _walk(
-    site: Site, mount: Mount, top: str, cached: bool
+    site: Site, mount: Mount, top: str, cached: bool, above: frozenset[str] = frozenset()
 ) -> Iterator[tuple[str, tuple[Entry, ...]]]:
-    entries = site.scan(os.path.join(mount.root, top), mount, cached)
+    """`above`: the real paths of the directories walked through to get here. Links that lead
+    back into one of them (a/x -> ../b, b/y -> ../a) are left out, so a walk always ends."""
+    folder = os.path.join(mount.root, top)
+    chain = above | {os.path.realpath(folder)}
+    entries = site.scan(folder, mount, cached)
+    if above:
+        entries = tuple(
+            e
+            for e in entries
+            if not (e.is_dir and os.path.realpath(os.path.join(folder, e.name)) in chain)
+        )
     yield top, entries
     for entry in sorted(entries, key=lambda e: e.name):
         if entry.is_dir:
-            yield from _walk(site, mount, posixpath.join(top, entry.name), cached)
+            yield from _walk(site, mount, posixpath.join(top, entry.name), cached, chain)
 
 
 def tree_pages(

@@ -3,7 +3,8 @@
 Only what the server would serve is kept, so a page never links to a 404: names it refuses
 (hidden, reprepro's NAME.new, lock files) and entries that *resolve* outside their root or
 where the mount's rule serves nothing (`rewrite_rules.confine`: a symlink in pool/ to conf/).
-FIFOs, sockets and devices are left out too.
+FIFOs, sockets and devices are left out too, and so are directory links to the directory
+itself or one of its parents (`loop -> .`): pages below one would never end.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def scan(path: str, mount: Mount) -> tuple[Entry, ...]:
                 )
                 if rel is None or not may_serve(mount.kind, rel, is_dir):
                     continue
+                if is_dir and here[: len(rel)] == rel:
+                    continue  # a link to this directory or above it: a loop, not a folder
                 entries.append(Entry(item.name, is_dir, st.st_size, st.st_mtime_ns))
     except OSError:
         return ()

@@ -277,6 +277,34 @@ def test_a_fifo_planted_while_serving_does_not_stop_pages_updating(tmp_path: Pat
         assert fetch(server.url + "a/README.md").status == 404
 
 
+def test_symlink_loops_end_the_walk_and_are_not_listed(tmp_path: Path) -> None:
+    """`loop -> .`, `up -> ..` and two folders linking to each other: before, a build walked
+    them until the kernel's 40-link limit (pages multiplying at each level)."""
+    root = tmp_path / "tree"
+    for folder in ("a", "b", "rel/1.0"):
+        (root / folder).mkdir(parents=True)
+    (root / "rel" / "1.0" / "app-1.0.tar.gz").write_bytes(b"app\n")
+    link(root / "loop", ".")
+    link(root / "rel" / "1.0" / "up", "..")
+    link(root / "a" / "to-b", "../b")
+    link(root / "b" / "to-a", "../a")
+    link(root / "rel" / "latest", "1.0")  # an ordinary link to a sibling stays browsable
+    config = files_config(tmp_path, root)
+    result = subprocess.run(
+        [sys.executable, "-m", "snapfront.cli", "build", "--config", str(config)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    pages = sorted(
+        str(p.parent.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("index.html")
+    )
+    assert pages == [".", "a", "a/to-b", "b", "b/to-a", "rel", "rel/1.0", "rel/latest"]
+    listing = (tmp_path / "out" / "index.html").read_text()
+    assert 'href="loop/"' not in listing
+    assert 'href="up/"' not in (tmp_path / "out" / "rel" / "1.0" / "index.html").read_text()
+    assert "app-1.0.tar.gz" in (tmp_path / "out" / "rel" / "latest" / "index.html").read_text()
+
+
 def children(pid: int) -> set[int]:
     found = set()
     for entry in os.listdir("/proc"):
