@@ -19,6 +19,7 @@ from rewrite_rules.policy import cache_control_problem
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 _TRACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_TIMEOUT_KEYS = ("header_timeout", "keepalive_timeout", "send_timeout")
 _LISTEN = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\[\]]+)):(?P<port>\d{1,5})\Z")
 
 
@@ -54,6 +55,10 @@ class Config:
     cache: Mapping[CacheClass, str] = field(default_factory=cache_policy)
     watch: Watch = Watch()
     cdns: tuple[Cdn, ...] = ()
+    header_timeout: float = 60.0  # seconds for a whole request head
+    keepalive_timeout: float = 75.0  # seconds idle between requests
+    send_timeout: float = 60.0  # seconds a send may make no progress
+    max_connections: int = 512  # per worker; see README "HTTP behaviour"
 
     def worker_count(self) -> int:
         """`auto` = the CPUs this process may run on."""
@@ -98,9 +103,8 @@ class _Parser:
 
     def config(self, data: dict[str, Any]) -> Config:
         self.table(data, "", {"server", "mount", "cache", "watch", "cdn"})
-        server = self.table(
-            data.get("server", {}), "server", {"listen", "output", "workers", "public_url"}
-        )
+        allowed = {"listen", "output", "workers", "public_url", "max_connections", *_TIMEOUT_KEYS}
+        server = self.table(data.get("server", {}), "server", allowed)
         host, port = self.listen(server.get("listen", DEFAULT_LISTEN))
         if "output" not in server:
             raise self.fail("server.output", "required")
@@ -120,6 +124,7 @@ class _Parser:
             cache=self.cache(data.get("cache", {})),
             watch=self.watch(data.get("watch", {})),
             cdns=self.cdns(data.get("cdn", [])),
+            **self.connections(server),
         )
 
     def listen(self, value: Any) -> tuple[str, int]:
@@ -134,6 +139,26 @@ class _Parser:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise self.fail("server.workers", f'must be an integer >= 1 or "auto", got {value!r}')
         return value
+
+    def connections(self, server: dict[str, Any]) -> dict[str, Any]:
+        """The per-connection limits: timeouts in seconds (> 0, finite), max_connections >= 1."""
+        found: dict[str, Any] = {}
+        for name in _TIMEOUT_KEYS:
+            if name in server:
+                number = server[name]
+                key = f"server.{name}"
+                if isinstance(number, bool) or not isinstance(number, int | float):
+                    raise self.fail(key, f"must be a number of seconds, got {number!r}")
+                if not math.isfinite(number) or number <= 0:
+                    raise self.fail(key, f"must be > 0 and finite, got {number!r}")
+                found[name] = float(number)
+        if "max_connections" in server:
+            count = server["max_connections"]
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                problem = f"must be an integer >= 1, got {count!r}"
+                raise self.fail("server.max_connections", problem)
+            found["max_connections"] = count
+        return found
 
     def public_url(self, value: Any) -> str:
         url = self.string(value, "server.public_url")
