@@ -7,6 +7,7 @@ ordinary requests made at the same time keep their latency.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import re
@@ -20,7 +21,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from aiohttp import web
 
+from server.protocol import Server
 from snapfront.sample import SampleHost
 from tests.support import Running, running_server, with_listen
 
@@ -310,3 +313,28 @@ def test_aborted_downloads_and_bad_request_lines_leave_no_traceback(server: Runn
     assert "Traceback" not in log, log[log.find("Traceback") - 200 :][:3000]
     assert len(set(re.findall(r"\?abort=(\d+) HTTP/1\.1\" 200 ", log))) == count
     assert len(re.findall(r'" 400 \d+ ', log)) >= 3
+
+
+async def test_only_real_failures_log_a_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """A handler that fails is a 500 with its traceback logged; one whose client went away
+    (ConnectionResetError) is not an error of ours and logs nothing."""
+
+    async def handle(request: web.BaseRequest) -> web.StreamResponse:
+        raise (ConnectionResetError if request.path == "/gone" else RuntimeError)("boom")
+
+    runner = web.ServerRunner(Server(handle), handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        for path, status in (("/bug", b"500"), ("/gone", b"500")):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(request(path, "Connection: close"))
+            answer = await asyncio.wait_for(reader.read(), 5)
+            writer.close()
+            assert answer.split(b" ", 2)[1] == status, answer
+    finally:
+        await runner.cleanup()
+    failures = [r for r in caplog.records if r.exc_info]
+    assert [type(r.exc_info[1]) for r in failures] == [RuntimeError], caplog.text
