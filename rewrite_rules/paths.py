@@ -16,10 +16,19 @@ MAX_PATH_BYTES = 4096
 
 _ENCODED_SEPARATOR = re.compile(r"%(2f|5c)", re.IGNORECASE)
 _BAD_PERCENT = re.compile(r"%(?![0-9a-fA-F]{2})")
+_ABSOLUTE_FORM = re.compile(r"https?://[^/?#]*", re.IGNORECASE)
+
+
+def origin_form(raw: str) -> str:
+    """The path of an absolute-form target (`http://host/x` -> `/x`), which RFC 9112 §3.2.2
+    says a server must accept (proxies send it); any other target is returned unchanged."""
+    match = _ABSOLUTE_FORM.match(raw)
+    return raw if match is None else raw[match.end() :] or "/"
 
 
 def split_path(raw: str) -> tuple[tuple[str, ...], bool] | Miss:
-    """Decode `raw` (the path as sent, without query) into segments and a trailing-slash flag."""
+    """Decode `raw` (the target as sent, without query) into segments and a trailing-slash flag."""
+    raw = origin_form(raw)
     if len(raw) > MAX_PATH_BYTES:
         return Miss(MissReason.TOO_LONG, f"request path longer than {MAX_PATH_BYTES} bytes")
     if not raw.startswith("/"):

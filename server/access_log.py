@@ -5,7 +5,7 @@ whole lines) rather than through `logging`: a line per request through the loggi
 halves the small-file request rate. Whole-line writes of at most PIPE_BUF bytes keep the lines
 of several workers sharing one stderr from interleaving. aiohttp's own `%b` would also count
 only bytes written through its buffer, so sendfile bodies would be logged as a few hundred
-bytes; this logs the body length actually sent.
+bytes; this logs the body length actually sent (for a download cut short, what left before).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import time
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+
+from .send import Streamed
 
 BATCH_DELAY = 0.2
 WRITE_LIMIT = select.PIPE_BUF
@@ -83,6 +85,8 @@ class _Clock:
 class AccessLogger(AbstractAccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse, elapsed: float) -> None:
         sent = response.content_length or 0
+        if isinstance(response, Streamed) and response.sent is not None:
+            sent = response.sent  # less than Content-Length when the client went away
         if request.method == "HEAD" or response.status in (204, 304):
             sent = 0
         headers = request.headers

@@ -1,17 +1,118 @@
-"""aiohttp's server with one change: the 4xx its own parser answers are never cached either.
+"""aiohttp's server, made fit for the open internet (issue 9; OPERATIONS: slow and idle clients).
 
-A request line aiohttp cannot parse (a raw space, a bad header) is answered before our
-handler runs; DESIGN's error class applies to those 4xx as much as to ours.
+- Every connection has deadlines (deadlines.py), and each worker at most `max_connections`:
+  one more is told `503` with `Retry-After` and closed, while the others are still served.
+- A malformed request is its 4xx access-log line and a client going away its access-log line;
+  only a failure of ours (a 500) is logged with a traceback. The 4xx aiohttp's own parser
+  answers carry the error class's Cache-Control, like ours (DESIGN: cache classes).
+- HTTP/0.9 (a request line without a version) is answered `HTTP/1.1 400`, never with an
+  `HTTP/0.9` status line. A request carrying `Upgrade` (h2c) is answered and the connection
+  then closed: aiohttp stops parsing what is pipelined behind it, which would hang forever.
+
+Only public asyncio Protocol hooks and aiohttp's public constructor arguments are used, so
+this works the same on aiohttp 3.11 (Debian trixie) and 3.14.
 """
 
 from __future__ import annotations
 
-from aiohttp import web
+import asyncio
+import contextlib
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import hdrs, web
+from aiohttp.http import HttpVersion10, HttpVersion11
 from aiohttp.web_protocol import RequestHandler
+
+from .deadlines import Deadlines, Limits, close
+from .send import error_response
+
+_HTTP09 = "snapfront.http09"
+_HTTP09_LINE = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+ +[^ \r\n]+\r?\n\Z")
+"""`GET /x` and nothing more: llhttp would wait for headers that an HTTP/0.9 client never sends."""
+LINE_LIMIT = 8192
+
+REFUSAL_BODY = b"too many connections; retry shortly\n"
+REFUSAL = (
+    b"HTTP/1.1 503 Service Unavailable\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: %d\r\n"
+    b"Cache-Control: no-store\r\n"
+    b"Retry-After: 1\r\n"
+    b"Connection: close\r\n\r\n%s" % (len(REFUSAL_BODY), REFUSAL_BODY)
+)
+REFUSAL_LINGER = 2.0
+"""Seconds a refused connection reads (and drops) the client's request before it is reset:
+closing with unread input would send RST at once, and RST can destroy the 503 in flight."""
+
+Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 
 class _Handler(RequestHandler):
     error_cache_control = "no-store"
+
+    def __init__(self, manager: Server, **kwargs: Any) -> None:
+        super().__init__(manager, **kwargs)
+        self._owner = manager
+        self._deadlines: Deadlines | None = None
+        self._transport: asyncio.Transport | None = None
+        self._line = b""  # the start of a request line that may turn out to be HTTP/0.9
+        self._refused = False
+        self._quiet = False
+
+    @property
+    def send_timeout(self) -> float | None:
+        """What send.py allows each sendfile chunk (one socket buffer) to take."""
+        return self._deadlines.limits.send_timeout if self._deadlines else None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        owner = self._owner
+        limits = owner.limits()
+        if owner.open_connections >= limits.max_connections:
+            self._refuse(transport)  # type: ignore[arg-type]
+            return
+        owner.open_connections += 1
+        self._transport = transport  # type: ignore[assignment]
+        self._deadlines = Deadlines(limits, asyncio.get_running_loop(), self._expire)
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self._refused:
+            return
+        if self._deadlines is not None:
+            self._deadlines.stop()
+            self._deadlines = None
+            self._owner.open_connections -= 1
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        deadlines = self._deadlines
+        if deadlines is None:
+            return  # refused, or already lost: what arrives is dropped
+        if deadlines.at_boundary or self._line:
+            data = self._complete_http09(data)
+        deadlines.received(data)
+        super().data_received(data)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._deadlines is not None:
+            self._deadlines.write_paused()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._deadlines is not None:
+            self._deadlines.write_resumed()
+
+    def request_started(self) -> None:
+        if self._deadlines is not None:
+            self._deadlines.request_started()
+
+    def log_access(self, request: web.BaseRequest, response: web.StreamResponse, time: Any) -> None:
+        super().log_access(request, response, time)
+        if self._deadlines is not None:
+            self._deadlines.response_done(bool(response.keep_alive))
 
     def handle_error(
         self,
@@ -20,18 +121,95 @@ class _Handler(RequestHandler):
         exc: BaseException | None = None,
         message: str | None = None,
     ) -> web.StreamResponse:
-        resp = super().handle_error(request, status, exc, message)
+        """aiohttp's answer to a request it could not parse, or to a handler that raised.
+
+        Its traceback is kept for real failures only: a malformed request (a 4xx) is
+        answered and logged like any other, and a client that went away is no error of ours."""
+        self._quiet = status < 500 or isinstance(exc, ConnectionError)
+        try:
+            resp = super().handle_error(request, status, exc, message)
+        finally:
+            self._quiet = False
         if 400 <= resp.status < 500:
             resp.headers["Cache-Control"] = self.error_cache_control
         return resp
 
+    def log_exception(self, *args: Any, **kw: Any) -> None:
+        if not self._quiet:
+            super().log_exception(*args, **kw)
+
+    def _expire(self, reason: str) -> None:
+        """A deadline passed: close (with RST when the client stopped reading)."""
+        close(self._transport, reset=reason == "send")
+        self.force_close()
+
+    def _refuse(self, transport: asyncio.Transport) -> None:
+        self._refused = True
+        transport.write(REFUSAL)
+        with contextlib.suppress(OSError):  # the client may be gone already
+            transport.write_eof()
+        asyncio.get_running_loop().call_later(REFUSAL_LINGER, close, transport, True)
+
+    def _complete_http09(self, data: bytes) -> bytes:
+        """Add the empty line that ends an HTTP/0.9 request (it has no headers), so the parser
+        delivers it now and it is answered 400, rather than waiting for the header timeout."""
+        line = self._line + data
+        end = line.find(b"\n")
+        if end < 0:
+            self._line = line if len(line) < LINE_LIMIT else b""
+            return data
+        self._line = b""
+        return data + b"\r\n" if _HTTP09_LINE.match(line) else data
+
 
 class Server(web.Server):
-    def __init__(self, *args: object, error_cache_control: str = "no-store", **kwargs: object):
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    """web.Server whose connections are _Handlers, with deadlines and a connection limit."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        error_cache_control: str = "no-store",
+        limits: Callable[[], Limits] = Limits,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            _refuse_http09(handler, error_cache_control), request_factory=self._request, **kwargs
+        )
         self._error_cache_control = error_cache_control
+        self.limits = limits
+        self.open_connections = 0
 
     def __call__(self) -> RequestHandler:
         handler = _Handler(self, loop=self._loop, **self._kwargs)
         handler.error_cache_control = self._error_cache_control
         return handler
+
+    def _request(
+        self,
+        message: Any,
+        payload: Any,
+        protocol: RequestHandler,
+        writer: Any,
+        task: asyncio.Task[None],
+    ) -> web.BaseRequest:
+        """Every request, parsed or not, passes here first: its head is complete."""
+        if isinstance(protocol, _Handler):
+            protocol.request_started()
+        http09 = message.version < HttpVersion10
+        if http09 or message.upgrade or hdrs.UPGRADE in message.headers:
+            version = HttpVersion11 if http09 else message.version
+            message = message._replace(version=version, should_close=True)
+        request = web.BaseRequest(message, payload, protocol, writer, task, self._loop)
+        if http09:
+            request[_HTTP09] = True
+        return request
+
+
+def _refuse_http09(handler: Handler, error_cache_control: str) -> Handler:
+    async def handle(request: web.BaseRequest) -> web.StreamResponse:
+        if request.get(_HTTP09):
+            return error_response(400, "HTTP/0.9 is not supported", None, error_cache_control)
+        return await handler(request)
+
+    return handle

@@ -20,6 +20,7 @@ from snapfront.config import Config, ConfigError, load
 
 from . import access_log
 from .app import Origin, make_handler
+from .deadlines import Limits
 from .protocol import Server
 from .workers import supervise
 
@@ -187,6 +188,7 @@ async def _serve(
     server = Server(
         make_handler(origin),
         error_cache_control=origin.cache_control(CacheClass.ERROR),
+        limits=lambda: Limits.of(origin.config),  # SIGHUP applies to new connections
         access_log=logging.getLogger("snapfront.access"),
         access_log_class=access_log.AccessLogger,
         max_line_size=MAX_REQUEST_LINE,

@@ -2,24 +2,28 @@
 
 Two kinds of body: small files already in memory (one `web.Response`, no thread hop, no
 syscall beyond the stat that validated them), and open files sent with loop.sendfile
-(zero-copy on the stdlib loop). Where the loop cannot sendfile (uvloop, TLS) the body goes
-out in bounded chunks, so memory stays flat for any file size.
+(zero-copy on the stdlib loop), one socket buffer at a time so that a stalled client is
+noticed within send_timeout. Where the loop cannot sendfile (uvloop, TLS) the body goes out
+in bounded chunks, so memory stays flat for any file size.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
 
+from .deadlines import close
 from .decide import Decision
 from .httpdate import format_http_date
 from .ranges import ByteRange, content_range, multipart_layout, new_boundary, unsatisfied_range
 
 CHUNK = 256 * 1024
+MIN_SENDFILE_CHUNK = 64 * 1024
 NO_STORE = "no-store"
 
 
@@ -115,41 +119,81 @@ async def _send(
                 head + (data[r.start : r.end + 1] if r else b"") for head, r in pieces
             )
         return web.Response(status=status, headers=headers, body=payload)
-    resp = web.StreamResponse(status=status, headers=headers)
+    resp = Streamed(status=status, headers=headers)
     resp.content_length = length
-    await resp.prepare(request)
-    if request.method != "HEAD" and length:
-        for head, byte_range in pieces:
-            if head:
-                await resp.write(head)
-            if byte_range is not None:
-                await _send_range(request, resp, body.fd, byte_range)
-    await resp.write_eof()
+    try:
+        await resp.prepare(request)
+        if request.method != "HEAD" and length:
+            resp.sent = 0
+            for head, byte_range in pieces:
+                if head:
+                    await resp.write(head)
+                    resp.sent += len(head)
+                if byte_range is not None:
+                    await _send_range(request, resp, body.fd, byte_range)
+        await resp.write_eof()
+    except ConnectionError:
+        # The client went away (or stalled past send_timeout, or the file shrank): the end
+        # of this response, logged as its access-log line with what was sent, not an error.
+        resp.force_close()
     return resp
 
 
+class Streamed(web.StreamResponse):
+    """A body sent from a file; `sent` counts the body bytes that left (None: not counted),
+    a sendfile chunk at a time: a download cut short logs at most one socket buffer less."""
+
+    sent: int | None = None
+
+
+def _chunk_size(transport: asyncio.Transport) -> int:
+    """About one socket send buffer: what a client that keeps reading takes in one go."""
+    sock = transport.get_extra_info("socket")
+    try:
+        buffer = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) if sock else 0
+    except OSError:
+        buffer = 0
+    return max(MIN_SENDFILE_CHUNK, buffer)
+
+
 async def _send_range(
-    request: web.BaseRequest, resp: web.StreamResponse, fd: int, byte_range: ByteRange
+    request: web.BaseRequest, resp: Streamed, fd: int, byte_range: ByteRange
 ) -> None:
+    """Send one range, a socket buffer at a time, each within send_timeout (nginx's rule:
+    a client that takes no buffer's worth in that time has stalled, and is reset)."""
     loop = asyncio.get_running_loop()
     transport = request.transport
     if transport is None or transport.is_closing():
         raise ConnectionResetError("client went away")
-    with open(fd, "rb", buffering=0, closefd=False) as fileobj:
-        try:
-            sent = await loop.sendfile(transport, fileobj, byte_range.start, byte_range.length)
-        except NotImplementedError:
-            sent = None
-    if sent is not None:
-        if sent < byte_range.length:
-            transport.close()  # the file shrank: a short body must not look complete
-            raise ConnectionResetError("file shrank while it was being sent")
-        return
+    timeout = getattr(request.protocol, "send_timeout", None)  # None: plain aiohttp, no limit
     offset, remaining = byte_range.start, byte_range.length
-    while remaining:
+    with open(fd, "rb", buffering=0, closefd=False) as fileobj:
+        while remaining:
+            size = min(remaining, _chunk_size(transport))
+            try:
+                async with asyncio.timeout(timeout):
+                    sent = await loop.sendfile(transport, fileobj, offset, size)
+            except NotImplementedError:
+                break  # this loop cannot sendfile: buffered writes below
+            except TimeoutError:
+                close(transport, reset=True)
+                raise ConnectionResetError("send timed out") from None
+            _count(resp, sent)
+            if sent < size:
+                transport.close()  # the file shrank: a short body must not look complete
+                raise ConnectionResetError("file shrank while it was being sent")
+            offset += sent
+            remaining -= sent
+    while remaining:  # paused writes are timed by the protocol (deadlines.py)
         chunk = await loop.run_in_executor(None, os.pread, fd, min(CHUNK, remaining), offset)
         if not chunk:
             raise ConnectionResetError("file shrank while it was being sent")
         await resp.write(chunk)
+        _count(resp, len(chunk))
         offset += len(chunk)
         remaining -= len(chunk)
+
+
+def _count(resp: Streamed, sent: int) -> None:
+    if resp.sent is not None:
+        resp.sent += sent

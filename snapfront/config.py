@@ -23,6 +23,7 @@ _TRACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 """Whitespace and control characters: never part of a URL or Host header snapfront sends."""
 _PATH_MAX = 4096
+_TIMEOUT_KEYS = ("header_timeout", "keepalive_timeout", "send_timeout")
 _LISTEN = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\[\]]+)):(?P<port>\d{1,5})\Z")
 
 
@@ -58,6 +59,10 @@ class Config:
     cache: Mapping[CacheClass, str] = field(default_factory=cache_policy)
     watch: Watch = Watch()
     cdns: tuple[Cdn, ...] = ()
+    header_timeout: float = 60.0  # seconds for a whole request head
+    keepalive_timeout: float = 75.0  # seconds idle between requests
+    send_timeout: float = 60.0  # seconds a send may make no progress
+    max_connections: int = 512  # per worker; see README "HTTP behaviour"
 
     def worker_count(self) -> int:
         """`auto` = the CPUs this process may run on."""
@@ -109,9 +114,8 @@ class _Parser:
 
     def config(self, data: dict[str, Any]) -> Config:
         self.table(data, "", {"server", "mount", "cache", "watch", "cdn"})
-        server = self.table(
-            data.get("server", {}), "server", {"listen", "output", "workers", "public_url"}
-        )
+        allowed = {"listen", "output", "workers", "public_url", "max_connections", *_TIMEOUT_KEYS}
+        server = self.table(data.get("server", {}), "server", allowed)
         host, port = self.listen(server.get("listen", DEFAULT_LISTEN))
         if "output" not in server:
             raise self.fail("server.output", "required")
@@ -131,6 +135,7 @@ class _Parser:
             cache=self.cache(data.get("cache", {})),
             watch=self.watch(data.get("watch", {})),
             cdns=self.cdns(data.get("cdn", [])),
+            **self.connections(server),
         )
 
     def listen(self, value: Any) -> tuple[str, int]:
@@ -160,6 +165,28 @@ class _Parser:
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
             raise self.fail(key, problem)
         return url
+
+    def seconds(self, number: Any, key: str) -> float:
+        """A duration in seconds: a finite number > 0."""
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise self.fail(key, f"must be a number of seconds, got {number!r}")
+        if not math.isfinite(number) or number <= 0:
+            raise self.fail(key, f"must be > 0 and finite, got {number!r}")
+        return float(number)
+
+    def connections(self, server: dict[str, Any]) -> dict[str, Any]:
+        """The per-connection limits: timeouts in seconds (> 0, finite), max_connections >= 1."""
+        found: dict[str, Any] = {}
+        for name in _TIMEOUT_KEYS:
+            if name in server:
+                found[name] = self.seconds(server[name], f"server.{name}")
+        if "max_connections" in server:
+            count = server["max_connections"]
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                problem = f"must be an integer >= 1, got {count!r}"
+                raise self.fail("server.max_connections", problem)
+            found["max_connections"] = count
+        return found
 
     def public_url(self, value: Any) -> str:
         url = self.http_url(value, "server.public_url", "an absolute http(s) URL")
@@ -235,11 +262,7 @@ class _Parser:
         table = self.table(value, "watch", {"quiet", "max_wait", "rescan"})
         seconds: dict[str, float] = {}
         for name, number in table.items():
-            if isinstance(number, bool) or not isinstance(number, int | float):
-                raise self.fail(f"watch.{name}", f"must be a number of seconds, got {number!r}")
-            if not math.isfinite(number) or number <= 0:
-                raise self.fail(f"watch.{name}", f"must be > 0, got {number!r}")
-            seconds[name] = float(number)
+            seconds[name] = self.seconds(number, f"watch.{name}")
         return Watch(**seconds)
 
     def cdns(self, value: Any) -> tuple[Cdn, ...]:

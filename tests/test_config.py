@@ -107,6 +107,26 @@ def run(tmp_path: Path, text: str, command: str = "check-config") -> subprocess.
             "watch.quiet: must be > 0",
         ),
         (
+            '[server]\noutput = "out"\nheader_timeout = 0\n' + GOOD_MOUNT,
+            "server.header_timeout: must be > 0",
+        ),
+        (
+            '[server]\noutput = "out"\nkeepalive_timeout = "75s"\n' + GOOD_MOUNT,
+            "server.keepalive_timeout: must be a number of seconds",
+        ),
+        (
+            '[server]\noutput = "out"\nsend_timeout = inf\n' + GOOD_MOUNT,
+            "server.send_timeout: must be > 0 and finite",
+        ),
+        (
+            '[server]\noutput = "out"\nmax_connections = 0\n' + GOOD_MOUNT,
+            "server.max_connections: must be an integer >= 1",
+        ),
+        (
+            '[server]\noutput = "out"\nmax_connections = 10.5\n' + GOOD_MOUNT,
+            "server.max_connections: must be an integer >= 1",
+        ),
+        (
             '[server]\noutput = "out"\n[[cdn]]\npurge = "varnish:6081"\n' + GOOD_MOUNT,
             "cdn[0].purge: must be an http(s) URL",
         ),
