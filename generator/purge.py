@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from health.watcher_file import PurgerState
 from rewrite_rules import Archive, Rules
 from rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order
 from snapfront.config import Config
@@ -103,6 +104,15 @@ class Purger:
         paths |= {os.path.join(output, *p.split("/")) for p in changes.output_paths}
         if paths:
             self._submit(paths)
+
+    def state(self) -> PurgerState:
+        """Totals and the queue (batches waiting or purging), for the watcher's status file."""
+        with self._lock:
+            stats = self.stats
+            return PurgerState(
+                self._pending, stats.batches, stats.purged, stats.failed, stats.skipped,
+                stats.retries,
+            )  # fmt: skip
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every queued batch is done; False on timeout. For tests and shutdown."""

@@ -33,6 +33,7 @@ from .build import Builder, Report
 from .observe import Observers
 from .plan import Change, Part, affected
 from .purge import Purger
+from .watch_status import BuildLog
 
 log = logging.getLogger("snapfront.watch")
 
@@ -77,8 +78,10 @@ class Watcher:
         on_change: OnChange | None = None,
         observing: Observing = Observers,
         health_seconds: float = HEALTH_SECONDS,
+        log: BuildLog | None = None,
     ) -> None:
         self.config = config
+        self.log = log or BuildLog()
         self.on_change = on_change
         self._observing = observing
         self.builder = Builder(config, save_every=HASH_SAVE_SECONDS)
@@ -125,6 +128,11 @@ class Watcher:
     def _due(self) -> float | None:
         with self._lock:
             return self.batch.due()
+
+    def pending_since(self) -> float | None:
+        """Monotonic time of the oldest change not yet built (None: nothing waits)."""
+        with self._lock:
+            return self.batch.first
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -176,8 +184,8 @@ class Watcher:
         if due is not None and time.monotonic() >= due:
             self._check()  # a structural event may be a watched directory coming or going
             with self._lock:
-                paths = self.batch.take()
-            self.process(paths)
+                first, paths = self.batch.first, self.batch.take()
+            self.process(paths, first)
         if time.monotonic() >= self._next_rescan:
             self.rescan()
 
@@ -199,7 +207,9 @@ class Watcher:
 
         return self._run(build, (), quietly)
 
-    def process(self, paths: dict[str, tuple[bool, bool]]) -> Report | None:
+    def process(
+        self, paths: dict[str, tuple[bool, bool]], first: float | None = None
+    ) -> Report | None:
         """One batch: changed paths → parts per mount → pages, feeds, traces."""
         parts: dict[str, set[Part]] = {}
         mounts = [m for m in self.config.mounts if os.path.isdir(m.root)]
@@ -219,16 +229,23 @@ class Watcher:
         def build() -> Report:
             return self.builder.update(parts, settled_ns=self._settled(), changed=paths)
 
-        return self._run(build, data)
+        return self._run(build, data, first=first)
 
     def _run(
-        self, build: Callable[[], Report], data: tuple[str, ...], quietly: bool = False
+        self,
+        build: Callable[[], Report],
+        data: tuple[str, ...],
+        quietly: bool = False,
+        first: float | None = None,
     ) -> Report:
+        started = time.monotonic()
         try:
             report = build()
         except Exception:
             log.exception("watch: rebuilding failed; the next change or rescan tries again")
+            self.log.record(None, time.monotonic() - started, first)
             return Report(0, 0, 0, 0, 0, 0, 0, 0.0)
+        self.log.record(report, time.monotonic() - started, first)
         self.rebuilds.update(report.produced)
         if data:
             log.info("watch: %d paths changed: %s", len(data), report.summary())
@@ -282,9 +299,23 @@ def run_watcher(
 ) -> int:
     """The watcher as a process's main job (`snapfront watch`, or beside `snapfront serve`):
     the first full build, `ready()`, then watch until SIGTERM/SIGINT; SIGHUP reloads.
-    Without `on_change`, each batch is purged from the config's [[cdn]] caches."""
+    Without `on_change`, each batch is purged from the config's [[cdn]] caches.
+    Its state goes to OUTPUT/.snapfront/watcher.json on every heartbeat (health.watcher_file)
+    and its builds and purges to the metrics (metrics.watcher)."""
+    from health import watcher_file
+    from health.heartbeat import Heartbeat
+    from metrics.watcher import WatcherMetrics
+
+    counted = WatcherMetrics()
     purger = Purger(config)
-    watcher = Watcher(config, on_change or purger.on_change)
+    watcher = Watcher(config, on_change or purger.on_change, log=BuildLog(counted.build))
+
+    def beat() -> None:
+        state = watcher.log.state(watcher.pending_since(), purger.state())
+        watcher_file.write(config.output, state)
+        counted.purges(state.purger)
+
+    heart = Heartbeat(beat).start()
     signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
     signal.signal(signal.SIGINT, lambda *_: watcher.stop())
     signal.signal(signal.SIGHUP, lambda *_: watcher.request_reload())
@@ -295,6 +326,9 @@ def run_watcher(
         "watching %s (quiet %g s, max_wait %g s)", mounts, config.watch.quiet, config.watch.max_wait
     )
     ready()
-    watcher.run(lifeline)
-    purger.close(timeout=5.0)  # let the purge in flight finish, within the stop timeout
+    try:
+        watcher.run(lifeline)
+        purger.close(timeout=5.0)  # let the purge in flight finish, within the stop timeout
+    finally:
+        heart.stop()
     return 0

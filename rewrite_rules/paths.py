@@ -11,6 +11,11 @@ from urllib.parse import unquote_to_bytes
 
 from .model import Miss, MissReason
 
+RESERVED_PREFIX = "/-/"
+"""snapfront's own URL space (/-/healthy, /-/ready, /-/status.json, /-/metrics, /-/static/):
+answered before any mount; no mount may sit at or below it (DESIGN: reserved URL space)."""
+RESERVED_SEGMENT = "-"
+
 MAX_PATH_BYTES = 4096
 """Longer request paths get 414; real APT and archive paths stay far below this."""
 

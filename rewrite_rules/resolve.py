@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from .model import Archive, CacheClass, Miss, MissReason, Mount, MountKind, Source, Target
-from .paths import split_path
+from .paths import RESERVED_SEGMENT, split_path
 
 SERIAL = re.compile(r"\d{10}\Z")
 RELEASE_FAMILY = frozenset({"Release", "InRelease", "Release.gpg"})
@@ -93,6 +93,8 @@ def resolve(rules: Rules, raw_path: str) -> Resolution:
     if isinstance(split, Miss):
         return split
     segments, trailing = split
+    if segments[:1] == (RESERVED_SEGMENT,):  # shadows a `-` directory under a "/" mount
+        return Miss(MissReason.NOT_FOUND, "reserved for snapfront's own endpoints")
     mount = match_mount(rules, segments)
     if mount is None:
         return Miss(MissReason.NOT_FOUND, "no mount serves this path")

@@ -14,6 +14,7 @@ import asyncio
 import os
 import select
 import time
+from collections.abc import Callable
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -22,6 +23,15 @@ from .send import Streamed
 
 BATCH_DELAY = 0.2
 WRITE_LIMIT = select.PIPE_BUF
+
+OnResponse = Callable[[web.BaseRequest, int, int, float], None]
+"""(request, status, body bytes sent, seconds taken): the metrics' tally, if any."""
+_on_response: list[OnResponse] = []
+
+
+def observe(callback: OnResponse | None) -> None:
+    """Have `callback` see every logged response (None: stop); one at a time."""
+    _on_response[:] = [callback] if callback is not None else []
 
 
 class _Batch:
@@ -97,3 +107,5 @@ class AccessLogger(AbstractAccessLogger):
             f'"{headers.get("Referer", "-")}" "{headers.get("User-Agent", "-")}" {elapsed:.6f}\n'
         )
         BATCH.add(line.encode("utf-8", "backslashreplace"))
+        for callback in _on_response:
+            callback(request, response.status, sent, elapsed)

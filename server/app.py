@@ -21,6 +21,7 @@ from rewrite_rules import (
     Target,
     resolve,
 )
+from rewrite_rules.paths import RESERVED_PREFIX
 from rewrite_rules.policy import SURROGATE_KEY, surrogate_key
 from snapfront.config import Config
 from snapfront.inventory import codenames_with_serial, read_archive, read_inventory
@@ -39,6 +40,10 @@ REFRESH_INTERVAL = 1.0
 RESOLVED_LIMIT = 65536
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+Reserved = Callable[[web.BaseRequest, str], Awaitable[web.StreamResponse]]
+METER = "snapfront.meter"
+"""request[METER] = (mount URL, cache class): the labels metrics count this request under."""
+NO_MOUNT = "none"
 
 
 class Origin:
@@ -116,18 +121,26 @@ class Origin:
         return error_response(status, message, headers, self.cache_control(CacheClass.ERROR))
 
 
-def make_handler(origin: Origin) -> Handler:
+def make_handler(origin: Origin, reserved: Reserved | None = None) -> Handler:
+    """The request handler; `reserved` answers snapfront's own `/-/` URLs (server.endpoints)."""
+
     async def handle(request: web.BaseRequest) -> web.StreamResponse:
         if request.method not in ("GET", "HEAD"):
             return origin.error(405, "method not allowed", {"Allow": ALLOWED})
         raw, _, query = request.raw_path.partition("?")
+        if reserved is not None and raw.startswith(RESERVED_PREFIX):
+            request[METER] = (RESERVED_PREFIX, NO_MOUNT)  # no cache class: all no-store
+            return await reserved(request, raw)
         found = origin.resolve(raw)
         if isinstance(found, Miss) and found.may_be_stale and await origin.refresh(found):
             found = origin.resolve(raw)
         if isinstance(found, Target):
+            request[METER] = (found.mount.url, found.cache.value)
             return await _serve_target(origin, request, found, raw, query)
         if isinstance(found, Redirect):
+            request[METER] = (NO_MOUNT, CacheClass.VOLATILE.value)
             return _redirect(origin, found.location, query)
+        request[METER] = (found.mount.url if found.mount else NO_MOUNT, CacheClass.ERROR.value)
         return origin.error(found.status, found.message)
 
     return handle

@@ -19,8 +19,9 @@ from rewrite_rules import CacheClass
 from snapfront.config import Config, ConfigError, load
 
 from . import access_log
-from .app import Origin, make_handler
+from .app import METER, NO_MOUNT, Origin, make_handler
 from .deadlines import Limits
+from .endpoints import Endpoints
 from .protocol import Server
 from .workers import supervise
 
@@ -29,6 +30,9 @@ log = logging.getLogger("snapfront")
 MAX_REQUEST_LINE = 65536
 """Large enough that our own 414 for over-long paths answers before aiohttp's parser does."""
 SHUTDOWN_TIMEOUT = 30.0
+FOLD_SECONDS = 1.0
+"""How often a worker adds its plain-Python request counts to the shared metrics."""
+UNMETERED = (NO_MOUNT, "none")
 
 
 Companion = Callable[[Callable[[], None], int], int]
@@ -44,14 +48,18 @@ def serve(
 
     A `companion` is forked first, before any socket or thread exists, and serving starts once
     it is ready: one process however many workers there are, and none of its work (rendering
-    pages) ever runs on, or holds the GIL of, a process that answers requests."""
+    pages) ever runs on, or holds the GIL of, a process that answers requests. The metrics'
+    multiprocess directory exists before either forks, and goes when serving ends."""
+    from metrics.process import mark_dead, multiprocess_dir
+
     host = config.host
     shown = f"[{host}]" if ":" in host else host
+    watching = companion is not None
 
     def listening(port: int) -> None:
         announce(f"listening on http://{shown}:{port}/")
 
-    with _beside(companion) as pid:
+    with multiprocess_dir(), _beside(companion) as pid:
 
         def hup() -> None:  # SIGHUP reaches the companion through the serving processes
             if pid is not None:
@@ -60,12 +68,14 @@ def serve(
 
         count = config.worker_count()
         if count == 1:
-            return _run(_serve(config, config.port, lambda port: listening(port), on_hup=hup))
+            return _run(_serve(config, config.port, listening, on_hup=hup, watching=watching))
+        supervisor = os.getpid()
 
         def worker(host: str, port: int, ready: Callable[[], None]) -> int:
-            return _run(_serve(config, port, lambda _: ready(), reuse_port=True, on_hup=hup))
+            serving = _serve(config, port, lambda _: ready(), True, hup, watching, supervisor)
+            return _run(serving)
 
-        return supervise(host, config.port, count, worker, listening)
+        return supervise(host, config.port, count, worker, listening, on_exit=mark_dead)
 
 
 @contextlib.contextmanager
@@ -183,10 +193,17 @@ async def _serve(
     ready: Callable[[int], None],
     reuse_port: bool = False,
     on_hup: Callable[[], None] = lambda: None,
+    watching: bool = False,
+    supervisor: int | None = None,
 ) -> int:
     origin = Origin(config)
+    tally = _tally()
+    endpoints = Endpoints(
+        origin, watching, supervisor, metered=tally is not None,
+        before_scrape=lambda: _fold(tally, server),
+    )  # fmt: skip
     server = Server(
-        make_handler(origin),
+        make_handler(origin, endpoints.answer),
         error_cache_control=origin.cache_control(CacheClass.ERROR),
         limits=lambda: Limits.of(origin.config),  # SIGHUP applies to new connections
         access_log=logging.getLogger("snapfront.access"),
@@ -200,6 +217,13 @@ async def _serve(
     ready(runner.addresses[0][1])
 
     loop = asyncio.get_running_loop()
+    if tally is not None:
+
+        def fold() -> None:
+            _fold(tally, server)
+            loop.call_later(FOLD_SECONDS, fold)
+
+        loop.call_later(FOLD_SECONDS, fold)
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
@@ -209,7 +233,32 @@ async def _serve(
     finally:
         await runner.cleanup()
         access_log.flush()
+        _fold(tally, server)
     return 0
+
+
+def _tally() -> Any:
+    """Per-request counting into the metrics when `serve` prepared them; else None."""
+    from metrics.process import ENV
+
+    if not os.environ.get(ENV):
+        return None
+    from metrics.tally import Tally
+
+    tally = Tally()
+    record = tally.record
+
+    def on_response(request: web.BaseRequest, status: int, sent: int, elapsed: float) -> None:
+        mount, cache = request.get(METER, UNMETERED)
+        record(mount, cache, status, sent, elapsed)
+
+    access_log.observe(on_response)
+    return tally
+
+
+def _fold(tally: Any, server: Server) -> None:
+    if tally is not None:
+        tally.fold(server.open_connections)
 
 
 def _reload(origin: Origin) -> None:

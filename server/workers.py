@@ -55,9 +55,15 @@ def check_listen(host: str, port: int) -> str | None:
 
 
 def supervise(
-    host: str, port: int, count: int, worker: Worker, announce: Callable[[int], None]
+    host: str,
+    port: int,
+    count: int,
+    worker: Worker,
+    announce: Callable[[int], None],
+    on_exit: Callable[[int], None] = lambda pid: None,
 ) -> int:
-    """Run `count` workers until SIGTERM/SIGINT; returns the exit status."""
+    """Run `count` workers until SIGTERM/SIGINT; returns the exit status. `on_exit(pid)` is
+    told of each worker that exited (the metrics drop its live gauges)."""
     reserved, port = reserve_port(host, port)
     signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     ready_r, ready_w = os.pipe()
@@ -109,6 +115,7 @@ def supervise(
         elif info.si_signo == signal.SIGHUP:
             _forward(children, signal.SIGHUP)
         for pid, slot in _reap(children):
+            on_exit(pid)
             if not stopping:
                 log.warning("worker %d (pid %d) exited; starting another", slot, pid)
                 spawn(slot, None)

@@ -73,6 +73,14 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     for mount in config.mounts:
         extra = f" keyring={mount.keyring}" if mount.keyring else ""
         print(f"{mount.url}\t{mount.kind}\t{mount.root}\ttrace={mount.trace}{extra}")
+    for index, mount in enumerate(config.mounts):
+        shadowed = os.path.join(mount.root, "-")
+        if mount.url == "/" and os.path.lexists(shadowed):
+            print(
+                f"snapfront: {config.path}: warning: mount[{index}]: {shadowed} is never served: "
+                "/-/ is snapfront's own URL space",
+                file=sys.stderr,
+            )
     return 0
 
 

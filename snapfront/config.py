@@ -16,7 +16,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rewrite_rules import CacheClass, Mount, MountKind, cache_policy
+from rewrite_rules.paths import RESERVED_PREFIX
 from rewrite_rules.policy import cache_control_problem
+
+from . import ops_config
+from .ops_config import Health, MetricsAccess
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 _TRACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
@@ -63,6 +67,10 @@ class Config:
     keepalive_timeout: float = 75.0  # seconds idle between requests
     send_timeout: float = 60.0  # seconds a send may make no progress
     max_connections: int = 512  # per worker; see README "HTTP behaviour"
+    role: str = "active"  # or "passive"; role_file, while it exists, makes it passive
+    role_file: str | None = None
+    health: Health = field(default_factory=Health)
+    metrics: MetricsAccess = field(default_factory=MetricsAccess)
 
     def worker_count(self) -> int:
         """`auto` = the CPUs this process may run on."""
@@ -113,8 +121,9 @@ class _Parser:
         return os.path.normpath(os.path.join(self.base, text))
 
     def config(self, data: dict[str, Any]) -> Config:
-        self.table(data, "", {"server", "mount", "cache", "watch", "cdn"})
+        self.table(data, "", {"server", "mount", "cache", "watch", "cdn", "health", "metrics"})
         allowed = {"listen", "output", "workers", "public_url", "max_connections", *_TIMEOUT_KEYS}
+        allowed |= {"role", "role_file"}
         server = self.table(data.get("server", {}), "server", allowed)
         host, port = self.listen(server.get("listen", DEFAULT_LISTEN))
         if "output" not in server:
@@ -135,7 +144,10 @@ class _Parser:
             cache=self.cache(data.get("cache", {})),
             watch=self.watch(data.get("watch", {})),
             cdns=self.cdns(data.get("cdn", [])),
+            health=ops_config.health(data.get("health", {}), self.fail, self.table),
+            metrics=ops_config.metrics(data.get("metrics", {}), self.fail, self.table),
             **self.connections(server),
+            **ops_config.role(server, self.fail, self.abspath),
         )
 
     def listen(self, value: Any) -> tuple[str, int]:
@@ -218,6 +230,9 @@ class _Parser:
             or any(seg.startswith(".") for seg in inner.split("/") if inner)
         ):
             problem = f'must start and end with "/" (like "/debian/"), got {url!r}'
+            raise self.fail(f"{key}.url", problem)
+        if (url + "/").startswith(RESERVED_PREFIX):
+            problem = f"{RESERVED_PREFIX} is reserved for snapfront's own endpoints, got {url!r}"
             raise self.fail(f"{key}.url", problem)
         try:
             kind = MountKind(item["kind"])

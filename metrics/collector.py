@@ -1,0 +1,113 @@
+"""Scrape-time metrics from the facts readiness is decided on (health.facts).
+
+Every serving process reads the same disk and the same watcher file, so the process that
+answers a scrape reports them from its own (at most FACTS_SECONDS old) facts: no gauge files,
+nothing stale left behind by a worker that died. Timestamps and seconds-left both, so an
+alert fires *before* APT says "expired" (`snapfront_snapshot_valid_remaining_seconds < 2*86400`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from health.model import Facts, Readiness
+
+
+class FactsCollector(Collector):
+    def __init__(self, facts: Facts, readiness: Readiness, version: str, workers: int) -> None:
+        self.facts = facts
+        self.readiness = readiness
+        self.version = version
+        self.workers = workers
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        facts = self.facts
+        info = GaugeMetricFamily(
+            "snapfront_info", "Version and role (value 1).", labels=["version", "role"]
+        )
+        info.add_metric([self.version, facts.role], 1)
+        yield info
+        yield _gauge("snapfront_passive", "1 while this host is passive.", facts.role == "passive")
+        yield _gauge("snapfront_ready", "1 while /-/ready answers 200.", self.readiness.ready)
+        yield _gauge("snapfront_workers", "Serving processes configured.", self.workers)
+        yield from self._snapshots()
+        yield from self._watcher()
+        free = GaugeMetricFamily(
+            "snapfront_disk_free_bytes", "Bytes available on the output's and roots' filesystems.",
+            labels=["path"],
+        )  # fmt: skip
+        for path, count in facts.free:
+            free.add_metric([path], count)
+        yield free
+
+    def _snapshots(self) -> Iterator[GaugeMetricFamily]:
+        now = self.facts.now
+        families = {
+            name: GaugeMetricFamily(name, text, labels=["mount"])
+            for name, text in (
+                ("snapfront_snapshot_serials", "Snapshot serials on disk."),
+                ("snapfront_snapshot_newest_serial_timestamp_seconds",
+                 "When the newest complete signed serial was taken (its Release Date)."),
+                ("snapfront_snapshot_newest_serial_age_seconds",
+                 "Age of the newest complete signed serial."),
+                ("snapfront_snapshot_valid_until_timestamp_seconds",
+                 "Earliest Valid-Until of the newest serial's Release files."),
+                ("snapfront_snapshot_valid_remaining_seconds",
+                 "Seconds until the newest serial's earliest Valid-Until (negative: expired)."),
+            )
+        }  # fmt: skip
+        for mount in self.facts.mounts:
+            families["snapfront_snapshot_serials"].add_metric([mount.url], mount.serials)
+            if mount.taken is not None:
+                name = "snapfront_snapshot_newest_serial_timestamp_seconds"
+                families[name].add_metric([mount.url], mount.taken)
+                name = "snapfront_snapshot_newest_serial_age_seconds"
+                families[name].add_metric([mount.url], now - mount.taken)
+            if mount.valid_until is not None:
+                name = "snapfront_snapshot_valid_until_timestamp_seconds"
+                families[name].add_metric([mount.url], mount.valid_until)
+                name = "snapfront_snapshot_valid_remaining_seconds"
+                families[name].add_metric([mount.url], mount.valid_until - now)
+        yield from families.values()
+
+    def _watcher(self) -> Iterator[GaugeMetricFamily]:
+        watcher = self.facts.watcher
+        if not watcher.expected:
+            return
+        state = watcher.state
+        up = watcher.alive and not any(r.startswith("watcher dead") for r in self.readiness.reasons)
+        yield _gauge("snapfront_watcher_up", "1 while the watcher runs and beats.", up)
+        if state is None:
+            return
+        yield _gauge(
+            "snapfront_watcher_lag_seconds",
+            "How long the oldest unbuilt change has waited.",
+            state.lag,
+        )
+        yield _gauge(
+            "snapfront_purge_queue_batches",
+            "Purge batches waiting or in progress.",
+            state.purger.queue,
+        )
+        if state.last_build is not None:
+            last = state.last_build
+            yield _gauge(
+                "snapfront_watcher_last_build_timestamp_seconds",
+                "When the last build ended.",
+                last.finished,
+            )
+            yield _gauge(
+                "snapfront_watcher_last_build_success", "1 if the last build succeeded.", last.ok
+            )
+            yield _gauge(
+                "snapfront_watcher_last_build_lag_seconds",
+                "From the last batch's first change to its build's end.",
+                last.lag,
+            )
+
+
+def _gauge(name: str, text: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, text, value=float(value))

@@ -1,0 +1,63 @@
+"""Per-request counting in plain Python, folded into prometheus_client about once a second.
+
+Measured (README: Health, failover and metrics): a labelled Counter.inc plus a Histogram
+.observe in multiprocess mode cost ~8 µs a request (a lock and an mmap write each), over 10 %
+of a small-file answer; dict increments cost ~0.3 µs. `fold()` hands the sums over in bulk.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from typing import Any
+
+from . import families
+
+BOUNDS = (*families.REQUEST_BUCKETS, math.inf)
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.requests: dict[tuple[str, str, int], int] = {}
+        self.sent: dict[str, int] = {}
+        self.buckets: dict[str, list[int]] = {}
+        self.seconds: dict[str, float] = {}
+
+    def record(self, mount: str, cache: str, status: int, sent: int, elapsed: float) -> None:
+        """One answered request: a few dict updates, nothing else (the hot path)."""
+        key = (mount, cache, status)
+        self.requests[key] = self.requests.get(key, 0) + 1
+        self.sent[mount] = self.sent.get(mount, 0) + sent
+        buckets = self.buckets.get(mount)
+        if buckets is None:
+            buckets = self.buckets[mount] = [0] * len(BOUNDS)
+        buckets[bisect.bisect_left(BOUNDS, elapsed)] += 1
+        self.seconds[mount] = self.seconds.get(mount, 0.0) + elapsed
+
+    def fold(self, open_connections: int | None = None) -> None:
+        """Add what was counted since the last fold to the multiprocess values."""
+        requests, self.requests = self.requests, {}
+        sent, self.sent = self.sent, {}
+        buckets, self.buckets = self.buckets, {}
+        seconds, self.seconds = self.seconds, {}
+        for (mount, cache, status), count in requests.items():
+            families.REQUESTS.labels(mount, cache, str(status)).inc(count)
+        for mount, count in sent.items():
+            if count:
+                families.RESPONSE_BYTES.labels(mount).inc(count)
+        for mount, counts in buckets.items():
+            add_observations(families.REQUEST_SECONDS.labels(mount), counts, seconds[mount])
+        if open_connections is not None:
+            families.OPEN_CONNECTIONS.set(open_connections)
+
+
+def add_observations(child: Any, counts: list[int], total: float) -> None:
+    """Add `counts[i]` observations to bucket i and `total` to the sum of a histogram child.
+
+    prometheus_client has no public bulk observe; its per-bucket values (`_buckets`, `_sum`,
+    the same from 0.16 to 0.21) are used directly, and tests/test_metrics_unit.py compares
+    the result with one observe() per value, so a change there fails loudly."""
+    for index, count in enumerate(counts):
+        if count:
+            child._buckets[index].inc(count)
+    child._sum.inc(total)
