@@ -1,0 +1,227 @@
+"""Readiness as a pure decision (health.model), the config keys behind it, and the units."""
+
+from __future__ import annotations
+
+import calendar
+import os
+from pathlib import Path
+
+import pytest
+
+from health import facts as gathering
+from health.model import Facts, MountFacts, WatcherFacts, decide, taken_at
+from health.watcher_file import LastBuild, WatcherState
+from snapfront import units
+from snapfront.ops_config import LOOPBACK, Health, allowed
+from tests.test_config import GOOD_MOUNT, run
+
+NOW = 1_800_000_000.0
+DAY = 86400
+
+
+def _watcher(**changes) -> WatcherFacts:
+    state = WatcherState(pid=1, started=NOW - 100, heartbeat=NOW - 1)
+    last = changes.pop("last", None)
+    if last is not None:
+        state = WatcherState(1, NOW - 100, NOW - 1, last_build=last)
+    return WatcherFacts(expected=True, alive=changes.pop("alive", True), state=state)
+
+
+def _facts(**changes) -> Facts:
+    base = dict(
+        now=NOW,
+        role="active",
+        mounts=(MountFacts("/debian/", "2026112601", int(NOW - 3600), int(NOW + 30 * DAY), 2),),
+        watcher=_watcher(),
+        unwritable=None,
+        free=(("/var/lib/snapfront", 50 << 30),),
+    )
+    return Facts(**{**base, **changes})
+
+
+def test_healthy_facts_are_ready_with_the_stable_token() -> None:
+    readiness = decide(_facts(), Health())
+    assert readiness.ready and readiness.status == 200
+    assert readiness.body() == "ready (role active)\n"
+
+
+@pytest.mark.parametrize(
+    ("facts", "health", "reason"),
+    [
+        (
+            _facts(),
+            Health(max_serial_age=1800),
+            "newest serial 2026112601 is 1h old (max_serial_age 30m)",
+        ),
+        (
+            _facts(),
+            Health(min_valid_for=40 * DAY),
+            "expires in 30d (Valid-Until; min_valid_for 40d)",
+        ),
+        (
+            _facts(mounts=(MountFacts("/d/", "2026112601", None, int(NOW - 5), 1),)),
+            Health(),
+            "expired",
+        ),
+        (_facts(watcher=_watcher(alive=False)), Health(), "watcher dead"),
+        (
+            _facts(watcher=WatcherFacts(True, True, WatcherState(1, NOW - 200, NOW - 120))),
+            Health(),
+            "watcher dead (no heartbeat for 2m)",
+        ),
+        (_facts(watcher=WatcherFacts(True, True, None)), Health(), "watcher dead"),
+        (
+            _facts(watcher=_watcher(last=LastBuild(NOW, False, 1.0, 0, 0))),
+            Health(),
+            "watcher's last build failed",
+        ),
+        (
+            _facts(unwritable="/o/.snapfront/write-probe: Read-only file system"),
+            Health(),
+            "output not writable: /o/.snapfront/write-probe: Read-only file system",
+        ),
+        (
+            _facts(),
+            Health(min_free=100 << 30),
+            "/var/lib/snapfront: 50.0 GiB free (min_free 100.0 GiB)",
+        ),
+        (
+            _facts(mounts=(MountFacts("/d/", serials=3),)),
+            Health(),
+            "/d/: no complete signed serial",
+        ),
+        (
+            _facts(mounts=(MountFacts("/d/", problem="cannot read serials: gpgv not found"),)),
+            Health(),
+            "/d/: cannot read serials",
+        ),
+    ],
+)
+def test_each_condition_turns_not_ready_with_its_reason(facts, health, reason) -> None:
+    readiness = decide(facts, health)
+    assert not readiness.ready and readiness.status == 503
+    assert reason in readiness.body()
+    assert readiness.body().startswith("not-ready: ") and readiness.body().count("\n") == 1
+
+
+def test_defaults_leave_serial_age_unchecked_and_warn_a_day_before_expiry() -> None:
+    old = _facts(
+        mounts=(MountFacts("/d/", "2020010101", int(NOW - 400 * DAY), int(NOW + 2 * DAY), 1),)
+    )
+    assert decide(old, Health()).ready
+    soon = _facts(mounts=(MountFacts("/d/", "2020010101", None, int(NOW + DAY - 60), 1),))
+    assert not decide(soon, Health()).ready
+
+
+def test_a_passive_host_is_ready_and_says_so() -> None:
+    readiness = decide(_facts(role="passive"), Health())
+    assert readiness.ready and readiness.body() == "ready (role passive)\n"
+
+
+def test_no_watch_means_no_watcher_check_and_an_empty_mount_is_fine() -> None:
+    facts = _facts(watcher=WatcherFacts(expected=False), mounts=(MountFacts("/d/"),))
+    assert decide(facts, Health()).ready
+
+
+def test_taken_at_is_the_release_date_but_never_after_the_serials_day() -> None:
+    day_end = calendar.timegm((2026, 11, 26, 0, 0, 0)) + DAY
+    assert taken_at("2026112601", day_end - 5000, None) == day_end - 5000
+    # re-signed (Date set to now) a week later: still as old as its serial's day says
+    assert taken_at("2026112601", day_end + 7 * DAY, None) == day_end
+    assert taken_at("2026112601", None, day_end - 10) == day_end - 10
+    assert taken_at("2026139901", 123, None) == 123
+
+
+def test_units() -> None:
+    assert units.duration("12h") == 43200 and units.duration("7d") == 7 * DAY
+    assert units.duration(90) == 90 and units.duration("1.5m") == 90
+    assert units.size("5GiB") == 5 << 30 and units.size("1MB") == 10**6 and units.size(7) == 7
+    for bad in ("soon", "-1d", True, "5 parsecs"):
+        with pytest.raises(ValueError):
+            units.duration(bad) if bad != "5 parsecs" else units.size(bad)
+
+
+def test_allowed_networks() -> None:
+    assert allowed(LOOPBACK, "127.0.0.1") and allowed(LOOPBACK, "::1")
+    assert allowed(LOOPBACK, "::ffff:127.0.0.2")
+    assert not allowed(LOOPBACK, "10.1.2.3") and not allowed(LOOPBACK, None)
+
+
+def test_role_file_makes_passive_while_it_exists(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from snapfront.config import load
+
+    (tmp_path / "root").mkdir()
+    config_path = tmp_path / "c.toml"
+    config_path.write_text('[server]\noutput = "out"\nrole_file = "passive"\n' + GOOD_MOUNT)
+    config = load(str(config_path))
+    assert gathering.role(config) == "active"
+    (tmp_path / "passive").touch()
+    assert gathering.role(config) == "passive"
+    os.unlink(tmp_path / "passive")
+    assert gathering.role(replace(config, role="passive")) == "passive"
+
+
+def test_write_probe_and_free_space(tmp_path: Path) -> None:
+    assert gathering.unwritable(str(tmp_path)) is None
+    probe = tmp_path / ".snapfront" / gathering.PROBE_NAME
+    probe.unlink()
+    probe.mkdir()  # root ignores permissions, not EISDIR: stands in for a read-only mount
+    assert "Is a directory" in gathering.unwritable(str(tmp_path))
+    (path, free), *rest = gathering.free_space([str(tmp_path), str(tmp_path)])
+    assert path == str(tmp_path) and free > 0 and not rest
+
+
+def test_alive_knows_a_zombie_is_dead() -> None:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    import time
+
+    deadline = time.monotonic() + 5
+    while gathering.alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not gathering.alive(pid)  # exited, not yet reaped
+    os.waitpid(pid, 0)
+    assert gathering.alive(os.getpid())
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[health]\nmax_serial_age = "soon"\n', "health.max_serial_age"),
+        ('[health]\nmin_free = "lots"\n', "health.min_free"),
+        ("[health]\nbogus = 1\n", "health.bogus"),
+        ('[metrics]\nallow = ["10.0.0.0/33"]\n', "metrics.allow"),
+        ('[metrics]\nallow = "127.0.0.1"\n', "metrics.allow"),
+    ],
+)
+def test_bad_health_and_metrics_keys(tmp_path: Path, text: str, key: str) -> None:
+    result = run(tmp_path, '[server]\noutput = "out"\n' + GOOD_MOUNT + text)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and f": {key}: " in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("url", ["/-/", "/-/x/", "/-/static/"])
+def test_a_mount_at_or_below_the_reserved_prefix_is_refused(tmp_path: Path, url: str) -> None:
+    result = run(
+        tmp_path,
+        f'[server]\noutput = "out"\n[[mount]]\nurl = "{url}"\nkind = "files"\nroot = "root"\n',
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and ": mount[0].url: /-/ is reserved" in result.stderr
+
+
+def test_a_dash_directory_under_a_root_mount_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "root" / "-").mkdir(parents=True)
+    result = run(
+        tmp_path, '[server]\noutput = "out"\n[[mount]]\nurl = "/"\nkind = "files"\nroot = "root"\n'
+    )
+    assert result.returncode == 0
+    assert "warning: mount[0]:" in result.stderr and "/root/- is never served" in result.stderr
+    result = run(
+        tmp_path,
+        '[server]\noutput = "out"\n[[mount]]\nurl = "/x-/"\nkind = "files"\nroot = "root"\n',
+    )
+    assert result.returncode == 0 and "warning" not in result.stderr
