@@ -22,7 +22,28 @@ import std;
 backend snapfront {
     .host = "127.0.0.1";
     .port = "8080";
+    # snapfront's readiness (README: Health, failover and metrics): 503 while its newest
+    # snapshot is too old or about to expire, its watcher is dead, or its disk is full.
+    # Varnish then serves what it holds within grace and sends misses elsewhere.
+    .probe = {
+        .request = "GET /-/ready HTTP/1.1"
+                   "Host: snapfront"
+                   "User-Agent: varnish-probe"
+                   "Connection: close";
+        .expected_response = 200;
+        .interval = 5s;
+        .timeout = 2s;
+        .window = 5;
+        .threshold = 3;
+        .initial = 3;  # healthy from the start: no 503s while the first probes run
+    }
 }
+# An active/passive pair: declare the passive as a second backend with the same probe and
+# pick the first healthy one, active first:
+#   import directors;
+#   sub vcl_init { new pair = directors.fallback(); pair.add_backend(snapfront);
+#                  pair.add_backend(snapfront_passive); }
+#   sub vcl_recv { set req.backend_hint = pair.backend(); }
 
 acl snapfront_purgers {
     "127.0.0.1";
