@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
 
 from generator.archive import newest_complete_serial, read_distribution, snapshot_dir
 from generator.model import Distribution
@@ -163,19 +162,3 @@ def _stat(path: str) -> StatKey:
     except OSError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-@dataclass
-class Cached:
-    """Facts kept for FACTS_SECONDS (per serving process)."""
-
-    gatherer: Gatherer
-    facts: Facts | None = None
-    at: float = float("-inf")
-
-    def get(self, force: bool = False) -> Facts:
-        now = time.monotonic()
-        if force or self.facts is None or now - self.at >= FACTS_SECONDS:
-            self.facts = self.gatherer.gather()
-            self.at = now
-        return self.facts

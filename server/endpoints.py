@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -35,7 +36,7 @@ class Endpoints:
         watching: bool,
         supervisor: int | None = None,
         metered: bool = False,
-        before_scrape: object = None,
+        before_scrape: Callable[[], None] | None = None,
     ) -> None:
         self.origin = origin
         self.gatherer = Gatherer(origin.config, watching)
@@ -96,7 +97,7 @@ class Endpoints:
         from metrics.collector import FactsCollector
         from metrics.exposition import CONTENT_TYPE, exposition
 
-        if callable(self.before_scrape):
+        if self.before_scrape is not None:
             self.before_scrape()
         facts = await self.facts()
         workers = self.origin.config.worker_count()

@@ -110,7 +110,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """The watcher alone, for hosts where another web server serves the output."""
-    from generator.watch import run_watcher
+    from generator.watch_main import run_watcher
 
     config = load(args.config)
     make_output(config)
@@ -145,7 +145,7 @@ def _serve(config: Config, watch: bool = True) -> int:
         raise ConfigError(config.path, "server.listen", problem)
     make_output(config)
     if watch:
-        from generator.watch import run_watcher
+        from generator.watch_main import run_watcher
 
         def watcher(ready: Callable[[], None], lifeline: int) -> int:
             return run_watcher(config, ready, lifeline)
