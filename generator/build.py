@@ -19,20 +19,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from basedir.model import Distribution
 from rewrite_rules import Archive, Mount, MountKind, Rules
 from rewrite_rules.resolve import INDEX_PAGE, match_mount
 from snapfront import __version__
+from snapfront.atomic import STATE_DIR, atomic_write
 from snapfront.config import Config
 from snapfront.inventory import read_archive, read_inventory
 
 from .gather import expand, outputs
 from .hashes import HashCache
-from .model import Distribution, Feed, Page
+from .model import Feed, Page
 from .pages import Output, Site, Trace
 from .plan import Part, PartKind, archive_parts, mount_part
 from .render import page_json, render_feed, render_page, site_dir
 from .scan import Entry
-from .write import STATE_DIR, Writer, atomic_write
+from .write import Writer
 
 log = logging.getLogger("snapfront.watch")
 

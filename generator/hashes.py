@@ -11,9 +11,8 @@ import json
 import os
 
 from rewrite_rules import Mount
+from snapfront.atomic import atomic_write
 from snapfront.confined import open_file
-
-from .write import atomic_write
 
 CHUNK = 1 << 20
 

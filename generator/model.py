@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from basedir.model import Distribution
+
 
 @dataclass(frozen=True)
 class Link:
@@ -48,22 +50,6 @@ def validity(valid_until: int | None, now: float) -> Validity:
     if valid_until - now <= EXPIRING_WITHIN:
         return Validity.EXPIRING
     return Validity.VALID
-
-
-@dataclass(frozen=True)
-class Distribution:
-    """One Release file (snapshot, repository suite or tagged suite), read with python-debian."""
-
-    codename: str
-    suite: str
-    origin: str
-    label: str
-    architectures: tuple[str, ...]
-    components: tuple[str, ...]
-    date: int | None
-    valid_until: int | None
-    signed: bool  # InRelease, or Release + Release.gpg, exists
-    has_sources: bool  # a source index exists: the stanza offers deb-src too
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit
 
+from basedir.release import read_distribution
 from rewrite_rules import Mount
 from rewrite_rules.resolve import KEYRING_NAME
 
-from .archive import read_distribution
 from .hashes import HashCache
 from .model import Distribution, Feed, Link, Page, Row, Stanza, Suite, validity
 from .naturalsort import version_key

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from generator.archive import newest_complete_serial, read_distribution, snapshot_dir
+from basedir.release import newest_complete_serial, read_distribution, snapshot_dir
 from rewrite_rules.model import Archive, MountKind
 
 # English names whatever the process locale: ftpsync runs `date` with LC_ALL=POSIX

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 import brotli
 
+from snapfront.atomic import STATE_DIR, atomic_write
+
 BROTLI_QUALITY = 5
 """Measured (bench/RESULTS-generator.md): on 12 KB pages quality 5 takes 0.7-1.4 ms against
 9-11 ms for 9, for 0.5 % more bytes; on a 1 MB page 16 ms against 62 ms. 11 saves ~10 %
@@ -25,25 +27,10 @@ MIN_SAVING = 0.05
 """A variant is kept only when it is at least this much smaller (like whitenoise)."""
 VARIANTS = {".br": lambda data: brotli.compress(data, quality=BROTLI_QUALITY),
             ".gz": lambda data: gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)}  # fmt: skip
-STATE_DIR = ".snapfront"
 
 
 class DuplicateOutput(RuntimeError):
     """Two pages claimed one output path: a bug in the page list, never silently overwritten."""
-
-
-def atomic_write(path: str, data: bytes) -> None:
-    folder, name = os.path.split(path)
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _same(path: str, data: bytes) -> bool:

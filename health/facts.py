@@ -2,7 +2,7 @@
 
 Cheap enough for probes that hit `/-/ready` every few seconds from several places: callers
 keep the result for FACTS_SECONDS, Release files are parsed again only when their stat
-changes, and signatures are verified once per stat (generator.archive caches gpgv).
+changes, and signatures are verified once per stat (basedir.release caches gpgv).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import logging
 import os
 import time
 
-from generator.archive import newest_complete_serial, read_distribution, snapshot_dir
-from generator.model import Distribution
-from generator.write import STATE_DIR
+from basedir.model import Distribution
+from basedir.release import newest_complete_serial, read_distribution, snapshot_dir
 from rewrite_rules import Mount, MountKind
+from snapfront.atomic import STATE_DIR
 from snapfront.config import Config
 from snapfront.inventory import read_archive
 

@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 
-from generator.write import STATE_DIR, atomic_write
+from snapfront.atomic import STATE_DIR, atomic_write
 
 NAME = "watcher.json"
 

@@ -1,4 +1,4 @@
-"""generator.archive and generator.trace against archives built here by real reprepro and gpg."""
+"""basedir.release and generator.trace against archives built here by real reprepro and gpg."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import archive as archive_mod
-from generator.archive import (
+from basedir import release as archive_mod
+from basedir.release import (
     GpgvMissing,
     is_complete,
     newest_complete_serial,
@@ -220,7 +220,7 @@ def test_malformed_release_is_none_and_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, text: bytes
 ) -> None:
     (tmp_path / "InRelease").write_bytes(text)
-    with caplog.at_level(logging.WARNING, logger="generator.archive"):
+    with caplog.at_level(logging.WARNING, logger="basedir.release"):
         assert read_distribution(str(tmp_path)) is None
     assert "InRelease" in caplog.text
 

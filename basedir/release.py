@@ -16,9 +16,10 @@ import subprocess
 
 from debian.deb822 import Release
 
-from generator.model import Distribution
 from rewrite_rules.model import Archive, MountKind
 from snapfront.confined import read_file
+
+from .model import Distribution
 
 log = logging.getLogger(__name__)
 

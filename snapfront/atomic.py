@@ -1,0 +1,25 @@
+"""Replace a file atomically: a reader (the server, a CDN, rsync to a replica, another process
+of ours) sees the old bytes or the new ones, never half of them. Used for every generated file
+and for the private state the processes share under the output directory (STATE_DIR)."""
+
+from __future__ import annotations
+
+import os
+
+STATE_DIR = ".snapfront"
+"""output/.snapfront/: caches and status files; a hidden name, so it is never served."""
+
+
+def atomic_write(path: str, data: bytes) -> None:
+    """Write `data` to a temp file beside `path`, then rename it over `path`."""
+    folder, name = os.path.split(path)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
