@@ -18,7 +18,7 @@ from aiohttp import web
 from rewrite_rules import CacheClass
 from snapfront.config import Config, ConfigError, load
 
-from . import access_log
+from . import access_log, sd_notify
 from .app import Origin, make_handler
 from .deadlines import Limits
 from .protocol import Server
@@ -50,6 +50,10 @@ def serve(
 
     def listening(port: int) -> None:
         announce(f"listening on http://{shown}:{port}/")
+        sd_notify.notify("READY=1")  # this is the main process: single worker or supervisor
+
+    def stopping() -> None:
+        sd_notify.notify("STOPPING=1")
 
     with _beside(companion) as pid:
 
@@ -60,12 +64,12 @@ def serve(
 
         count = config.worker_count()
         if count == 1:
-            return _run(_serve(config, config.port, lambda port: listening(port), on_hup=hup))
+            return _run(_serve(config, config.port, listening, on_hup=hup, on_stop=stopping))
 
         def worker(host: str, port: int, ready: Callable[[], None]) -> int:
             return _run(_serve(config, port, lambda _: ready(), reuse_port=True, on_hup=hup))
 
-        return supervise(host, config.port, count, worker, listening)
+        return supervise(host, config.port, count, worker, listening, stopping)
 
 
 @contextlib.contextmanager
@@ -126,6 +130,7 @@ def _wait_ready(ready_r: int) -> bool:
     try:
         return bool(os.read(ready_r, 1))
     except _Stop as stop:
+        sd_notify.notify("STOPPING=1")
         log.info("signal %s before the first build finished: stopping", stop.args[0])
         raise SystemExit(0) from None
     finally:
@@ -183,6 +188,7 @@ async def _serve(
     ready: Callable[[int], None],
     reuse_port: bool = False,
     on_hup: Callable[[], None] = lambda: None,
+    on_stop: Callable[[], None] = lambda: None,
 ) -> int:
     origin = Origin(config)
     server = Server(
@@ -201,8 +207,8 @@ async def _serve(
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGTERM, lambda: (on_stop(), stop.set()))
+    loop.add_signal_handler(signal.SIGINT, lambda: (on_stop(), stop.set()))
     loop.add_signal_handler(signal.SIGHUP, lambda: (_reload(origin), on_hup()))
     try:
         await stop.wait()
