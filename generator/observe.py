@@ -21,16 +21,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from watchdog import events
 from watchdog.events import (
     EVENT_TYPE_CREATED,
     EVENT_TYPE_DELETED,
     EVENT_TYPE_MOVED,
-    DirAttribEvent,
     DirCreatedEvent,
     DirDeletedEvent,
     DirModifiedEvent,
     DirMovedEvent,
-    FileAttribEvent,
     FileClosedEvent,
     FileCreatedEvent,
     FileDeletedEvent,
@@ -52,9 +51,12 @@ log = logging.getLogger("snapfront.watch")
 
 EVENTS: list[type[FileSystemEvent]] = [
     FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileClosedEvent,
-    FileAttribEvent, DirCreatedEvent, DirDeletedEvent, DirModifiedEvent, DirMovedEvent,
-    DirAttribEvent,
+    DirCreatedEvent, DirDeletedEvent, DirModifiedEvent, DirMovedEvent,
 ]  # fmt: skip
+# watchdog 7 reports IN_ATTRIB (touch, chmod) as File/DirAttribEvent; 6 (Debian 13) has no such
+# class and reports it as a *ModifiedEvent, already in the list.
+EVENTS += [getattr(events, name) for name in ("FileAttribEvent", "DirAttribEvent")
+           if hasattr(events, name)]  # fmt: skip
 STRUCTURAL = frozenset({EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED})
 POLL_SECONDS = 2.0
 """How often a polled mount is compared with its last snapshot (it stats every file)."""

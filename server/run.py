@@ -18,7 +18,7 @@ from aiohttp import web
 from rewrite_rules import CacheClass
 from snapfront.config import Config, ConfigError, load
 
-from . import access_log
+from . import access_log, sd_notify
 from .app import METER, NO_MOUNT, Origin, make_handler
 from .deadlines import Limits
 from .endpoints import Endpoints
@@ -58,6 +58,10 @@ def serve(
 
     def listening(port: int) -> None:
         announce(f"listening on http://{shown}:{port}/")
+        sd_notify.notify("READY=1")  # this is the main process: single worker or supervisor
+
+    def stopping() -> None:
+        sd_notify.notify("STOPPING=1")
 
     with multiprocess_dir(), _beside(companion) as pid:
 
@@ -68,14 +72,19 @@ def serve(
 
         count = config.worker_count()
         if count == 1:
-            return _run(_serve(config, config.port, listening, on_hup=hup, watching=watching))
+            serving = _serve(
+                config, config.port, listening, on_hup=hup, watching=watching, on_stop=stopping
+            )
+            return _run(serving)
         supervisor = os.getpid()
 
         def worker(host: str, port: int, ready: Callable[[], None]) -> int:
             serving = _serve(config, port, lambda _: ready(), True, hup, watching, supervisor)
             return _run(serving)
 
-        return supervise(host, config.port, count, worker, listening, on_exit=mark_dead)
+        return supervise(
+            host, config.port, count, worker, listening, on_exit=mark_dead, stopping=stopping
+        )
 
 
 @contextlib.contextmanager
@@ -136,6 +145,7 @@ def _wait_ready(ready_r: int) -> bool:
     try:
         return bool(os.read(ready_r, 1))
     except _Stop as stop:
+        sd_notify.notify("STOPPING=1")
         log.info("signal %s before the first build finished: stopping", stop.args[0])
         raise SystemExit(0) from None
     finally:
@@ -195,6 +205,7 @@ async def _serve(
     on_hup: Callable[[], None] = lambda: None,
     watching: bool = False,
     supervisor: int | None = None,
+    on_stop: Callable[[], None] = lambda: None,
 ) -> int:
     origin = Origin(config)
     tally = _tally()
@@ -225,8 +236,8 @@ async def _serve(
 
         loop.call_later(FOLD_SECONDS, fold)
     stop = asyncio.Event()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGTERM, lambda: (on_stop(), stop.set()))
+    loop.add_signal_handler(signal.SIGINT, lambda: (on_stop(), stop.set()))
     loop.add_signal_handler(signal.SIGHUP, lambda: (_reload(origin), on_hup()))
     try:
         await stop.wait()

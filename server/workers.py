@@ -61,9 +61,10 @@ def supervise(
     worker: Worker,
     announce: Callable[[int], None],
     on_exit: Callable[[int], None] = lambda pid: None,
+    stopping: Callable[[], None] = lambda: None,
 ) -> int:
-    """Run `count` workers until SIGTERM/SIGINT; returns the exit status. `on_exit(pid)` is
-    told of each worker that exited (the metrics drop its live gauges)."""
+    """Run `count` workers until SIGTERM/SIGINT (then `stopping()`); returns the exit status.
+    `on_exit(pid)` is told of each worker that exited (the metrics drop its live gauges)."""
     reserved, port = reserve_port(host, port)
     signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     ready_r, ready_w = os.pipe()
@@ -106,17 +107,19 @@ def supervise(
         _stop(children, signal.SIGTERM)
         return 1
     announce(port)
-    stopping = False
+    stopped = False
     while children:
         info = signal.sigwaitinfo(SIGNALS)
         if info.si_signo in (signal.SIGTERM, signal.SIGINT):
-            stopping = True
+            if not stopped:
+                stopping()
+            stopped = True
             _forward(children, signal.SIGTERM)
         elif info.si_signo == signal.SIGHUP:
             _forward(children, signal.SIGHUP)
         for pid, slot in _reap(children):
             on_exit(pid)
-            if not stopping:
+            if not stopped:
                 log.warning("worker %d (pid %d) exited; starting another", slot, pid)
                 spawn(slot, None)
     return 0

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from snapfront import sample
+from tests import debroot
 from tests.support import Running, escape_links, running_server, with_listen
 
 
@@ -47,3 +48,11 @@ def server(sample_host: sample.SampleHost, canary: bytes) -> Iterator[Running]:
 @pytest.fixture(scope="session")
 def base_url(server: Running) -> str:
     return server.url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def debian_bases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[debroot.Bases]:
+    """Fresh minbase roots per suite (debootstrap or the cache), copied for each test."""
+    bases = debroot.Bases(tmp_path_factory.mktemp("debroot"))
+    yield bases
+    bases.close()

@@ -1,0 +1,195 @@
+"""The Debian package: built in a fresh trixie root, checked by lintian, installed with
+`apt-get install ./snapfront_*.deb` into a second fresh trixie root (dependencies from Debian);
+there the demo is fetched with real apt-get from outside, the unit passes `systemd-analyze
+verify`, and the unit's ExecStart, run by hand as the user snapfront, notifies READY=1 once it
+answers and STOPPING=1 on SIGTERM."""
+
+from __future__ import annotations
+
+import io
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from snapfront.cli import make_parser
+from tests import debroot
+from tests.rootdemo import run_demo
+from tests.support import fetch
+
+SUITE = "trixie"
+BUILD_DEPENDS = (
+    "dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-hatchling"
+)
+UNIT = "/usr/lib/systemd/system/snapfront.service"
+CHECKOUT = Path(__file__).resolve().parent.parent
+debroot_test = pytest.mark.debroot
+
+
+@dataclass
+class Built:
+    deb: Path
+    lintian: str
+
+
+@pytest.fixture(scope="module")
+def built(debian_bases: debroot.Bases, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """dpkg-buildpackage -us -uc -b in a fresh trixie root with only the Build-Depends."""
+    out = tmp_path_factory.mktemp("deb")
+    root = debian_bases.fresh(SUITE, out / "build-root")
+    try:
+        root.copy_checkout("/src")
+        with root.mounted():
+            root.run(f"apt-get update -q && apt-get install -y -q --no-install-recommends "
+                     f"{BUILD_DEPENDS} lintian")  # fmt: skip
+            # trixie's dpkg adds build-essential:native to every build; an arch:all Python
+            # package compiles nothing, so that is the one unmet dependency allowed (-d).
+            unmet = root.run("cd /src && dpkg-checkbuilddeps 2>&1 || true")
+            assert unmet.strip().endswith("unmet build dependencies: build-essential:native"), unmet
+            root.run("cd /src && dpkg-buildpackage -us -uc -b -d")
+            lintian = root.run("lintian --pedantic --display-info /snapfront_*_all.deb 2>&1")
+        (deb,) = root.path.glob("snapfront_*_all.deb")
+        return Built(Path(shutil.copy(deb, out)), lintian)
+    finally:
+        root.remove()
+
+
+@debroot_test
+def test_lintian_has_no_errors_or_warnings(built: Built) -> None:
+    findings = [line for line in built.lintian.splitlines() if re.match(r"^[EWIPX]: ", line)]
+    print("lintian:", *findings, sep="\n  ")
+    assert not [f for f in findings if f.startswith(("E:", "W:"))], built.lintian
+
+
+@debroot_test
+def test_package_contents(built: Built) -> None:
+    names = subprocess.run(["dpkg-deb", "-c", built.deb], capture_output=True, text=True,
+                           check=True).stdout  # fmt: skip
+    for path in [
+        "./usr/bin/snapfront",
+        "./usr/lib/python3/dist-packages/snapfront/site/templates/page.html",
+        "./usr/lib/python3/dist-packages/snapfront/site/static/snapfront.css",
+        "./usr/lib/systemd/system/snapfront.service",
+        "./usr/lib/sysusers.d/snapfront.conf",
+        "./usr/lib/tmpfiles.d/snapfront.conf",
+        "./etc/snapfront/snapfront.toml",
+        "./usr/share/man/man1/snapfront.1.gz",
+    ]:
+        assert f" {path}" in names, path
+    control = subprocess.run(["dpkg-deb", "--ctrl-tarfile", built.deb], capture_output=True,
+                             check=True).stdout  # fmt: skip
+    with tarfile.open(fileobj=io.BytesIO(control)) as tar:
+        conffiles = tar.extractfile("./conffiles").read().decode()  # type: ignore[union-attr]
+    assert "/etc/snapfront/snapfront.toml" in conffiles.split()
+
+
+@pytest.fixture(scope="module")
+def installed(
+    built: Built, debian_bases: debroot.Bases, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[debroot.Root]:
+    """A second fresh trixie root with `apt-get install -y ./snapfront_*.deb`, mounted."""
+    root = debian_bases.fresh(SUITE, tmp_path_factory.mktemp("installed") / "root")
+    try:
+        shutil.copy(built.deb, root.path / "tmp")
+        with root.mounted():
+            root.run("apt-get update -q && cd /tmp && apt-get install -y -q ./snapfront_*.deb")
+            # for systemd-analyze verify: it runs `man snapfront(1)` for Documentation=
+            root.run("apt-get install -y -q --no-install-recommends man-db")
+            yield root
+    finally:
+        root.remove()
+
+
+@debroot_test
+def test_installed_user_dirs_and_python(installed: debroot.Root) -> None:
+    assert installed.run("id -un snapfront; id -gn snapfront").split() == ["snapfront"] * 2
+    home = installed.run("getent passwd snapfront | cut -d: -f6,7").strip()
+    assert home == "/var/lib/snapfront:/usr/sbin/nologin"
+    assert installed.run("stat -c %U:%G /var/lib/snapfront").strip() == "snapfront:snapfront"
+    assert installed.run("snapfront --version").strip() == "snapfront 0.1.0"
+    assert (
+        installed.run("python3 -c 'import sys; print(sys.version_info[:2])'").strip() == "(3, 13)"
+    )
+    # what the package is meant to run on: Debian's libraries, nothing from PyPI
+    assert installed.run("python3 -c 'import aiohttp; print(aiohttp.__file__)'").startswith(
+        "/usr/lib/python3/dist-packages/"
+    )
+
+
+@debroot_test
+def test_demo_from_the_package(installed: debroot.Root, tmp_path: Path) -> None:
+    run_demo(installed, tmp_path, "snapfront demo")
+
+
+@debroot_test
+def test_systemd_analyze_verify(installed: debroot.Root) -> None:
+    out = installed.run(f"systemd-analyze verify {UNIT} 2>&1")
+    assert "snapfront" not in out, out  # anything said about our unit is a problem
+    security = installed.run(f"systemd-analyze security --offline=yes {UNIT} 2>&1 || true")
+    print(security)
+    score = re.search(r"Overall exposure level for snapfront\.service: (\d+\.\d+) (\w+)", security)
+    assert score and float(score.group(1)) <= 2.5, security
+
+
+def test_man_page_covers_every_command_and_option() -> None:
+    """snapfront.1 is hand-written: it must name each subcommand and option of --help."""
+    page = (CHECKOUT / "debian/snapfront.1").read_text().replace("\\-", "-")
+    parser = make_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name, sub in commands.items():
+        assert f".B {name}" in page, name
+        for action in sub._actions:
+            for flag in action.option_strings:
+                assert flag in page, (name, flag)
+    assert "--version" in page
+
+
+def exec_start() -> list[str]:
+    unit = (CHECKOUT / "debian/snapfront.service").read_text()
+    (line,) = re.findall(r"(?m)^ExecStart=(.*)$", unit)
+    return shlex.split(line)
+
+
+@debroot_test
+def test_execstart_as_snapfront_notifies_ready_and_stopping(installed: debroot.Root) -> None:
+    """The unit's own command line and config, as the unit's user, with a test-owned
+    NOTIFY_SOCKET inside the root: READY=1 only once a request succeeds, STOPPING=1 on TERM."""
+    port = debroot.free_port()
+    installed.run("mkdir -p /srv/releases/1.0 && echo hello > /srv/releases/1.0/hello.txt")
+    config = installed.path / "etc/snapfront/snapfront.toml"
+    config.write_text(re.sub(r'(?m)^listen = "[^"]*"', f'listen = "127.0.0.1:{port}"',
+                             config.read_text()))  # fmt: skip
+    installed.run("setpriv --reuid=snapfront --regid=snapfront --init-groups "
+                  "snapfront check-config --config /etc/snapfront/snapfront.toml")  # fmt: skip
+    sockdir = installed.path / "run/snapfront-test"
+    sockdir.mkdir(parents=True, exist_ok=True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+        notify.bind(str(sockdir / "notify.sock"))
+        (sockdir / "notify.sock").chmod(0o666)  # the user snapfront sends to it
+        notify.settimeout(120)
+        command = shlex.join(["setpriv", "--reuid=snapfront", "--regid=snapfront",
+                              "--init-groups", *exec_start()])  # fmt: skip
+        proc = installed.popen(f"exec {command}", NOTIFY_SOCKET="/run/snapfront-test/notify.sock")
+        try:
+            assert notify.recv(4096) == b"READY=1"
+            reply = fetch(f"http://127.0.0.1:{port}/releases/1.0/hello.txt")
+            assert (reply.status, reply.body) == (200, b"hello\n")
+            assert fetch(f"http://127.0.0.1:{port}/releases/").status == 200  # the built page
+            owner = installed.run("stat -c %U /var/lib/snapfront/releases/index.html").strip()
+            assert owner == "snapfront"
+            proc.send_signal(signal.SIGTERM)
+            assert notify.recv(4096) == b"STOPPING=1"
+            assert proc.wait(timeout=60) == 0
+        finally:
+            status = debroot.stop(proc)
+            assert proc.stdout is not None
+            print(proc.stdout.read())
+        assert status == 0
