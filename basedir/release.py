@@ -12,19 +12,18 @@ import email.utils
 import glob
 import logging
 import os
-import subprocess
 
 from debian.deb822 import Release
 
 from rewrite_rules.model import Archive, MountKind
 from snapfront.confined import read_file
 
+from . import tools
 from .model import Distribution
 
 log = logging.getLogger(__name__)
 
 CHECKSUM_FIELDS = ("SHA256", "SHA1", "MD5Sum", "SHA512")
-GPGV_TIMEOUT = 60  # seconds; a hung gpgv must not stall a rebuild forever
 RELEASE_LIMIT = 16 * 1024 * 1024
 """Bytes of a Release file we parse at most; Debian's and Ubuntu's InRelease are under 300 KB."""
 _CACHE_LIMIT = 10_000
@@ -151,21 +150,15 @@ def _verify(files: tuple[str, ...], keyring: str) -> bool:
 
 
 def _gpgv(files: tuple[str, ...], keyring: str) -> bool:
-    cmd = ["gpgv", "--keyring", keyring, *files]
-    env = {**os.environ, "LC_ALL": "C"}
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=GPGV_TIMEOUT)
-    except FileNotFoundError as exc:
+        verified, reason = tools.gpgv(files, keyring)
+    except tools.MissingTool as exc:
         raise GpgvMissing(
             f"gpgv not found (needed to verify signatures with {keyring}): apt-get install gpgv"
         ) from exc
-    except subprocess.TimeoutExpired:
-        log.warning("%s: gpgv timed out", files[0])
-        return False
-    if proc.returncode != 0:
-        reason = proc.stderr.strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
-        log.warning("%s: does not verify with %s: %s", files[0], keyring, reason[0])
-    return proc.returncode == 0
+    if not verified:
+        log.warning("%s: does not verify with %s: %s", files[0], keyring, reason)
+    return verified
 
 
 def snapshot_dir(root: str, codename: str, serial: str) -> str:

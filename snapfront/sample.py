@@ -12,20 +12,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import shlex
 import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from basedir import tools
+from basedir.tools import MissingTool, ToolError
+
+__all__ = ["MissingTool", "SampleHost", "ToolError", "build_sample_host", "require_tools"]
+"""MissingTool and ToolError are basedir.tools' own: callers catch them from here too."""
+
 EPOCH = 1_700_000_000  # fixed SOURCE_DATE_EPOCH and tar mtime: rebuilt artefacts are identical
 MAINTAINER = "snapfront demo <demo@example.invalid>"
-# command -> Debian package providing it (dpkg-deb is in dpkg, which is always installed)
-TOOLS = {"reprepro": "reprepro", "gpg": "gnupg", "gpg-agent": "gnupg", "gpgconf": "gnupg"}
-TOOLS |= {"dpkg-deb": "dpkg", "dpkg-source": "dpkg-dev", "tar": "tar"}
+TOOLS = ("reprepro", "gpg", "gpg-agent", "gpgconf", "dpkg-deb", "dpkg-source", "tar")
 RELEASES = {"1.9": ["1.9.0"], "1.10": ["1.10.0"], "1.41": ["1.41.0", "1.41.1"]}
 KEY_PARAMS = (  # gpg --generate-key --batch parameters: no passphrase, so nothing prompts
     "%no-protection\nKey-Type: eddsa\nKey-Curve: ed25519\nKey-Usage: sign\nExpire-Date: 0\n"
@@ -44,35 +45,18 @@ CHANGELOG = (
 )
 
 
-class MissingTool(RuntimeError):
-    """A command the build needs is not installed; the message says which package to install."""
-
-
-class ToolError(RuntimeError):
-    """A build command failed; the message carries the command line and its stderr."""
-
-
 def require_tools() -> None:
     """Fail early, naming the Debian packages, rather than half-way through a build."""
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        packages = " ".join(dict.fromkeys(TOOLS[tool] for tool in missing))
-        raise MissingTool(f"{', '.join(missing)} not found: apt-get install {packages}")
+    tools.require(*TOOLS)
 
 
 def _run(args: list[str | Path], cwd: Path | None = None, stdin: str = "", **env: str) -> str:
     """Run a command with closed stdin (it cannot prompt); raise ToolError with its stderr."""
-    cmd = [str(arg) for arg in args]
-    full_env = {**os.environ, "LC_ALL": "C.UTF-8", **env}
-    proc = subprocess.run(cmd, cwd=cwd, env=full_env, input=stdin, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise ToolError(f"{shlex.join(cmd)} exited {proc.returncode}:\n{proc.stderr.strip()}")
-    return proc.stdout
+    return tools.run(args, cwd=cwd, stdin=stdin, env=env).stdout
 
 
 def _gpg(gnupghome: Path, *args: str | Path, stdin: str = "") -> str:
-    batch = ["--batch", "--no-tty", "--pinentry-mode", "loopback"]
-    return _run(["gpg", *batch, *args], stdin=stdin, GNUPGHOME=str(gnupghome))
+    return tools.gpg(gnupghome, *args, stdin=stdin)
 
 
 def make_key(gnupghome: Path) -> str:
@@ -168,8 +152,7 @@ def make_source(workdir: Path, name: str, version: str) -> Path:
 
 def reprepro(basedir: Path, gnupghome: Path, *args: str) -> None:
     """Run reprepro on BASEDIR, signing with the key in GNUPGHOME; raise ToolError on failure."""
-    cmd = ["reprepro", "--basedir", basedir, "--gnupghome", gnupghome, "--noguessgpgtty", *args]
-    _run(cmd, GNUPGHOME=str(gnupghome))
+    tools.reprepro(basedir, *args, gnupghome=gnupghome)
 
 
 def write_distributions(basedir: Path, dists: list[dict[str, str]]) -> None:

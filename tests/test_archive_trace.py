@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from basedir import release as archive_mod
+from basedir import tools
 from basedir.release import (
     GpgvMissing,
     is_complete,
@@ -293,7 +294,7 @@ def test_verification_is_cached_by_stat(
         runs.append(cmd)
         return real_run(cmd, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(archive_mod.subprocess, "run", counting)
+    monkeypatch.setattr(tools.subprocess, "run", counting)
     directory, keyring = str(tmp_path / "snap"), str(world.keyring)
     assert is_complete(directory, keyring) and is_complete(directory, keyring)
     assert len(runs) == 1 and runs[0][:3] == ["gpgv", "--keyring", keyring]
