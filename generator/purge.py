@@ -45,6 +45,25 @@ class ChangeSet(Protocol):
 
 
 @dataclass(frozen=True)
+class Batch:
+    """A ChangeSet made by hand: what a command (build, snapshot bump ...) changed."""
+
+    data_paths: Sequence[str] = ()
+    output_paths: Sequence[str] = ()
+
+
+def purge_now(config: Config, changes: ChangeSet, timeout: float = 60.0) -> None:
+    """Purge what one command changed from every [[cdn]], and wait (up to `timeout`) until it
+    is done: a command that re-signed an InRelease must not exit while a cache still has the
+    old one. Nothing happens without [[cdn]]."""
+    if not config.cdns:
+        return
+    purger = Purger(config)
+    purger.on_change(changes)
+    purger.close(timeout)
+
+
+@dataclass(frozen=True)
 class Cache:
     """One cache to purge: where to send PURGE, and the Host names its objects are keyed on."""
 

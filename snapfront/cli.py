@@ -124,13 +124,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     make_output(config)
     report = build(config)
     print(f"built {config.output}: {report.summary()}")
-    if config.cdns and report.changed:
-        from generator.purge import Purger
-        from generator.watch import Changes
+    if report.changed:
+        from generator.purge import Batch, purge_now
 
-        purger = Purger(config)  # what this build rewrote may be cached in front: purge it
-        purger.on_change(Changes((), report.changed))
-        purger.close()
+        purge_now(config, Batch(output_paths=report.changed))  # it may be cached in front
     return 0
 
 
