@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import os
 import signal
 import sys
-import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +18,7 @@ from snapfront.config import Config, ConfigError, load
 
 from . import access_log, sd_notify
 from .app import METER, NO_MOUNT, Origin, make_handler
+from .companion import Companion, beside
 from .deadlines import Limits
 from .endpoints import Endpoints
 from .protocol import Server
@@ -33,12 +32,6 @@ SHUTDOWN_TIMEOUT = 30.0
 FOLD_SECONDS = 1.0
 """How often a worker adds its plain-Python request counts to the shared metrics."""
 UNMETERED = (NO_MOUNT, "none")
-
-
-Companion = Callable[[Callable[[], None], int], int]
-"""run(ready, lifeline) -> exit status: a job beside the server in a process of its own (the
-watcher). It calls ready() once the output is built; EOF on `lifeline` means the server is gone."""
-COMPANION_STOP_TIMEOUT = 10.0
 
 
 def serve(
@@ -63,7 +56,7 @@ def serve(
     def stopping() -> None:
         sd_notify.notify("STOPPING=1")
 
-    with multiprocess_dir(), _beside(companion) as pid:
+    with multiprocess_dir(), beside(companion) as pid:
 
         def hup() -> None:  # SIGHUP reaches the companion through the serving processes
             if pid is not None:
@@ -85,105 +78,6 @@ def serve(
         return supervise(
             host, config.port, count, worker, listening, on_exit=mark_dead, stopping=stopping
         )
-
-
-@contextlib.contextmanager
-def _beside(companion: Companion | None) -> Iterator[int | None]:
-    """Fork `companion`, wait until it is ready (or gone), and stop it when serving ends.
-
-    SIGTERM/SIGINT while waiting stop the companion and exit 0; the companion is killed by the
-    kernel if this process dies any other way (PR_SET_PDEATHSIG), so none outlives serve."""
-    if companion is None:
-        yield None
-        return
-    ready_r, ready_w = os.pipe()
-    life_r, life_w = os.pipe()
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # the companion: never returns
-        os.close(ready_r)
-        os.close(life_w)
-        _die_with(parent)
-
-        def ready() -> None:
-            os.write(ready_w, b".")
-            os.close(ready_w)
-
-        status = 1
-        try:
-            status = companion(ready, life_r)
-        except BaseException:
-            log.exception("the watcher failed")
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(status)
-    os.close(ready_w)
-    os.close(life_r)
-    try:
-        if not _wait_ready(ready_r):
-            log.warning("the watcher exited before its first build; serving anyway")
-        yield pid
-    finally:
-        os.close(life_w)
-        _stop_companion(pid)
-
-
-class _Stop(Exception):
-    """SIGTERM or SIGINT arrived while serve waited for the companion's first build."""
-
-
-def _raise_stop(signum: int, frame: object) -> None:
-    raise _Stop(signum)
-
-
-def _wait_ready(ready_r: int) -> bool:
-    """True once the companion says it is ready, False if it exited first. A stop signal
-    meanwhile ends the process with status 0; the caller's `finally` stops the companion."""
-    stops = (signal.SIGTERM, signal.SIGINT)
-    previous = {signum: signal.signal(signum, _raise_stop) for signum in stops}
-    try:
-        return bool(os.read(ready_r, 1))
-    except _Stop as stop:
-        sd_notify.notify("STOPPING=1")
-        log.info("signal %s before the first build finished: stopping", stop.args[0])
-        raise SystemExit(0) from None
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        os.close(ready_r)
-
-
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def _die_with(parent: int) -> None:
-    """In the companion: have the kernel SIGKILL us when the serving process dies, however it
-    dies (the lifeline pipe only helps while we are idle in select())."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # it died before prctl took effect
-        os._exit(1)
-
-
-def _stop_companion(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + COMPANION_STOP_TIMEOUT
-    while True:
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return  # already reaped (the worker supervisor reaps every child)
-        if done:
-            return
-        if time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return
-        time.sleep(0.02)
 
 
 def _run(main: Coroutine[Any, Any, int]) -> int:

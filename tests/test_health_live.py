@@ -93,4 +93,13 @@ def test_readiness_conditions_role_and_access(sample_host: SampleHost, tmp_path:
         reply = wait_for(ready, lambda r: r.status == 503)
         assert reply.body.startswith(b"not-ready: watcher dead"), reply.body
         assert status(base)["watcher"]["alive"] is False
+        # ... and its keeper starts another, which builds and watches: ready again
+        assert wait_for(ready, lambda r: r.status == 200, timeout=20).status == 200
+        deadline = time.monotonic() + 20
+        while not (status(base)["watcher"].get("last_build") or {}).get("ok"):
+            assert time.monotonic() < deadline, "the new watcher never finished a build"
+            time.sleep(0.2)
+        again = status(base)["watcher"]
+        assert again["alive"] and again["pid"] != watcher["pid"]
+        assert "another starts in 2 s" in running.log.read_text()
         time.sleep(0.1)

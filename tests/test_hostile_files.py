@@ -306,16 +306,21 @@ def test_symlink_loops_end_the_walk_and_are_not_listed(tmp_path: Path) -> None:
 
 
 def children(pid: int) -> set[int]:
-    found = set()
+    """Every descendant of `pid` (serve → the watcher's keeper → the watcher)."""
+    parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 stat = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(entry))
-    return found
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    while True:
+        more = {child for child, parent in parents.items() if parent in found | {pid}} - found
+        if not more:
+            return found
+        found |= more
 
 
 def alive(pid: int) -> bool:
@@ -370,7 +375,7 @@ def slow_first_build(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], in
             time.sleep(0.02)
         yield proc, watcher
     finally:
-        for pid in ([watcher] if watcher else []) + [proc.pid]:
+        for pid in ([watcher] if watcher else []) + list(children(proc.pid)) + [proc.pid]:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         proc.wait(timeout=10)

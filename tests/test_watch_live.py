@@ -165,8 +165,9 @@ def inotify_holders(pids: list[int]) -> list[int]:
 
 
 def family(pid: int) -> list[int]:
+    """`pid` and all its descendants."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [pid, *map(int, children)]
+    return [pid, *(p for child in map(int, children) for p in family(child))]
 
 
 def test_one_watcher_with_several_workers_and_none_without(host: sample.SampleHost) -> None:
@@ -175,7 +176,7 @@ def test_one_watcher_with_several_workers_and_none_without(host: sample.SampleHo
     config.write_text(text.replace("[server]\n", "[server]\nworkers = 2\n"))
     with running_server(config) as running:
         processes = family(running.process.pid)
-        assert len(processes) == 4  # supervisor, two workers, one watcher
+        assert len(processes) == 5  # supervisor, two workers, the watcher and its keeper
         assert len(inotify_holders(processes)) == 1
     with running_server(config, "--no-watch") as running:
         assert inotify_holders(family(running.process.pid)) == []
