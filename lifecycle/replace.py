@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ def replace_all(replacements: Sequence[Replacement]) -> tuple[str, ...]:
     except OSError as exc:
         _remove(temps)
         raise Refused(f"cannot write beside {exc.filename}: {exc.strerror}") from None
+    _newer_second(temps, [item.path for item in replacements])
     done: list[str] = []
     try:
         for temp, item in zip(temps, replacements, strict=True):
@@ -51,6 +53,25 @@ def replace_all(replacements: Sequence[Replacement]) -> tuple[str, ...]:
                 _remove([path])
         raise Failed(f"cannot replace {exc.filename}: {exc.strerror}; put back as it was") from None
     return tuple(done)
+
+
+def _newer_second(temps: Sequence[str], targets: Sequence[str]) -> None:
+    """Give the new files an mtime in a later second than any file they replace.
+
+    Last-Modified has whole seconds, and APT resumes a partial InRelease with `If-Range: DATE`:
+    a file replaced within the second it was written (a bump right after a gensnapshot, or
+    after another bump) by one of the same size would match that date, and APT would keep the
+    old bytes. Waits at most a second."""
+    seconds = [
+        os.stat(path).st_mtime_ns // 1_000_000_000 for path in targets if os.path.exists(path)
+    ]
+    newest = max(seconds, default=0)
+    if newest > time.time() + 1:
+        return  # a clock behind the files': waiting would not help
+    while time.time_ns() // 1_000_000_000 <= newest:
+        time.sleep(0.05)
+    for temp in temps:
+        os.utime(temp)
 
 
 def _write_temp(item: Replacement) -> str:

@@ -67,3 +67,14 @@ def test_a_failed_write_changes_nothing(tmp_path: Path) -> None:
         replace_all([Replacement(str(paths[0]), b"new"), Replacement(str(gone), b"new")])
     assert paths[0].read_bytes() == b"old Release"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+
+
+def test_new_files_get_a_later_second_than_the_ones_they_replace(tmp_path: Path) -> None:
+    """Last-Modified has whole seconds; APT resumes with If-Range: DATE. A same-size file
+    replaced within the second must not share the old one's Last-Modified."""
+    paths = files(tmp_path)
+    for path in paths:
+        os.utime(path)  # written "just now", like a fresh gensnapshot
+    old = max(p.stat().st_mtime_ns // 1_000_000_000 for p in paths)
+    replace_all([Replacement(str(p), p.read_bytes()) for p in paths])
+    assert all(p.stat().st_mtime_ns // 1_000_000_000 > old for p in paths)
