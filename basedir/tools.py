@@ -103,12 +103,14 @@ def gpg(gnupghome: Arg | None, *args: Arg, stdin: str = "") -> str:
     return run(["gpg", *batch, *args], env=env, stdin=stdin).stdout
 
 
-def gpgv(files: Iterable[Arg], keyring: Arg) -> tuple[bool, str]:
+def gpgv(files: Iterable[Arg], keyring: Arg, output: Arg | None = None) -> tuple[bool, str]:
     """(verified, gpgv's last stderr line): does the signature (InRelease, or Release.gpg then
-    Release) verify with `keyring`? Raises MissingTool, never ToolError."""
+    Release) verify with `keyring`? `output`: where gpgv writes the signed text of a clearsigned
+    file (the body of an InRelease, byte for byte). Raises MissingTool, never ToolError."""
     ring = os.path.abspath(os.fspath(keyring))  # gpgv looks a bare name up in ~/.gnupg
+    extra = [] if output is None else ["--output", output]
     try:
-        proc = run(["gpgv", "--keyring", ring, *files], timeout=GPGV_TIMEOUT, check=False)
+        proc = run(["gpgv", "--keyring", ring, *extra, *files], timeout=GPGV_TIMEOUT, check=False)
     except ToolError as exc:  # timed out
         return False, str(exc)
     lines = proc.stderr.strip().splitlines()

@@ -29,7 +29,7 @@ from snapfront.inventory import read_archive, read_inventory
 
 from .gather import expand, outputs
 from .hashes import HashCache
-from .model import Feed, Page
+from .model import Feed, Page, expiring_within
 from .pages import Output, Site, Trace
 from .plan import Part, PartKind, archive_parts, mount_part
 from .render import page_json, render_feed, render_page, site_dir
@@ -137,6 +137,7 @@ class Builder:
         site = Site(
             self.config.public_url, when, self.hashes, __version__, settled_ns,
             releases=self.releases, listings=self.listings,
+            expiring_within=expiring_within(self.config.health.min_valid_for),
         )  # fmt: skip
         rules = Rules(self.config.mounts, self.config.output, self.archives)
         writer = Writer(self.config.output)

@@ -33,23 +33,39 @@ class Row:
 
 class Validity(enum.StrEnum):
     VALID = "valid"
-    EXPIRING = "expires within 48 h"
+    EXPIRING = "expiring"
     EXPIRED = "expired"
     UNLIMITED = "no Valid-Until"
 
 
-EXPIRING_WITHIN = 48 * 3600
+DAY = 86400
+EXPIRING_WITHIN = 7 * DAY
+"""The least warning a page gives before Valid-Until (see expiring_within)."""
 
 
-def validity(valid_until: int | None, now: float) -> Validity:
+def expiring_within(min_valid_for: float) -> float:
+    """How long before Valid-Until a page marks a snapshot expiring: `[health] min_valid_for`
+    (when /-/ready turns 503), but never less than 7 days, time enough to bump it."""
+    return max(min_valid_for, EXPIRING_WITHIN)
+
+
+def validity(valid_until: int | None, now: float, within: float = EXPIRING_WITHIN) -> Validity:
     """A Release file's state at `now` (the clock is a parameter so tests can set it)."""
     if valid_until is None:
         return Validity.UNLIMITED
     if valid_until <= now:
         return Validity.EXPIRED
-    if valid_until - now <= EXPIRING_WITHIN:
+    if valid_until - now <= within:
         return Validity.EXPIRING
     return Validity.VALID
+
+
+def days_left(valid_until: int | None, now: float) -> int | None:
+    """Whole days left before Valid-Until (negative once expired; None without one). It moves
+    once a day, so rebuilding an unchanged tree within the day renders the same bytes."""
+    if valid_until is None:
+        return None
+    return int((valid_until - now) // DAY)
 
 
 @dataclass(frozen=True)
@@ -97,6 +113,7 @@ class SerialRow:
     valid_until: int | None  # the earliest of its distributions
     validity: Validity
     complete: bool  # every distribution has its signed Release family
+    days_left: int | None = None  # whole days before valid_until (see model.days_left)
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,7 @@ class Page:
     feed: Link | None = None
     keyring: Link | None = None
     note: str | None = None
+    keep: str | None = None  # a serial page: the command that extends its Valid-Until
 
 
 @dataclass(frozen=True)

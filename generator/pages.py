@@ -20,7 +20,7 @@ from rewrite_rules import Mount
 from rewrite_rules.resolve import KEYRING_NAME
 
 from .hashes import HashCache
-from .model import Distribution, Feed, Link, Page, Row, Stanza, Suite, validity
+from .model import EXPIRING_WITHIN, Distribution, Feed, Link, Page, Row, Stanza, Suite, validity
 from .naturalsort import version_key
 from .scan import Entry, scan
 
@@ -56,6 +56,8 @@ class Site:
     held_back: set[str] = field(default_factory=set)
     releases: dict[tuple, Distribution | None] = field(default_factory=dict)
     listings: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
+    expiring_within: float = EXPIRING_WITHIN
+    """Seconds before Valid-Until a snapshot shows as expiring (model.expiring_within)."""
     """Directory → its entries as last scanned. Every scan refreshes it; only a `cached` scan
     (a feed walking a whole tree) reads it, and the watcher drops the directories it hears
     about, so a feed costs one scandir per changed directory, not one per directory."""
@@ -198,7 +200,7 @@ def suite(mount: Mount, site: Site, directory: str, uri_path: str, href: str) ->
     stanza = Stanza(
         types, absolute(site, uri_path), (dist.codename,), dist.components, signed_by, keyring_url
     )
-    return Suite(dist, validity(dist.valid_until, site.now), stanza, href)
+    return Suite(dist, validity(dist.valid_until, site.now, site.expiring_within), stanza, href)
 
 
 def absolute(site: Site, path: str) -> str:

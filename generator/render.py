@@ -7,7 +7,8 @@ the same Page always gives the same bytes and an unchanged page keeps its ETag.
 Filters: `size` (1536 -> "1.5 KiB"), `utc` (epoch -> "2024-01-02 03:04 UTC", `utc(False)`
 drops the zone for table cells whose heading names it), `iso` (epoch -> RFC 3339, for Atom
 and `<time datetime>`), `state` (a Validity -> its CSS class, "valid", "expiring", ...),
-`wbr` (escapes a path and lets it break after each "/" on a narrow screen).
+`wbr` (escapes a path and lets it break after each "/" on a narrow screen), `days` (whole days
+left before Valid-Until -> "12 days left", "" once expired).
 Every template also sees `css`, the stylesheet inlined into each page.
 """
 
@@ -54,7 +55,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.filters.update(size=size, utc=utc, iso=iso, state=state, wbr=wbr)
+    env.filters.update(size=size, utc=utc, iso=iso, state=state, wbr=wbr, days=days)
     css = (root / STYLESHEET).read_text(encoding="utf-8")
     if "</" in css:
         raise ValueError(f"{STYLESHEET} must not contain '</': it is inlined into <style>")
@@ -99,6 +100,16 @@ def state(validity: Validity) -> str:
     return validity.name.lower()
 
 
+def days(left: int | None) -> str:
+    """Whole days left: "less than a day left", "1 day left", "12 days left"; "" when expired
+    (the state says so) or without a Valid-Until."""
+    if left is None or left < 0:
+        return ""
+    if left == 0:
+        return "less than a day left"
+    return f"{left} day{'' if left == 1 else 's'} left"
+
+
 def wbr(text: str) -> Markup:
     """A path that may wrap after each slash: "/a/b/" -> "/<wbr>a/<wbr>b/" (escaped)."""
     return Markup("/<wbr>").join(escape(part) for part in text.split("/"))
@@ -135,6 +146,7 @@ def page_json(page: Page) -> str:
     {
       "url": "/releases/mediawiki/", "title": "Index of /releases/mediawiki/",
       "note": str | null,
+      "keep": str | null,       # a serial page: the command that extends its Valid-Until
       "feed": {"label", "href"} | null, "keyring": {"label", "href"} | null,
       "entries": [{"name": "1.42" | "mediawiki-1.42.1.tar.gz",   # no trailing "/"
                    "href": str,                                  # relative, percent-encoded
@@ -143,7 +155,8 @@ def page_json(page: Page) -> str:
                    "sha256": str | null,
                    "signatures": [{"label": "asc", "href": "...tar.gz.asc"}]}],
       "serials": [{"serial", "href", "date", "codenames": [str], "valid_until",
-                   "validity": "valid" | "expires within 48 h" | "expired" | "no Valid-Until",
+                   "validity": "valid" | "expiring" | "expired" | "no Valid-Until",
+                   "days_left": int | null,  # whole days; negative once expired
                    "complete": bool}],
       "suites": [{"codename", "suite", "origin", "label", "architectures": [str],
                   "components": [str], "date", "valid_until", "signed", "has_sources",
@@ -158,6 +171,7 @@ def page_json(page: Page) -> str:
         "url": page.url,
         "title": page.title,
         "note": page.note,
+        "keep": page.keep,
         "feed": _link(page.feed),
         "keyring": _link(page.keyring),
         "entries": [_entry(row) for row in page.rows],
@@ -191,6 +205,7 @@ def _serial(row: SerialRow) -> dict[str, object]:
         "codenames": list(row.codenames),
         "valid_until": row.valid_until,
         "validity": row.validity.value,
+        "days_left": row.days_left,
         "complete": row.complete,
     }
 

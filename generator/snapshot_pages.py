@@ -14,7 +14,7 @@ from urllib.parse import quote
 from rewrite_rules import Archive, Mount
 from rewrite_rules.resolve import DISTS, POOL, SNAPSHOTS_DIR, TRACE_DIR
 
-from .model import Page, Row, SerialRow, Suite, validity
+from .model import Page, Row, SerialRow, Suite, days_left, validity
 from .pages import Output, Site, Trace, host, keyring_link, page, suite, tree_pages
 from .plan import (
     Part,
@@ -82,11 +82,13 @@ def _serial(mount: Mount, archive: Archive, site: Site, serial: str) -> Iterator
         return
     suites = _suites(mount, site, serial, codenames)
     url = f"{mount.url}{serial}/"
+    expires = any(s.distribution.valid_until is not None for s in suites)
     yield page(
         url,
         suites=tuple(suites),
         rows=(Row("dists/", "dists/", True), Row("pool/", "../pool/", True)),
         keyring=keyring_link(mount),
+        keep=f"snapfront snapshot bump {mount.url} {serial} --days N" if expires else None,
     )
     yield page(f"{url}dists/", rows=tuple(Row(c + "/", quote(c) + "/", True) for c in codenames))
     for codename in codenames:
@@ -125,8 +127,9 @@ def _serial_row(serial: str, codenames: list[str], suites: list[Suite], site: Si
         max(dates) if dates else None,
         tuple(sorted(codenames)),
         until,
-        validity(until, site.now),
+        validity(until, site.now, site.expiring_within),
         complete,
+        days_left(until, site.now),
     )
 
 

@@ -30,6 +30,25 @@ def read_inventory(mounts: Iterable[Mount]) -> dict[str, Archive]:
 
 
 def _configured_codenames(root: str) -> Iterator[str]:
+    for paragraph in _distributions(root):
+        codename = paragraph.get("Codename", "").strip()
+        if codename:
+            yield codename
+
+
+def sign_with(root: str) -> dict[str, str | None]:
+    """Codename → its `SignWith:` value in conf/distributions (None when it has none)."""
+    found: dict[str, str | None] = {}
+    for paragraph in _distributions(root):
+        codename = paragraph.get("Codename", "").strip()
+        if codename:
+            value = paragraph.get("SignWith")
+            found[codename] = value.strip() if value is not None else None
+    return found
+
+
+def _distributions(root: str) -> Iterator[Deb822]:
+    """The stanzas of conf/distributions (a file, or a directory of `*.conf` files)."""
     conf = os.path.join(root, "conf", "distributions")
     if os.path.isdir(conf):
         files = sorted(
@@ -39,10 +58,7 @@ def _configured_codenames(root: str) -> Iterator[str]:
         files = [conf] if os.path.isfile(conf) else []
     for path in files:
         with open(path, encoding="utf-8", errors="replace") as fh:
-            for paragraph in Deb822.iter_paragraphs(fh, use_apt_pkg=False):
-                codename = paragraph.get("Codename", "").strip()
-                if codename:
-                    yield codename
+            yield from Deb822.iter_paragraphs(fh, use_apt_pkg=False)
 
 
 def _codenames_on_disk(root: str) -> Iterator[str]:

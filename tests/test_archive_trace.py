@@ -165,9 +165,10 @@ def test_validity_around_valid_until(world: World) -> None:
     dist = read_distribution(str(world.snapshot("bookworm", OLD)))
     assert dist is not None and dist.valid_until is not None and dist.date is not None
     until = dist.valid_until
-    assert validity(until, dist.date) is Validity.VALID  # 72 h ahead
-    assert validity(until, until - 49 * HOUR) is Validity.VALID
-    assert validity(until, until - 47 * HOUR) is Validity.EXPIRING
+    assert validity(until, dist.date, 48 * HOUR) is Validity.VALID  # 72 h ahead
+    assert validity(until, dist.date) is Validity.EXPIRING  # within the default 7 days
+    assert validity(until, until - 49 * HOUR, 48 * HOUR) is Validity.VALID
+    assert validity(until, until - 47 * HOUR, 48 * HOUR) is Validity.EXPIRING
     assert validity(until, until - 1) is Validity.EXPIRING
     assert validity(until, until + 1) is Validity.EXPIRED
 

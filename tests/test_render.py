@@ -350,7 +350,7 @@ def test_serials_with_their_states_as_text() -> None:
         "2024060101",
     ]
     states = [[s.text() for s in r.all("span", "state")] for r in rows]
-    assert states == [["valid"], ["expires within 48 h"], ["expired", "incomplete"]]
+    assert states == [["valid"], ["expiring"], ["expired", "incomplete"]]
     assert [r.all("span", "state")[0].classes() for r in rows] == [
         {"state", "valid"},
         {"state", "expiring"},
@@ -394,7 +394,7 @@ def test_suites_with_stanzas_verbatim() -> None:
         )
     assert "Types: deb deb-src\n" in articles[0].one("pre", "stanza").text()
     assert articles[1].all("dd")[0].text() == "trixie"
-    assert "expires within 48 h" in articles[1].text()
+    assert "expiring" in articles[1].text()
 
 
 def test_no_keyring_hint_without_keyring_url() -> None:
@@ -466,7 +466,9 @@ def test_page_json_round_trips(name: str) -> None:
     assert text == page_json(PAGES[name]())
     data = json.loads(text)
     assert json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n" == text
-    assert set(data) == {"url", "title", "note", "feed", "keyring", "entries", "serials", "suites"}
+    assert set(data) == {
+        "url", "title", "note", "keep", "feed", "keyring", "entries", "serials", "suites",
+    }  # fmt: skip
     assert data["url"] == page.url and data["title"] == page.title
     assert [e["href"] for e in data["entries"]] == [r.href for r in page.rows]
     assert [e["type"] for e in data["entries"]] == [
@@ -493,7 +495,7 @@ def test_page_json_fields() -> None:
     assert data["entries"][4]["name"] == EVIL
     assert data["feed"] == {"label": "Atom feed", "href": "/releases/mediawiki/feed.atom"}
     front = json.loads(page_json(front_page()))
-    assert [s["validity"] for s in front["serials"]] == ["valid", "expires within 48 h", "expired"]
+    assert [s["validity"] for s in front["serials"]] == ["valid", "expiring", "expired"]
     assert front["serials"][2]["complete"] is False
     serial = json.loads(page_json(serial_page()))
     assert serial["suites"][0]["architectures"] == ["amd64", "arm64", "i386"]

@@ -1,0 +1,111 @@
+"""Expiry on the pages: days left and the expiring/expired marks on a snapshots mount's front
+page, the `snapshot bump` command on a serial page, and a rebuild within the day writing
+nothing (the render memo sees the same values)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from generator.build import Builder
+from generator.model import (
+    DAY,
+    EXPIRING_WITHIN,
+    Validity,
+    days_left,
+    expiring_within,
+    validity,
+)
+from generator.render import days, page_json, render_page
+from snapfront import sample
+from snapfront.config import load
+from tests.test_render import T0, dom, front_page, serial_page
+
+
+def test_validity_marks_follow_the_threshold() -> None:
+    assert validity(T0 + 8 * DAY, T0) is Validity.VALID
+    assert validity(T0 + 7 * DAY, T0) is Validity.EXPIRING  # the default: 7 days
+    assert validity(T0 + 8 * DAY, T0, 14 * DAY) is Validity.EXPIRING
+    assert validity(T0, T0) is Validity.EXPIRED
+    assert validity(None, T0) is Validity.UNLIMITED
+
+
+def test_threshold_is_min_valid_for_but_never_under_seven_days() -> None:
+    assert expiring_within(86400.0) == EXPIRING_WITHIN == 7 * DAY  # [health]'s default, 1 d
+    assert expiring_within(30 * DAY) == 30 * DAY
+
+
+def test_days_left_moves_once_a_day() -> None:
+    until = T0 + 3 * DAY + 5
+    assert [days_left(until, T0 + s) for s in (0, 5, 6, DAY + 5, DAY + 6)] == [3, 3, 2, 2, 1]
+    assert days_left(until, until) == 0 and days_left(until, until + 1) == -1
+    assert days_left(None, T0) is None
+    assert [days(n) for n in (None, -1, 0, 1, 12)] == [
+        "", "", "less than a day left", "1 day left", "12 days left",
+    ]  # fmt: skip
+
+
+def test_front_page_shows_days_left_and_the_marks() -> None:
+    page = front_page()
+    rows = tuple(replace(r, days_left=d) for r, d in zip(page.serials, (7, 1, -6), strict=True))
+    root = dom(render_page(replace(page, serials=rows)))
+    cells = [r.one("td", "until") for r in root.one("table", "serials").one("tbody").all("tr")]
+    assert [c.all("small", "left")[0].text() if c.all("small", "left") else "" for c in cells] == [
+        "7 days left", "1 day left", "",
+    ]  # fmt: skip
+    data = json.loads(page_json(replace(page, serials=rows)))
+    assert [(s["validity"], s["days_left"]) for s in data["serials"]] == [
+        ("valid", 7), ("expiring", 1), ("expired", -6),
+    ]  # fmt: skip
+
+
+def test_serial_page_says_how_to_keep_it() -> None:
+    command = "snapfront snapshot bump /snapshots/debian/ 2024061402 --days N"
+    root = dom(render_page(replace(serial_page(), keep=command)))
+    (section,) = root.all("section", "keep")
+    assert section.one("pre", "command").text() == command
+    assert json.loads(page_json(replace(serial_page(), keep=command)))["keep"] == command
+    assert not dom(render_page(serial_page())).all("section", "keep")
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory) -> sample.SampleHost:
+    return sample.build_sample_host(tmp_path_factory.mktemp("expiry") / "host")
+
+
+def front_serials(host: sample.SampleHost) -> dict[str, tuple[str, int]]:
+    data = json.loads((host.output / "debian" / "index.json").read_text())
+    return {s["serial"]: (s["validity"], s["days_left"]) for s in data["serials"]}
+
+
+def test_built_pages_mark_expiry_and_rebuild_within_the_day_writes_nothing(
+    host: sample.SampleHost, tmp_path: Path
+) -> None:
+    config = load(str(host.config))
+    old, new = host.serials
+    builder = Builder(config)
+    builder.full()
+    data = json.loads((host.output / "debian" / "index.json").read_text())
+    until = min(s["valid_until"] for s in data["serials"])  # ValidFor 365d
+    assert front_serials(host) == {old: ("valid", 364), new: ("valid", 364)}
+    serial_html = (host.output / "debian" / old / "index.html").read_text()
+    assert f"snapfront snapshot bump /debian/ {old} --days N" in serial_html
+
+    builder.full(now=until - 3 * DAY - 60)
+    assert front_serials(host)[old] == ("expiring", 3)
+    again = Builder(config).full(now=until - 3 * DAY - 30)  # a rebuild later the same day
+    assert again.written == 0, again
+    builder.full(now=until + 1)
+    assert front_serials(host)[old] == ("expired", -1)
+
+    with_health = tmp_path / "health.toml"
+    with_health.write_text(host.config.read_text().replace(
+        "[server]\n", '[health]\nmin_valid_for = "30d"\n\n[server]\n'
+    ).replace('output = "output"', f'output = "{host.output}"').replace(
+        'root = "', f'root = "{host.dir}/'
+    ).replace('keyring = "', f'keyring = "{host.dir}/'))  # fmt: skip
+    Builder(load(str(with_health))).full(now=until - 20 * DAY)
+    assert front_serials(host)[old] == ("expiring", 20)
