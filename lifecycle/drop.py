@@ -10,8 +10,8 @@ step is idempotent: after a failure, running the command again finishes the job.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 from collections.abc import Iterable
 
 from basedir import tools
@@ -42,10 +42,11 @@ def drop_codename(
         refs = repo.references()
         snapshots = sorted({r for held in refs.values() for r in held if _snapshot_of(r, codename)})
         dists = os.path.join(mount.root, "dists", codename)
-        files = tree_files(dists) + _log_files(mount.root, codename)
+        files = _own_files(repo, codename) + _log_files(mount.root, codename)
         going = {r for held in refs.values() for r in held if _belongs(r, codename)}
         pool = sorted(
-            {key for key, held in refs.items() if held and held <= going} | set(repo.unreferenced())
+            {key for key, held in refs.items() if held and held <= going}
+            | set(repo.unreferenced("--ignore=undefinedtarget"))
         )
         if not (vanished or snapshots or files):
             raise Refused(f"{codename}: nothing of it is left in {mount.root}")
@@ -65,7 +66,7 @@ def drop_codename(
                 repo.reprepro("_removereferences", referee)
             step = "deleteunreferenced"
             repo.reprepro("deleteunreferenced")
-            step = f"rm -r {dists}"
+            step = f"removing {dists}"
             _remove(mount.root, dists, files)
         except (tools.ToolError, OSError) as exc:
             raise Failed(
@@ -134,14 +135,28 @@ def _stats(paths: Iterable[str]) -> dict[str, tuple[int, int]]:
     return found
 
 
+def _own_files(repo: Repo, codename: str) -> list[str]:
+    """Files under dists/CODENAME/, except those of a nested codename (`jessie/updates` when
+    dropping `jessie`)."""
+    dists = os.path.join(repo.root, "dists")
+    nested = [
+        os.path.join(dists, other) + os.sep
+        for other in repo.codenames()
+        if other.startswith(codename + "/")
+    ]
+    top = os.path.join(dists, codename)
+    return [f for f in tree_files(top) if not any(f.startswith(n) for n in nested)]
+
+
 def _remove(root: str, dists: str, files: list[str]) -> None:
-    """dists/CODENAME/ and the log files; then parents left empty (dists/jessie/)."""
-    if os.path.lexists(dists):
-        shutil.rmtree(dists)
+    """The codename's files, then the directories they leave empty up to dists/."""
     for path in files:
         if os.path.lexists(path):
             os.unlink(path)
     top = os.path.join(root, "dists")
+    for parent, _dirs, _files in sorted(os.walk(dists), key=lambda w: -len(w[0])):
+        with contextlib.suppress(OSError):
+            os.rmdir(parent)  # only when empty
     parent = os.path.dirname(dists)
     while parent != top and parent.startswith(top + os.sep):
         try:

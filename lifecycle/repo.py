@@ -81,9 +81,10 @@ class Repo:
                 refs.setdefault(filekey, set()).add(referee)
         return refs
 
-    def unreferenced(self) -> list[str]:
+    def unreferenced(self, *options: str) -> list[str]:
         """What `deleteunreferenced` would delete now."""
-        return [line for line in self.reprepro("dumpunreferenced").splitlines() if line]
+        out = self.reprepro(*options, "dumpunreferenced")
+        return [line for line in out.splitlines() if line]
 
     def path(self, filekey: str) -> str:
         return os.path.join(self.root, filekey)

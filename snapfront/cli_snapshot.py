@@ -12,9 +12,10 @@ import sys
 from collections.abc import Callable
 
 from basedir.release import GpgvMissing
-from basedir.tools import MissingTool, require
-from lifecycle.errors import EXIT_REFUSED, Failed, Refused
+from basedir.tools import MissingTool, ToolError, require
+from lifecycle.errors import EXIT_FAILED, EXIT_REFUSED, Failed, Refused
 from lifecycle.outcome import Outcome
+from lifecycle.repo import first_line
 from rewrite_rules import Mount, MountKind
 
 from .config import Config, ConfigError, load
@@ -77,6 +78,8 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...]) -> int:
         return _complain(str(exc), EXIT_REFUSED)
     except (Refused, Failed) as exc:
         return _complain(str(exc), exc.exit_status)
+    except ToolError as exc:  # a tool failed where the command had changed nothing yet
+        return _complain(f"{args.snapshot_command}: {first_line(exc)}", EXIT_FAILED)
     for line in outcome.lines:
         print(line)
     sys.stdout.flush()
