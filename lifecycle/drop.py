@@ -20,7 +20,7 @@ from snapfront.config import Config
 
 from .errors import Failed, Refused
 from .outcome import Outcome
-from .repo import Repo, file_bytes, first_line, human, tree_files
+from .repo import Repo, file_bytes, first_line, human, plural, tree_files
 
 
 def drop_codename(
@@ -79,8 +79,9 @@ def drop_codename(
     lines = [f"dropped snapshot {r[2:]}" for r in snapshots]
     lines += [f"deleted {key}" for key in gone]
     lines.append(
-        f"dropped {codename}: {len(snapshots)} snapshots, {len(files)} files under dists/ and "
-        f"logs/, {len(gone)} pool files; freed {freed} bytes ({human(freed)})"
+        f"dropped {codename}: {plural(len(snapshots), 'snapshot')}, {plural(len(files), 'file')} "
+        f"under dists/ and logs/, {plural(len(gone), 'pool file')}; "
+        f"freed {freed} bytes ({human(freed)})"
     )
     changed = files + [repo.path(key) for key in gone] + reexported
     return Outcome(tuple(lines), tuple(changed))
@@ -174,7 +175,8 @@ def _plan(
     lines += [f"would delete {key} ({file_bytes([repo.path(key)])} bytes)" for key in pool]
     freed = file_bytes(files) + file_bytes(repo.path(key) for key in pool)
     lines.append(
-        f"would drop {codename}: {len(snapshots)} snapshots, {len(files)} files under dists/ "
-        f"and logs/, {len(pool)} pool files; would free {freed} bytes ({human(freed)})"
+        f"would drop {codename}: {plural(len(snapshots), 'snapshot')}, "
+        f"{plural(len(files), 'file')} under dists/ and logs/, "
+        f"{plural(len(pool), 'pool file')}; would free {freed} bytes ({human(freed)})"
     )
     return Outcome(tuple(lines))

@@ -26,7 +26,7 @@ from snapfront.inventory import read_archive
 from .errors import Failed, Refused
 from .expiry import Plan, Policy, plan
 from .outcome import Outcome
-from .repo import Repo, file_bytes, first_line, human, orphaned_by, tree_files
+from .repo import Repo, file_bytes, first_line, human, orphaned_by, plural, tree_files
 
 HOUR, DAY = 3600, 86400
 TRASH = ".{serial}.snapfront-gc"  # not a serial: never served, never listed
@@ -58,7 +58,7 @@ def gc(config: Config, mount: Mount, options: GcOptions, now: float | None = Non
         found = newest_complete_serial(mount.root, read_archive(mount.root), mount.keyring)
         decided = plan(repo.facts(), now, policy, found[0] if found else None)
         if not decided.remove:
-            return Outcome((f"nothing to remove; {len(decided.kept)} serials kept",))
+            return Outcome((f"nothing to remove; {plural(len(decided.kept), 'serial')} kept",))
         if options.dry_run:
             return _dry_run(repo, decided)
         return _collect(repo, decided)
@@ -135,6 +135,7 @@ def _summary(decided: Plan, pool: Sequence[str], freed: int, would: str) -> str:
         ("would remove", "would delete", "would free") if would else ("removed", "deleted", "freed")
     )
     return (
-        f"{verbs[0]} {len(decided.serials_gone)} serials ({len(decided.remove)} snapshots); "
-        f"{verbs[1]} {len(pool)} pool files; {verbs[2]} {freed} bytes ({human(freed)})"
+        f"{verbs[0]} {plural(len(decided.serials_gone), 'serial')} "
+        f"({plural(len(decided.remove), 'snapshot')}); "
+        f"{verbs[1]} {plural(len(pool), 'pool file')}; {verbs[2]} {freed} bytes ({human(freed)})"
     )

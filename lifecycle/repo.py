@@ -128,3 +128,7 @@ def first_line(exc: BaseException) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     useful = [line for line in lines if line != "There have been errors!"]
     return (useful or lines or [type(exc).__name__])[0]
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
