@@ -19,6 +19,7 @@ from lifecycle.repo import first_line
 from rewrite_rules import Mount, MountKind
 
 from .config import Config, ConfigError, load
+from .inventory import read_inventory
 
 Action = Callable[[argparse.Namespace, Config, Mount], Outcome]
 
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...]) -> int:
         config = load(args.config)
         mount = find_mount(config, args.mount)
         require(*tools, *(("gpgv",) if mount.keyring else ()))
+        before = read_inventory(config.mounts) if config.cdns else None  # for gc's purge
         outcome = func(args, config, mount)
     except ConfigError as exc:
         return _complain(str(exc), EXIT_REFUSED)
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...]) -> int:
     if outcome.changed:
         from generator.purge import Batch, purge_now
 
-        purge_now(config, Batch(data_paths=outcome.changed))
+        purge_now(config, Batch(data_paths=outcome.changed), before=before)
     return 0
 
 

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import re
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 from tests.apt_client import AptRoot
 from tests.lifecycle_support import (
@@ -159,3 +162,41 @@ def test_drop_codename(world: World, tmp_path: Path) -> None:
         assert apt.run("download", "hello", cwd=tmp_path).returncode == 0
         jessie = apt_for(world, tmp_path, server.url, world.serials[1], "jessie/updates")
         assert jessie.run("update").returncode != 0  # what apt sees of the dropped codename
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    seen: ClassVar[list[str]] = []
+
+    def do_PURGE(self) -> None:
+        type(self).seen.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_take_and_gc_purge_what_they_changed(world: World) -> None:
+    first = world.serials[0]
+    expire(world, first, dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+    cache = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=cache.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with world.config.open("a") as fh:
+            fh.write(f'\n[[cdn]]\npurge = "http://127.0.0.1:{cache.server_port}"\n')
+        taken = snapshot_cli(world, "take", "/debian/")
+        assert taken.returncode == 0, taken.stderr
+        serial = taken.stdout.strip()
+        assert f"/debian/{serial}/dists/bookworm/InRelease" in _Recorder.seen
+        _Recorder.seen.clear()
+        done = snapshot_cli(world, "gc", "/debian/")
+        assert done.returncode == 0, done.stderr
+        seen = set(_Recorder.seen)
+        assert f"/debian/{first}/dists/bookworm/InRelease" in seen  # the removed serial's
+        assert f"/debian/{first}/dists/jessie/updates/Release" in seen
+        assert "/debian/pool/main/h/hello/hello_1.0-1_all.deb" in seen
+    finally:
+        cache.shutdown()
+        cache.server_close()
