@@ -86,14 +86,22 @@ def run(
     return proc
 
 
-def reprepro(basedir: Arg, *args: Arg, gnupghome: Arg | None = None) -> str:
-    """`reprepro --basedir BASEDIR ARGS…`, signing (when it signs) with GNUPGHOME's keys."""
+def reprepro(
+    basedir: Arg, *args: Arg, gnupghome: Arg | None = None, waitforlock: int = 0, stdin: str = ""
+) -> str:
+    """`reprepro --basedir BASEDIR ARGS…`, signing (when it signs) with GNUPGHOME's keys.
+
+    `waitforlock` N: while another reprepro holds `db/lockfile`, retry N times, 10 s apart
+    (reprepro's default is to fail at once)."""
     cmd: list[Arg] = ["reprepro", "--basedir", basedir]
+    if waitforlock:
+        cmd += ["--waitforlock", str(waitforlock)]
     env = {}
     if gnupghome is not None:
         cmd += ["--gnupghome", gnupghome]
         env["GNUPGHOME"] = os.fspath(gnupghome)
-    return run([*cmd, "--noguessgpgtty", *args], env=env).stdout
+    timeout = TIMEOUT + 10.0 * waitforlock
+    return run([*cmd, "--noguessgpgtty", *args], env=env, stdin=stdin, timeout=timeout).stdout
 
 
 def gpg(gnupghome: Arg | None, *args: Arg, stdin: str = "") -> str:

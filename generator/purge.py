@@ -17,7 +17,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -52,13 +52,19 @@ class Batch:
     output_paths: Sequence[str] = ()
 
 
-def purge_now(config: Config, changes: ChangeSet, timeout: float = 60.0) -> None:
+def purge_now(
+    config: Config,
+    changes: ChangeSet,
+    timeout: float = 60.0,
+    before: Mapping[str, Archive] | None = None,
+) -> None:
     """Purge what one command changed from every [[cdn]], and wait (up to `timeout`) until it
     is done: a command that re-signed an InRelease must not exit while a cache still has the
-    old one. Nothing happens without [[cdn]]."""
+    old one. Nothing happens without [[cdn]]. `before`: the inventory read before the command
+    ran, so the URLs of a snapshot it removed (snapshot gc) are still known and purged."""
     if not config.cdns:
         return
-    purger = Purger(config)
+    purger = Purger(config, archives=before)
     purger.on_change(changes)
     purger.close(timeout)
 
@@ -96,6 +102,7 @@ class Purger:
         backoff: float = 0.2,
         timeout: float = 5.0,
         concurrency: int = 8,
+        archives: Mapping[str, Archive] | None = None,
     ) -> None:
         default_host = urlsplit(config.public_url).netloc
         self.caches = tuple(Cache(c.purge, c.hosts or (default_host,)) for c in config.cdns)
@@ -111,7 +118,10 @@ class Purger:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         if self.caches:
-            self._archives = read_inventory(config.mounts)  # what existed before any change
+            # what existed before any change
+            self._archives = (
+                dict(archives) if archives is not None else read_inventory(config.mounts)
+            )
 
     def on_change(self, changes: ChangeSet) -> None:
         """Queue the changed files of one watcher batch; returns at once.

@@ -1,4 +1,4 @@
-"""What a lifecycle command did: the lines the CLI prints, and the files it replaced."""
+"""What a lifecycle command hands back to the CLI: the lines to print, the files it changed."""
 
 from __future__ import annotations
 
@@ -7,5 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Outcome:
-    lines: tuple[str, ...]
-    changed: tuple[str, ...]
+    """`lines` go to stdout as they are; `changed` (absolute paths of files changed or removed
+    under the mount's root) go to the purger, so no cache in front keeps an old copy."""
+
+    lines: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from rewrite_rules import (
+    Archive,
     CacheClass,
     Miss,
     Mount,
+    MountKind,
     Redirect,
     Resolution,
     Rules,
@@ -100,6 +102,25 @@ class Origin:
         self._set_rules(Rules(self.rules.mounts, self.rules.output, archives))
         return True
 
+    def forget_gone(self, target: Target, raw: str) -> bool:
+        """A snapshots URL that found no file: when its serial's directory is gone (`snapshot
+        gc` removed it), forget that serial, so the 404 lists the serials left. A stat per
+        codename, only on such misses; True when the rules changed."""
+        mount = target.mount
+        if mount.kind is not MountKind.SNAPSHOTS:
+            return False
+        serial = raw[len(mount.url) :].split("/", 1)[0]
+        archive = self.rules.archive(mount)
+        holders = tuple(c for c in archive.codenames if serial in archive.serials.get(c, ()))
+        present = codenames_with_serial(mount.root, holders, serial)
+        if len(present) == len(holders):
+            return False
+        gone = set(holders) - set(present)
+        serials = {c: s - {serial} if c in gone else s for c, s in archive.serials.items()}
+        archives = {**self.rules.archives, mount.url: Archive(archive.codenames, serials)}
+        self._set_rules(Rules(self.rules.mounts, self.rules.output, archives))
+        return True
+
     async def _reread(self, mount: Mount) -> bool:
         now = time.monotonic()
         if now - self._refreshed.get(mount.url, -REFRESH_INTERVAL) < REFRESH_INTERVAL:
@@ -136,7 +157,12 @@ def make_handler(origin: Origin, reserved: Reserved | None = None) -> Handler:
             found = origin.resolve(raw)
         if isinstance(found, Target):
             request[METER] = (found.mount.url, found.cache.value)
-            return await _serve_target(origin, request, found, raw, query)
+            answer = await _serve_target(origin, request, found, raw, query)
+            if answer.status == 404 and origin.forget_gone(found, raw):
+                again = origin.resolve(raw)
+                if isinstance(again, Miss):
+                    return origin.error(again.status, again.message)
+            return answer
         if isinstance(found, Redirect):
             request[METER] = (NO_MOUNT, CacheClass.VOLATILE.value)
             return _redirect(origin, found.location, query)

@@ -29,6 +29,20 @@ def read_inventory(mounts: Iterable[Mount]) -> dict[str, Archive]:
     return {m.url: read_archive(m.root) for m in mounts if m.kind is MountKind.SNAPSHOTS}
 
 
+def configured_codenames(root: str) -> tuple[str, ...]:
+    """The codenames `conf/distributions` defines, in file order (none without conf/)."""
+    return tuple(dict.fromkeys(_configured_codenames(root)))
+
+
+def codenames_on_disk(root: str) -> tuple[str, ...]:
+    """The directories under `dists/` that hold a Release or a snapshots/ directory."""
+    return tuple(sorted(set(_codenames_on_disk(root))))
+
+
+def serials_on_disk(root: str, codename: str) -> frozenset[str]:
+    return frozenset(_serials(root, codename))
+
+
 def _configured_codenames(root: str) -> Iterator[str]:
     for paragraph in _distributions(root):
         codename = paragraph.get("Codename", "").strip()

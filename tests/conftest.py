@@ -56,3 +56,22 @@ def debian_bases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[debroot.B
     bases = debroot.Bases(tmp_path_factory.mktemp("debroot"))
     yield bases
     bases.close()
+
+
+@pytest.fixture(scope="session")
+def lifecycle_template(tmp_path_factory: pytest.TempPathFactory):
+    """Two codenames with ValidFor, three serials; tests copy it (tests/lifecycle_support.py)."""
+    from tests.lifecycle_support import build_template
+
+    sample.require_tools()
+    return build_template(tmp_path_factory.mktemp("lifecycle") / "template")
+
+
+@pytest.fixture
+def world(lifecycle_template, tmp_path):
+    """A private copy of the lifecycle template; its gpg-agent is stopped afterwards."""
+    from tests.lifecycle_support import copy_world, stop_agent
+
+    copy = copy_world(lifecycle_template, tmp_path / "host")
+    yield copy
+    stop_agent(copy)

@@ -1,0 +1,106 @@
+"""`snapfront snapshot list`: every serial with its codenames, Date, earliest Valid-Until,
+days left (or "expired") and which one the trace names — the same "newest complete, signed"
+serial generator/trace.py writes, found by the same function."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from basedir.release import newest_complete_serial
+from rewrite_rules import Mount
+from snapfront.config import Config
+from snapfront.inventory import read_archive
+
+from .expiry import SnapshotFacts
+from .outcome import Outcome
+from .repo import Repo
+
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class SerialInfo:
+    serial: str
+    codenames: tuple[str, ...]
+    date: int | None  # the earliest Date of its codenames (a bump moves Date forward)
+    valid_until: int | None  # the earliest Valid-Until; None when no Release has one
+    days_left: int | None  # whole days before valid_until; None without one
+    expired: bool
+    readable: bool  # every codename's Release could be read
+    trace: bool  # the serial the trace names
+
+
+def summarize(facts: Sequence[SnapshotFacts], traced: str | None, now: float) -> list[SerialInfo]:
+    """One row per serial, oldest first; pure."""
+    by_serial: dict[str, list[SnapshotFacts]] = {}
+    for fact in facts:
+        by_serial.setdefault(fact.serial, []).append(fact)
+    rows = []
+    for serial in sorted(by_serial):
+        group = by_serial[serial]
+        dates = [f.date for f in group if f.date is not None]
+        valid = [f.valid_until for f in group if f.valid_until is not None]
+        until = min(valid) if valid else None
+        left = None if until is None else math.floor((until - now) / DAY)
+        rows.append(
+            SerialInfo(
+                serial=serial,
+                codenames=tuple(sorted(f.codename for f in group)),
+                date=min(dates) if dates else None,
+                valid_until=until,
+                days_left=left,
+                expired=until is not None and now > until,
+                readable=all(f.readable for f in group),
+                trace=serial == traced,
+            )
+        )
+    return rows
+
+
+def list_snapshots(
+    config: Config, mount: Mount, as_json: bool, now: float | None = None
+) -> Outcome:
+    repo = Repo(mount.root)
+    now = time.time() if now is None else now
+    found = newest_complete_serial(mount.root, read_archive(mount.root), mount.keyring)
+    traced = found[0] if found else None
+    rows = summarize(repo.facts(), traced, now)
+    if as_json:
+        data = {"mount": mount.url, "trace": traced, "serials": [_json(row) for row in rows]}
+        return Outcome((json.dumps(data, indent=2),))
+    lines = [f"{'SERIAL':<10}  {'DATE':<20}  {'VALID-UNTIL':<20}  {'LEFT':<8}  CODENAMES"]
+    for row in rows:
+        left = _left(row)
+        marks = ("  <- trace" if row.trace else "") + ("" if row.readable else "  (incomplete)")
+        lines.append(
+            f"{row.serial:<10}  {_when(row.date):<20}  {_when(row.valid_until):<20}  {left:<8}  "
+            f"{' '.join(row.codenames)}{marks}"
+        )
+    if not rows:
+        lines.append("(no snapshots)")
+    return Outcome(tuple(lines))
+
+
+def _left(row: SerialInfo) -> str:
+    if row.valid_until is None:
+        return "-"
+    return "expired" if row.expired else f"{row.days_left} d"
+
+
+def _when(epoch: int | None) -> str:
+    return "-" if epoch is None else time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
+
+
+def _iso(epoch: int | None) -> str | None:
+    return None if epoch is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def _json(row: SerialInfo) -> dict:
+    data = asdict(row)
+    data["codenames"] = list(row.codenames)
+    data["date"], data["valid_until"] = _iso(row.date), _iso(row.valid_until)
+    return data

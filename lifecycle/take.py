@@ -1,0 +1,136 @@
+"""`snapfront snapshot take`: one new serial for every codename of conf/distributions.
+
+Under the basedir lock: pick the serial (lifecycle.serials), `reprepro gensnapshot CODENAME
+SERIAL` per codename, then check what reprepro wrote — InRelease and Release.gpg verify with
+gpgv against the mount's keyring (when set), every index file Release lists has its SHA256 —
+before anyone is told the serial. Any failure removes the directories it created and the
+`s=CODENAME=SERIAL` references (`reprepro unreferencesnapshot`), and says why in one line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+
+from debian.deb822 import Release
+
+from basedir import tools
+from rewrite_rules import Mount
+from snapfront.config import Config
+
+from .errors import Failed, Refused
+from .outcome import Outcome
+from .repo import Repo, first_line, tree_files
+from .serials import check_serial, next_serial, refuse_existing
+
+COMPRESSED = (".gz", ".xz", ".bz2", ".lzma", ".zst")
+
+
+def take(
+    config: Config,
+    mount: Mount,
+    serial: str | None = None,
+    gnupghome: str | None = None,
+    today: dt.date | None = None,
+) -> Outcome:
+    repo = Repo(mount.root, gnupghome)
+    codenames = repo.configured()
+    if not codenames:
+        raise Refused(f"{mount.root}/conf/distributions names no codename")
+    if serial is not None:
+        check_serial(serial)
+    with repo.locked():
+        existing = repo.serials()
+        if serial is None:
+            on_disk = set().union(*existing.values())
+            serial = next_serial(today or dt.datetime.now(dt.UTC).date(), on_disk)
+        else:
+            refuse_existing(serial, existing)
+        created: list[tuple[str, str]] = []  # (codename, the topmost directory it made)
+        try:
+            for codename in codenames:
+                created.append((codename, _first_missing(repo.snapshot_dir(codename, serial))))
+                repo.reprepro("gensnapshot", codename, serial)
+            for codename in codenames:
+                problem = verify(repo.snapshot_dir(codename, serial), mount.keyring)
+                if problem:
+                    raise Failed(f"{codename} {serial}: {problem}")
+        except (tools.ToolError, Failed, OSError) as exc:
+            undone = _roll_back(repo, serial, created)
+            raise Failed(f"take {serial} failed: {first_line(exc)}; {undone}") from None
+        except BaseException:
+            _roll_back(repo, serial, created)
+            raise
+    changed = [f for codename in codenames for f in tree_files(repo.snapshot_dir(codename, serial))]
+    return Outcome((serial,), tuple(changed))
+
+
+def _first_missing(path: str) -> str:
+    """The topmost directory of `path` that does not exist yet: all that take may remove."""
+    top = path
+    while not os.path.lexists(os.path.dirname(top)):
+        top = os.path.dirname(top)
+    return top
+
+
+def _roll_back(repo: Repo, serial: str, created: list[tuple[str, str]]) -> str:
+    """Remove the snapshot directories and references take made; say what happened."""
+    failures = []
+    for codename, top in created:
+        try:
+            if os.path.lexists(top):
+                shutil.rmtree(top)
+        except OSError as exc:
+            failures.append(f"rm {top}: {exc.strerror}")
+        try:
+            repo.reprepro("unreferencesnapshot", codename, serial)
+        except tools.ToolError as exc:
+            failures.append(f"unreferencesnapshot {codename} {serial}: {first_line(exc)}")
+    if failures:
+        return "rollback incomplete: " + "; ".join(failures)
+    return "removed its directories and references"
+
+
+def verify(directory: str, keyring: str | None) -> str | None:
+    """None when the snapshot in `directory` is whole and signed; else what is wrong."""
+    release_path = os.path.join(directory, "Release")
+    if not os.path.isfile(release_path):
+        return "no Release file"
+    if keyring:
+        inrelease = os.path.join(directory, "InRelease")
+        detached = os.path.join(directory, "Release.gpg")
+        for files in ((inrelease,), (detached, release_path)):
+            if not os.path.isfile(files[0]):
+                return f"no {os.path.basename(files[0])}"
+            ok, reason = tools.gpgv(files, keyring)
+            if not ok:
+                return f"{os.path.basename(files[0])} does not verify with {keyring}: {reason}"
+    with open(release_path, encoding="utf-8") as fh:
+        entries = Release(fh).get("SHA256") or []
+    if not entries:
+        return "Release lists no SHA256"
+    listed = {entry["name"] for entry in entries}
+    for entry in entries:
+        problem = _check_index(directory, entry, listed)
+        if problem:
+            return problem
+    return None
+
+
+def _check_index(directory: str, entry: dict, listed: set[str]) -> str | None:
+    name = entry["name"]
+    path = os.path.join(directory, name)
+    if not os.path.isfile(path):
+        # reprepro lists an uncompressed index it did not write (Sources beside Sources.gz)
+        if any(name + ext in listed and os.path.isfile(path + ext) for ext in COMPRESSED):
+            return None
+        return f"{name} is listed in Release but missing"
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != entry["sha256"] or os.path.getsize(path) != int(entry["size"]):
+        return f"{name} does not match its SHA256 in Release"
+    return None

@@ -1,0 +1,149 @@
+"""`snapfront snapshot take|list|bump|resign|gc|drop-codename MOUNT_URL …` (DESIGN: Contract).
+
+Thin: find the snapshots mount, check the tools are there, call lifecycle, print the
+Outcome's lines, purge what it changed from every [[cdn]]. Exit 0 done, 1 failed and rolled
+back, 2 refused (usage, config, missing tool), with one line `snapfront: …` on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from basedir.release import GpgvMissing
+from basedir.tools import MissingTool, ToolError, require
+from lifecycle.errors import EXIT_FAILED, EXIT_REFUSED, Failed, Refused
+from lifecycle.outcome import Outcome
+from lifecycle.repo import first_line
+from rewrite_rules import Mount, MountKind
+
+from .config import Config, ConfigError, load
+from .inventory import read_inventory
+
+Action = Callable[[argparse.Namespace, Config, Mount], Outcome]
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    summary = "take, list, bump, re-sign and expire the snapshots of a snapshots mount"
+    group = commands.add_parser("snapshot", help=summary, description=summary)
+    sub = group.add_subparsers(dest="snapshot_command", required=True, metavar="ACTION")
+
+    def action(
+        name: str, func: Action, tools: tuple[str, ...], text: str
+    ) -> argparse.ArgumentParser:
+        parser = sub.add_parser(name, help=text, description=text)
+        parser.add_argument("--config", required=True, metavar="FILE")
+        parser.add_argument("mount", metavar="MOUNT_URL", help="the snapshots mount, e.g. /debian/")
+        parser.set_defaults(func=lambda args: run(args, func, tools))
+        return parser
+
+    def gnupghome(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--gnupghome", metavar="DIR", help="default: $GNUPGHOME")
+
+    take = action("take", _take, ("reprepro", "gpg"), "snapshot every codename with one new serial")
+    take.add_argument("--serial", metavar="YYYYMMDDNN", help="default: today's next")
+    gnupghome(take)
+    listing = action("list", _list, (), "serials, dates, Valid-Until, which one the trace names")
+    listing.add_argument("--json", action="store_true")
+    bump = action("bump", _bump, ("gpg", "gpgv"), "set Valid-Until to now + N days and re-sign")
+    bump.add_argument("serials", nargs="+", metavar="SERIAL")
+    bump.add_argument("--days", type=int, required=True, metavar="N")
+    gnupghome(bump)
+    resign = action("resign", _resign, ("gpg", "gpgv"), "re-sign without changing any field")
+    resign.add_argument("serials", nargs="*", metavar="SERIAL")
+    resign.add_argument("--all", action="store_true", help="every serial")
+    gnupghome(resign)
+    gc = action("gc", _gc, ("reprepro",), "remove expired snapshots and the pool files they held")
+    gc.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    gc.add_argument("--keep", type=int, default=1, metavar="N", help="newest serials kept (1)")
+    gc.add_argument("--grace", type=float, default=24.0, metavar="HOURS", help="default 24")
+    gc.add_argument(
+        "--max-age", type=float, metavar="DAYS", help="for Releases without Valid-Until"
+    )
+    drop = action("drop-codename", _drop, ("reprepro", "gpg"), "stop tracking a codename")
+    drop.add_argument("codename", metavar="CODENAME")
+    drop.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    gnupghome(drop)
+
+
+def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...]) -> int:
+    try:
+        config = load(args.config)
+        mount = find_mount(config, args.mount)
+        require(*tools, *(("gpgv",) if mount.keyring else ()))
+        before = read_inventory(config.mounts) if config.cdns else None  # for gc's purge
+        outcome = func(args, config, mount)
+    except ConfigError as exc:
+        return _complain(str(exc), EXIT_REFUSED)
+    except (MissingTool, GpgvMissing) as exc:
+        return _complain(str(exc), EXIT_REFUSED)
+    except (Refused, Failed) as exc:
+        return _complain(str(exc), exc.exit_status)
+    except ToolError as exc:  # a tool failed where the command had changed nothing yet
+        return _complain(f"{args.snapshot_command}: {first_line(exc)}", EXIT_FAILED)
+    for line in outcome.lines:
+        print(line)
+    sys.stdout.flush()
+    if outcome.changed:
+        from generator.purge import Batch, purge_now
+
+        purge_now(config, Batch(data_paths=outcome.changed), before=before)
+    return 0
+
+
+def _complain(message: str, status: int) -> int:
+    print(f"snapfront: {message}", file=sys.stderr)
+    return status
+
+
+def find_mount(config: Config, url: str) -> Mount:
+    """The snapshots mount at `url` (the trailing slash may be left out)."""
+    wanted = url if url.endswith("/") else url + "/"
+    for mount in config.mounts:
+        if mount.url == wanted:
+            if mount.kind is not MountKind.SNAPSHOTS:
+                raise ConfigError(
+                    config.path, "mount", f"{mount.url} is a {mount.kind} mount, not snapshots"
+                )
+            return mount
+    known = ", ".join(m.url for m in config.mounts if m.kind is MountKind.SNAPSHOTS) or "none"
+    raise ConfigError(config.path, "mount", f"no mount at {url} (snapshots mounts: {known})")
+
+
+def _take(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+    from lifecycle.take import take
+
+    return take(config, mount, args.serial, args.gnupghome)
+
+
+def _list(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+    from lifecycle.listing import list_snapshots
+
+    return list_snapshots(config, mount, args.json)
+
+
+def _bump(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+    from lifecycle.bump import bump
+
+    return bump(config, mount, args.serials, args.days, args.gnupghome)
+
+
+def _resign(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+    from lifecycle.bump import resign
+
+    if args.all == bool(args.serials):
+        raise Refused("resign: name the serials, or --all (not both)")
+    return resign(config, mount, None if args.all else args.serials, args.gnupghome)
+
+
+def _gc(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+    from lifecycle.gc import GcOptions, gc
+
+    return gc(config, mount, GcOptions(args.dry_run, args.keep, args.grace, args.max_age))
+
+
+def _drop(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+    from lifecycle.drop import drop_codename
+
+    return drop_codename(config, mount, args.codename, args.dry_run, args.gnupghome)

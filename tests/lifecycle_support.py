@@ -1,0 +1,151 @@
+"""A snapshots basedir for the lifecycle tests: the sample host (two codenames, ValidFor 365d)
+plus a third serial, built once and copied per test. Expiring a serial is done here with our
+own gpg calls, independent of snapfront's code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from snapfront import sample
+
+CODENAMES = ("bookworm", "jessie/updates")
+
+
+@dataclass(frozen=True)
+class World:
+    dir: Path
+    root: Path  # the snapshots basedir (mount /debian/)
+    config: Path
+    keyring: Path
+    gnupghome: Path
+    fingerprint: str
+    serials: tuple[str, str, str]
+
+    def snapshot(self, codename: str, serial: str) -> Path:
+        return self.root / "dists" / codename / "snapshots" / serial
+
+
+def build_template(directory: Path) -> World:
+    host = sample.build_sample_host(directory)
+    third = host.serials[0][:8] + "03"
+    work = directory / "work"
+    work.mkdir()
+    try:
+        deb = sample.make_deb(work, "extra", "1.0-1")
+        sample.reprepro(host.snapshots_root, host.gnupghome, "includedeb", "bookworm", str(deb))
+        for codename in CODENAMES:
+            sample.reprepro(host.snapshots_root, host.gnupghome, "gensnapshot", codename, third)
+    finally:
+        sample.stop_agent(host.gnupghome)
+        shutil.rmtree(work)
+    return world_at(directory, host.fingerprint, (*host.serials, third))
+
+
+def world_at(directory: Path, fingerprint: str, serials: tuple[str, ...]) -> World:
+    return World(
+        dir=directory,
+        root=directory / "snapshots" / "debian",
+        config=directory / "snapfront.toml",
+        keyring=directory / "keyring.gpg",
+        gnupghome=directory / "gnupg",
+        fingerprint=fingerprint,
+        serials=tuple(serials),  # type: ignore[arg-type]
+    )
+
+
+def copy_world(template: World, dest: Path) -> World:
+    """A private copy (gpg-agent sockets left behind: each copy starts its own agent)."""
+    shutil.copytree(
+        template.dir, dest, symlinks=True, ignore=shutil.ignore_patterns("S.*", "*.lock")
+    )
+    return world_at(dest, template.fingerprint, template.serials)
+
+
+def gpg(world: World, *args: str) -> None:
+    env = {**os.environ, "GNUPGHOME": str(world.gnupghome)}
+    base = ["gpg", "--batch", "--yes", "--no-tty", "--pinentry-mode", "loopback"]
+    subprocess.run([*base, *args], env=env, check=True, capture_output=True)
+
+
+def expire(world: World, serial: str, valid_until: dt.datetime, codenames=CODENAMES) -> None:
+    """Rewrite Valid-Until of SERIAL's Releases and re-sign them by hand, as an operator
+    (or an old snapshot) would have: InRelease clearsigned, Release.gpg detached + armored."""
+    stamp = valid_until.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S UTC")
+    try:
+        for codename in codenames:
+            directory = world.snapshot(codename, serial)
+            release = directory / "Release"
+            text = release.read_text()
+            text, count = re.subn(r"(?m)^Valid-Until: .*$", f"Valid-Until: {stamp}", text)
+            assert count == 1
+            release.write_text(text)
+            sign = ["--local-user", world.fingerprint, "--digest-algo", "SHA256"]
+            gpg(world, *sign, "--output", str(directory / "InRelease"), "--clearsign", str(release))
+            gpg(world, *sign, "--armor", "--output", str(directory / "Release.gpg"),
+                "--detach-sign", str(release))  # fmt: skip
+    finally:
+        subprocess.run(
+            ["gpgconf", "--kill", "all"], env={**os.environ, "GNUPGHOME": str(world.gnupghome)}
+        )
+
+
+def tree_hash(path: Path, skip: tuple[str, ...] = ()) -> str:
+    """Every directory, file (bytes) and symlink under `path`, names relative."""
+    digest = hashlib.sha256()
+    for parent, dirs, files in os.walk(path):
+        rel = os.path.relpath(parent, path)
+        dirs[:] = sorted(d for d in dirs if os.path.normpath(os.path.join(rel, d)) not in skip)
+        digest.update(f"d {rel}\n".encode())
+        for name in sorted(files):
+            full = os.path.join(parent, name)
+            if os.path.islink(full):
+                digest.update(f"l {rel}/{name} {os.readlink(full)}\n".encode())
+            else:
+                digest.update(f"f {rel}/{name} ".encode())
+                digest.update(hashlib.sha256(Path(full).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def file_bytes(path: Path, skip: tuple[str, ...] = ()) -> int:
+    """Apparent size of the regular files under `path` (what `du -b` counts, directories aside)."""
+    total = 0
+    for parent, dirs, files in os.walk(path):
+        rel = os.path.relpath(parent, path)
+        dirs[:] = [d for d in dirs if os.path.normpath(os.path.join(rel, d)) not in skip]
+        for name in files:
+            full = os.path.join(parent, name)
+            if not os.path.islink(full):
+                total += os.path.getsize(full)
+    return total
+
+
+def snapshot_cli(world: World, *args: str, env: dict | None = None):
+    """`python3 -m snapfront.cli snapshot ARGS --config CONFIG`, GNUPGHOME = the world's key."""
+    full_env = {**os.environ, "GNUPGHOME": str(world.gnupghome), **(env or {})}
+    cmd = [sys.executable, "-m", "snapfront.cli", "snapshot", args[0], "--config"]
+    return subprocess.run(
+        [*cmd, str(world.config), *args[1:]], capture_output=True, text=True, env=full_env,
+        timeout=300,
+    )  # fmt: skip
+
+
+def references(world: World) -> set[str]:
+    out = subprocess.run(
+        ["reprepro", "-b", str(world.root), "dumpreferences"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return set(out.splitlines())
+
+
+def stop_agent(world: World) -> None:
+    subprocess.run(
+        ["gpgconf", "--kill", "all"], env={**os.environ, "GNUPGHOME": str(world.gnupghome)}
+    )
