@@ -106,7 +106,7 @@ class Endpoints:
         return self._response(200, body, CONTENT_TYPE, facts.role)
 
     def workers(self) -> dict[str, object]:
-        """How many serve, and their pids (the supervisor's children, less the watcher)."""
+        """How many serve, and their pids (the supervisor's children, less the watcher's keeper)."""
         found: dict[str, object] = {
             "count": self.origin.config.worker_count(),
             "this": os.getpid(),
@@ -121,8 +121,9 @@ class Endpoints:
                     pids = sorted(int(p) for p in fh.read().split())
             except OSError:
                 pass
-            if state is not None:
-                pids = [p for p in pids if p != state.pid]
+            if state is not None:  # the watcher, and its keeper (the supervisor's child)
+                watcher = {state.pid, _parent(state.pid)}
+                pids = [p for p in pids if p not in watcher]
         found["pids"] = pids
         return found
 
@@ -145,3 +146,11 @@ class Endpoints:
         if role is not None:
             headers[ROLE_HEADER] = role
         return web.Response(status=status, body=body, headers=headers)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
