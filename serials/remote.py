@@ -1,9 +1,9 @@
 """Ask a snapfront (or any host with the same URL layout) about an origin's serials.
 
 `URL/ORIGIN/project/trace/ORIGIN` names the newest complete, signed serial (its `Archive
-serial:` line); `URL/ORIGIN/SERIAL/` answers 200 (its page) or a redirect when the serial
-exists, and a 404 listing the serials that do when it does not (snapfront looks on disk before
-answering, so a serial taken a moment ago is found). Every failure is one line: Failed when
+serial:` line); `URL/ORIGIN/SERIAL/` (then `SERIAL/pool/`) answers 200 or a redirect when the
+serial exists, and a 404 listing the serials that do when it does not (snapfront looks on disk
+before answering, so a serial taken a moment ago is found). Every failure is one line: Failed when
 the server cannot be asked or answers nonsense, Refused when it says a serial does not exist.
 """
 
@@ -96,21 +96,25 @@ class Remote:
         return archive_serial(answer.body, url)
 
     def check(self, origin: str, serial: str) -> None:
-        """Return when SERIAL exists for ORIGIN; refuse it, with the list, when it does not."""
+        """Return when SERIAL exists for ORIGIN; refuse it, with the list, when it does not.
+
+        `SERIAL/` first (any host); a plain 404 there may only mean that snapfront has not
+        rendered the serial's page yet (a moment after gensnapshot, or `serve --no-watch`),
+        so `SERIAL/pool/` is asked next: snapfront redirects it for every serial on disk."""
         url = serial_url(self.base, origin, serial)
-        answer = self._get(url, follow=False)
-        if answer.status == 200 or 300 <= answer.status < 400:
-            return
-        if answer.status == 404:
+        for probe in (url, url + "pool/"):
+            answer = self._get(probe, follow=False)
+            if answer.status == 200 or 300 <= answer.status < 400:
+                return
+            if answer.status != 404:
+                raise Failed(f"{probe}: {answer.status} {answer.reason}")
             known = listed_serials(answer.body)
-            if known is None:
-                raise Refused(f"{origin}: serial {serial} not found ({url}: 404 Not Found)")
-            listing = ", ".join(known) if known else "none"
-            where = serial_url(self.base, origin, "")[:-1]
-            raise Refused(
-                f"{origin}: serial {serial} does not exist on {where}; serials that do: {listing}"
-            )
-        raise Failed(f"{url}: {answer.status} {answer.reason}")
+            if known is not None:
+                listing = ", ".join(known) if known else "none"
+                where = serial_url(self.base, origin, "")[:-1]
+                refusal = f"{origin}: serial {serial} does not exist on {where}"
+                raise Refused(f"{refusal}; serials that do: {listing}")
+        raise Refused(f"{origin}: serial {serial} not found ({url}: 404 Not Found)")
 
     def _get(self, url: str, follow: bool) -> _Answer:
         handlers = () if follow else (_NoRedirect(),)

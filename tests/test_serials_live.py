@@ -166,6 +166,21 @@ def test_resolve_is_stable_while_a_serial_is_taken(private, tmp_path: Path) -> N
     assert refused.stderr.endswith(f"serials that do: {', '.join([*world.serials, new])}\n")
 
 
+def test_a_serial_without_its_page_yet_is_found(world: World, tmp_path: Path) -> None:
+    """`serve --no-watch` never renders a new serial's page, so `SERIAL/` is a plain 404
+    (as it is for a moment under the watcher): the serial is still found, not refused."""
+    config = with_listen(world.config, "127.0.0.1:0", world.dir / "nowatch.toml")
+    with running_server(config, "--no-watch") as server:
+        taken = snapshot_cli(world, "take", "/debian/")
+        assert taken.returncode == 0, taken.stderr
+        new = taken.stdout.strip()
+        assert fetch(f"{server.url}debian/{new}/").status == 404  # no page
+        resolved = serials(
+            "resolve", str(make_dir(tmp_path / "d", debian=new)), "--from", server.url
+        )
+        assert (resolved.returncode, resolved.stdout) == (0, f"debian: {new}\n"), resolved.stderr
+
+
 class _Stub(http.server.BaseHTTPRequestHandler):
     answers: ClassVar[dict[str, tuple[int, bytes, float]]] = {}
 
