@@ -1,0 +1,12 @@
+"""Tails' build-side serial files, `config/APT_snapshots.d/ORIGIN/serial`, against a snapfront.
+
+- `files`: read and write the serial files (one line: a serial `YYYYMMDDNN` or `latest`).
+- `plan`: what freeze, thaw and resolve write or print, decided without I/O.
+- `remote`: the HTTP client that reads `URL/ORIGIN/project/trace/ORIGIN` and asks whether a
+  serial exists (stdlib only: it runs on build machines).
+- `run`: the three commands, put together; `snapfront serials …` is a thin CLI over it.
+"""
+
+from .errors import EXIT_FAILED, EXIT_REFUSED, Failed, Refused
+
+__all__ = ["EXIT_FAILED", "EXIT_REFUSED", "Failed", "Refused"]
