@@ -127,7 +127,7 @@ def compare_sides(
             a, b = pairs[scope]
             delta = cache.delta(a, b, mount.root, mount.kind)
             if delta is None:
-                unreadable.append(f"{_label(scope)} in {old_name} or {new_name}")
+                unreadable.append(f"{label(scope)} in {old_name} or {new_name}")
                 continue
             scopes.append(ScopeDelta(scope, delta))
     return Comparison(old_name, new_name, tuple(scopes), tuple(unreadable))
