@@ -24,7 +24,7 @@ from rewrite_rules import MountKind
 from snapfront.atomic import STATE_DIR, atomic_write
 
 from .compare import Change, Delta, compare
-from .indexes import IndexFile, read_index
+from .indexes import IndexFile, read_index, release_indexes
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ DISK_LIMIT = 256 * 1024 * 1024
 """Bytes of output/.snapfront/indexes/ at most (a Debian-sized Packages map is ~2 MB)."""
 MEMORY_MAPS = 16
 MEMORY_DELTAS = 4096
+MEMORY_RELEASES = 50_000
+RELEASE_NAMES = ("InRelease", "Release")
 EMPTY = "-"
 """The key of "no index on this side" (a codename, component or architecture only on one)."""
 _KINDS = ("added", "removed", "upgraded", "downgraded")
@@ -44,8 +46,21 @@ class IndexCache:
         self.disk_limit = disk_limit
         self._maps: OrderedDict[str, dict[str, str]] = OrderedDict()
         self._deltas: OrderedDict[tuple[str, str], Delta] = OrderedDict()
+        self._releases: dict[tuple, tuple[IndexFile, ...] | None] = {}
         self.parsed = 0
         self.loaded = 0
+
+    def indexes(
+        self, directory: str, root: str, kind: MountKind | None, codename: str
+    ) -> tuple[IndexFile, ...] | None:
+        """release_indexes, remembered by the Release files' stats: an archive page shows the
+        counts of every serial, and is rendered again with each new one."""
+        key = (directory, codename, *(_stamp(os.path.join(directory, n)) for n in RELEASE_NAMES))
+        if key not in self._releases:
+            if len(self._releases) >= MEMORY_RELEASES:
+                self._releases.clear()
+            self._releases[key] = release_indexes(directory, root, kind, codename)
+        return self._releases[key]
 
     def versions(
         self, index: IndexFile | None, root: str, kind: MountKind | None
@@ -123,6 +138,14 @@ class IndexCache:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             total -= size
+
+
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _remember(memo: OrderedDict, key: object, value: object, limit: int) -> None:

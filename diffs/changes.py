@@ -20,7 +20,7 @@ from rewrite_rules.resolve import DISTS
 
 from .cache import IndexCache
 from .compare import Counts, Delta, Kind
-from .indexes import IndexFile, Scope, release_indexes
+from .indexes import IndexFile, Scope
 
 Side = Mapping[str, tuple[IndexFile, ...] | None]
 """codename → the indexes its Release lists (None: no readable Release)."""
@@ -60,20 +60,18 @@ def codenames_of(archive: Archive, serial: str) -> list[str]:
     return sorted(c for c in archive.codenames if serial in archive.serials.get(c, ()))
 
 
-def serial_side(
-    mount: Mount, archive: Archive, serial: str
-) -> dict[str, tuple[IndexFile, ...] | None]:
+def serial_side(cache: IndexCache, mount: Mount, archive: Archive, serial: str) -> Side:
     return {
-        codename: release_indexes(
+        codename: cache.indexes(
             snapshot_dir(mount.root, codename, serial), mount.root, mount.kind, codename
         )
         for codename in codenames_of(archive, serial)
     }
 
 
-def suite_side(mount: Mount, codename: str) -> dict[str, tuple[IndexFile, ...] | None]:
+def suite_side(cache: IndexCache, mount: Mount, codename: str) -> Side:
     directory = os.path.join(mount.root, DISTS, codename)
-    return {codename: release_indexes(directory, mount.root, mount.kind, codename)}
+    return {codename: cache.indexes(directory, mount.root, mount.kind, codename)}
 
 
 def compare_serials(
@@ -82,16 +80,15 @@ def compare_serials(
     """`new` against `old` (None: the first serial, an empty comparison)."""
     if old is None:
         return Comparison(None, new)
-    return compare_sides(
-        cache, mount, serial_side(mount, archive, old), serial_side(mount, archive, new), old, new
-    )
+    before, after = serial_side(cache, mount, archive, old), serial_side(cache, mount, archive, new)
+    return compare_sides(cache, mount, before, after, old, new)
 
 
 def compare_suites(cache: IndexCache, mount: Mount, old: str, new: str) -> Comparison:
     """Suite `new` against suite `old` of a repository: their scopes pair by component and
     architecture, and are shown under the new suite's codename."""
-    before = _renamed(suite_side(mount, old), new)
-    return compare_sides(cache, mount, before, suite_side(mount, new), old, new)
+    before = _renamed(suite_side(cache, mount, old), new)
+    return compare_sides(cache, mount, before, suite_side(cache, mount, new), old, new)
 
 
 def _renamed(side: Side, codename: str) -> dict[str, tuple[IndexFile, ...] | None]:

@@ -95,7 +95,7 @@ def history(config: Config, mount: Mount, package: str, as_json: bool) -> tuple[
     found: list[dict[str, object]] = []
     for serial in sorted(archive.all_serials()):
         versions = []
-        for codename, indexes in serial_side(mount, archive, serial).items():
+        for codename, indexes in serial_side(cache, mount, archive, serial).items():
             for index in indexes or ():
                 if index.key not in seen:
                     mapping = cache.versions(index, mount.root, mount.kind) or {}
