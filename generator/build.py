@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from basedir.model import Distribution
+from diffs.cache import IndexCache
 from rewrite_rules import Archive, Mount, MountKind, Rules
 from rewrite_rules.resolve import INDEX_PAGE, match_mount
 from snapfront import __version__
@@ -86,6 +87,9 @@ class Builder:
         self.shown = RenderMemo(config.output)
         """URL → (digest of the Page/Feed/Trace value, stats of its files) as last written;
         kept on disk, so a `snapfront build` of an unchanged tree renders nothing either."""
+        self.indexes = IndexCache(config.output)
+        """Parsed indexes and deltas by SHA256 (diffs.cache): a new serial parses only its
+        new index files; kept on disk under output/.snapfront/indexes/."""
         self.save_every = save_every
         """Seconds between saves of the sha256 cache after updates (its JSON holds every file
         of the tree: rewriting it for each new upload would cost more than the pages)."""
@@ -138,6 +142,7 @@ class Builder:
             self.config.public_url, when, self.hashes, __version__, settled_ns,
             releases=self.releases, listings=self.listings,
             expiring_within=expiring_within(self.config.health.min_valid_for),
+            indexes=self.indexes,
         )  # fmt: skip
         rules = Rules(self.config.mounts, self.config.output, self.archives)
         writer = Writer(self.config.output)

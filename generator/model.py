@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass
 
 from basedir.model import Distribution
+from diffs.changes import Comparison
+from diffs.compare import Counts
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ class SerialRow:
     validity: Validity
     complete: bool  # every distribution has its signed Release family
     days_left: int | None = None  # whole days before valid_until (see model.days_left)
+    changes: Counts | None = None  # against the previous serial; None for the first
+    changes_href: str | None = None  # its changes page
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ class Page:
     keyring: Link | None = None
     note: str | None = None
     keep: str | None = None  # a serial page: the command that extends its Valid-Until
+    changes: Comparison | None = None  # a serial's changes page: against the previous serial
+    previous: Link | None = None  # a changes page: the previous serial's changes page
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit
 
 from basedir.release import read_distribution
+from diffs.cache import IndexCache
 from rewrite_rules import Mount
 from rewrite_rules.resolve import KEYRING_NAME
 
@@ -58,6 +59,8 @@ class Site:
     listings: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
     expiring_within: float = EXPIRING_WITHIN
     """Seconds before Valid-Until a snapshot shows as expiring (model.expiring_within)."""
+    indexes: IndexCache = field(default_factory=lambda: IndexCache(None))
+    """Parsed Packages/Sources by SHA256, for the changes pages (the builder's, persisted)."""
     """Directory → its entries as last scanned. Every scan refreshes it; only a `cached` scan
     (a feed walking a whole tree) reads it, and the watcher drops the directories it hears
     about, so a feed costs one scandir per changed directory, not one per directory."""

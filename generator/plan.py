@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from rewrite_rules import Archive, Mount, MountKind
 from rewrite_rules.resolve import (
+    CHANGES,
     DISTS,
     LOCK_NAMES,
     POOL,
@@ -108,6 +109,11 @@ def serial_part(mount: Mount, serial: str) -> Part:
     return Part(PartKind.SERIAL, serial, f"{mount.url}{serial}/")
 
 
+def changes_part(mount: Mount, serial: str) -> Part:
+    """/P/SERIAL/changes/ alone (a SERIAL part produces it too)."""
+    return Part(PartKind.PAGE, CHANGES, f"{mount.url}{serial}/{CHANGES}/", serial)
+
+
 def pool_part(mount: Mount) -> Part:
     return Part(PartKind.TREE, POOL, f"{mount.url}{POOL}/")
 
@@ -148,7 +154,9 @@ def normalize(parts: Iterable[Part]) -> frozenset[Part]:
 
 def archive_parts(mount: Mount, old: Archive, new: Archive) -> set[Part]:
     """What a snapshots mount's changed codenames or serials mean (conf/distributions edited,
-    a serial found or gone): each serial whose codenames differ, the front page, the trace."""
+    a serial found or gone): each serial whose codenames differ, the front page, the trace,
+    and the changes page of the serial after each one that came or went (gc removed the one
+    it was compared with)."""
     changed = {
         serial
         for serial in old.all_serials() | new.all_serials()
@@ -156,7 +164,13 @@ def archive_parts(mount: Mount, old: Archive, new: Archive) -> set[Part]:
     }
     if not changed:
         return set()
-    return {serial_part(mount, s) for s in changed} | {front_part(mount), trace_part(mount)}
+    parts = {serial_part(mount, s) for s in changed} | {front_part(mount), trace_part(mount)}
+    remaining = sorted(new.all_serials())
+    for serial in changed:
+        later = [s for s in remaining if s > serial]
+        if later:
+            parts.add(changes_part(mount, later[0]))
+    return parts
 
 
 def _holding(archive: Archive, serial: str) -> frozenset[str]:

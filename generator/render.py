@@ -24,6 +24,9 @@ from urllib.parse import urljoin, urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
+from diffs.changes import to_json as changes_json
+from diffs.compare import Counts
+
 from .model import Feed, Link, Page, Row, SerialRow, Suite, Validity
 
 PAGE_TEMPLATE = "templates/page.html"
@@ -157,7 +160,8 @@ def page_json(page: Page) -> str:
       "serials": [{"serial", "href", "date", "codenames": [str], "valid_until",
                    "validity": "valid" | "expiring" | "expired" | "no Valid-Until",
                    "days_left": int | null,  # whole days; negative once expired
-                   "complete": bool}],
+                   "complete": bool,
+                   "changes": {"added", "removed", "upgraded", "downgraded", "href"} | null}],
       "suites": [{"codename", "suite", "origin", "label", "architectures": [str],
                   "components": [str], "date", "valid_until", "signed", "has_sources",
                   "validity", "href",
@@ -166,6 +170,8 @@ def page_json(page: Page) -> str:
     }
 
     Dates are epoch seconds (int) or null; entries, serials and suites keep the page's order.
+    A serial's changes page adds "changes" (diffs.changes.to_json) and "previous" (a link to
+    the previous serial's changes page, or null).
     """
     document = {
         "url": page.url,
@@ -178,6 +184,9 @@ def page_json(page: Page) -> str:
         "serials": [_serial(row) for row in page.serials],
         "suites": [_suite(suite) for suite in page.suites],
     }
+    if page.changes is not None:
+        document["changes"] = changes_json(page.changes)
+        document["previous"] = _link(page.previous)
     return json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -207,6 +216,18 @@ def _serial(row: SerialRow) -> dict[str, object]:
         "validity": row.validity.value,
         "days_left": row.days_left,
         "complete": row.complete,
+        "changes": None
+        if row.changes is None
+        else {**_counts(row.changes), "href": row.changes_href},
+    }
+
+
+def _counts(counts: Counts) -> dict[str, int]:
+    return {
+        "added": counts.added,
+        "removed": counts.removed,
+        "upgraded": counts.upgraded,
+        "downgraded": counts.downgraded,
     }
 
 

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from urllib.parse import quote
 
+from diffs.changes import compare_serials, previous_serial
 from rewrite_rules import Archive, Mount
-from rewrite_rules.resolve import DISTS, POOL, SNAPSHOTS_DIR, TRACE_DIR
+from rewrite_rules.resolve import CHANGES, DISTS, POOL, SNAPSHOTS_DIR, TRACE_DIR
 
-from .model import Page, Row, SerialRow, Suite, days_left, validity
+from .model import Link, Page, Row, SerialRow, Suite, days_left, validity
 from .pages import Output, Site, Trace, host, keyring_link, page, suite, tree_pages
 from .plan import (
     Part,
@@ -40,6 +41,9 @@ def outputs(mount: Mount, archive: Archive, site: Site, part: Part) -> Iterator[
         yield from _serial(mount, archive, site, part.path)
     elif part.kind is PartKind.PAGE and not part.path:
         yield _front(mount, archive, site)
+    elif part.kind is PartKind.PAGE and part.serial and part.path == CHANGES:
+        if _codenames(archive, part.serial):
+            yield _changes(mount, archive, site, part.serial)
     elif part.kind in (PartKind.PAGE, PartKind.TREE):
         yield from _listings(mount, archive, site, part)
 
@@ -62,7 +66,8 @@ def _front(mount: Mount, archive: Archive, site: Site) -> Page:
     rows = []
     for serial in sorted(archive.all_serials(), reverse=True):
         codenames = _codenames(archive, serial)
-        rows.append(_serial_row(serial, codenames, _suites(mount, site, serial, codenames), site))
+        row = _serial_row(serial, codenames, _suites(mount, site, serial, codenames), site)
+        rows.append(_with_counts(mount, archive, site, row))
     front = [Row("pool/", "pool/", True)]
     if os.path.isdir(os.path.join(mount.root, *TRACE_DIR)) or archive.codenames:
         front.append(Row("project/trace/", "project/trace/", True))
@@ -86,10 +91,12 @@ def _serial(mount: Mount, archive: Archive, site: Site, serial: str) -> Iterator
     yield page(
         url,
         suites=tuple(suites),
-        rows=(Row("dists/", "dists/", True), Row("pool/", "../pool/", True)),
+        rows=(Row("dists/", "dists/", True), Row("pool/", "../pool/", True),
+              Row(f"{CHANGES}/", f"{CHANGES}/", True)),
         keyring=keyring_link(mount),
         keep=f"snapfront snapshot bump {mount.url} {serial} --days N" if expires else None,
-    )
+    )  # fmt: skip
+    yield _changes(mount, archive, site, serial)
     yield page(f"{url}dists/", rows=tuple(Row(c + "/", quote(c) + "/", True) for c in codenames))
     for codename in codenames:
         top = os.path.join(DISTS, codename, SNAPSHOTS_DIR, serial)
@@ -131,6 +138,31 @@ def _serial_row(serial: str, codenames: list[str], suites: list[Suite], site: Si
         complete,
         days_left(until, site.now),
     )
+
+
+def _changes(mount: Mount, archive: Archive, site: Site, serial: str) -> Page:
+    """/P/SERIAL/changes/: each codename, component and architecture against the previous
+    serial (the first serial has none: its page says so)."""
+    previous = previous_serial(archive, serial)
+    comparison = compare_serials(site.indexes, mount, archive, previous, serial)
+    url = f"{mount.url}{serial}/{CHANGES}/"
+    if previous is None:
+        note = "The first snapshot: there is no earlier one to compare it with."
+    else:
+        note = f"Packages added, removed, upgraded and downgraded since {previous}."
+    link = Link(previous, f"../../{previous}/{CHANGES}/") if previous else None
+    found = page(url, changes=comparison, previous=link, note=note)
+    return replace(found, title=f"Changes in {mount.url}{serial}/")
+
+
+def _with_counts(mount: Mount, archive: Archive, site: Site, row: SerialRow) -> SerialRow:
+    """The archive page's row with "+3 -1 ^5 v0" against the previous serial, linking to the
+    changes page (every serial has one; the first shows no counts)."""
+    previous = previous_serial(archive, row.serial)
+    counts = None
+    if previous is not None:
+        counts = compare_serials(site.indexes, mount, archive, previous, row.serial).counts
+    return replace(row, changes=counts, changes_href=f"{row.serial}/{CHANGES}/")
 
 
 def _trace(mount: Mount, archive: Archive, site: Site) -> Iterator[Output]:

@@ -23,6 +23,8 @@ from .model import CacheClass, Mount, MountKind
 from .paths import MAX_PATH_BYTES
 from .resolve import (
     BY_HASH,
+    CHANGES,
+    CHANGES_JSON,
     DISTS,
     INDEX_PAGE,
     KEYRING_NAME,
@@ -171,9 +173,16 @@ class _Planner:
         if known:
             any_serial = _alt(known)
             shared = f"{self.mount.url}{POOL}/$1"  # one pool, rendered once
+            changes = f"{self.rules.output.rstrip('/')}{self.mount.url}$1/{CHANGES}/index.json"
             routes += [
-                self.page(f"{p}{any_serial}/(?:{dists}/)?"),
+                self.page(f"{p}{any_serial}/(?:{dists}/|{re.escape(CHANGES)}/)?"),
                 Route(f"^{p}{any_serial}/{pool}/(.*/)?$", REDIRECT, (shared,)),
+                Route(  # /P/SERIAL/changes.json: the changes page's index.json
+                    f"^{p}({_alt(known)})/{re.escape(CHANGES_JSON)}$",
+                    FIRST,
+                    (changes,),
+                    CacheClass.VOLATILE,
+                ),
             ]
         # Longest codename first: "jessie/updates" claims its URLs before "jessie" could.
         for codename in sorted(archive.codenames, key=lambda c: (-c.count("/"), c)):

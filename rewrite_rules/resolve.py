@@ -33,6 +33,10 @@ DISTS = "dists"
 SNAPSHOTS_DIR = "snapshots"
 """reprepro gensnapshot's directory: dists/CODENAME/snapshots/SERIAL/."""
 BY_HASH = "by-hash"
+CHANGES = "changes"
+"""/P/SERIAL/changes/: the generated page of what changed since the previous serial."""
+CHANGES_JSON = "changes.json"
+"""/P/SERIAL/changes.json: the same JSON as /P/SERIAL/changes/index.json (no second file)."""
 TAGGED_AREAS = (DISTS, POOL)
 """The only directories of a tagged basedir that are served: /P/TAG/ARCHIVE/(dists|pool)/…"""
 INDEX_DIRS = frozenset({"snapshots", "by-hash", "source", "i18n", "debian-installer", "dep11"})
@@ -168,6 +172,12 @@ def _resolve_snapshots(ctx: _Context) -> Resolution:
         return ctx.miss(MissReason.NOT_FOUND, "not a snapshot URL")
     serial, area, tail = rest[0], rest[1], rest[2:]
     archive = ctx.rules.archive(ctx.mount)
+    if area == CHANGES_JSON and not tail:
+        if serial not in archive.all_serials():
+            return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
+        rel = "/".join((*ctx.segments[:-1], CHANGES, "index.json"))
+        source = Source(ctx.rules.output, rel, generated=True)
+        return Target(ctx.mount, (source,), CacheClass.VOLATILE)
     if area == POOL and tail:
         if serial not in archive.all_serials():
             return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
@@ -205,7 +215,7 @@ def _snapshot_page(ctx: _Context) -> Resolution:
             return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
         if serial not in archive.serials.get(codename, frozenset()):
             return _unknown_serial(ctx, serial, sorted(archive.serials.get(codename, ())), codename)
-    elif len(rest) > 2 or (len(rest) == 2 and rest[1] != DISTS):
+    elif len(rest) > 2 or (len(rest) == 2 and rest[1] not in (DISTS, CHANGES)):
         return ctx.miss(MissReason.NOT_FOUND, "no such directory")
     return ctx.page()
 

@@ -21,6 +21,8 @@ from urllib.parse import quote
 from .model import Mount, MountKind, Target
 from .resolve import (
     BY_HASH,
+    CHANGES,
+    CHANGES_JSON,
     DISTS,
     GENERATED_NAMES,
     INDEX_PAGE,
@@ -116,6 +118,8 @@ def _output_candidates(rel: tuple[str, ...]) -> Iterator[Candidate]:
     yield rel, False, PurgeStage.PAGE
     if rel[-1] == INDEX_PAGE:
         yield rel[:-1], True, PurgeStage.PAGE
+    if rel[-2:] == (CHANGES, "index.json"):  # also served as /P/SERIAL/changes.json
+        yield (*rel[:-2], CHANGES_JSON), False, PurgeStage.PAGE
 
 
 def _variant_base(name: str) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
+from .cli_diff import add_parser as add_diff_commands
 from .cli_serials import add_parser as add_serials_commands
 from .cli_snapshot import add_parser as add_snapshot_commands
 from .config import Config, ConfigError, load, make_output, parse_listen
@@ -58,6 +59,7 @@ def make_parser() -> argparse.ArgumentParser:
     demo.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT")
     add_snapshot_commands(commands)  # snapfront/cli_snapshot.py
     add_serials_commands(commands)  # snapfront/cli_serials.py
+    add_diff_commands(commands)  # snapfront/cli_diff.py
     return parser
 
 

@@ -97,18 +97,21 @@ def _complain(message: str, status: int) -> int:
     return status
 
 
-def find_mount(config: Config, url: str) -> Mount:
-    """The snapshots mount at `url` (the trailing slash may be left out)."""
+def find_mount(
+    config: Config, url: str, kinds: tuple[MountKind, ...] = (MountKind.SNAPSHOTS,)
+) -> Mount:
+    """The mount at `url` (the trailing slash may be left out), of one of `kinds`."""
     wanted = url if url.endswith("/") else url + "/"
+    names = " or ".join(str(k) for k in kinds)
     for mount in config.mounts:
         if mount.url == wanted:
-            if mount.kind is not MountKind.SNAPSHOTS:
+            if mount.kind not in kinds:
                 raise ConfigError(
-                    config.path, "mount", f"{mount.url} is a {mount.kind} mount, not snapshots"
+                    config.path, "mount", f"{mount.url} is a {mount.kind} mount, not {names}"
                 )
             return mount
-    known = ", ".join(m.url for m in config.mounts if m.kind is MountKind.SNAPSHOTS) or "none"
-    raise ConfigError(config.path, "mount", f"no mount at {url} (snapshots mounts: {known})")
+    known = ", ".join(m.url for m in config.mounts if m.kind in kinds) or "none"
+    raise ConfigError(config.path, "mount", f"no mount at {url} ({names} mounts: {known})")
 
 
 def _take(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:

@@ -344,7 +344,9 @@ LISTED = [
     "/project/trace/debian", "/tagged/project/trace/debian",
     # pages (some written by the `extras` fixture, the others missing)
     *PAGES, "/debian/{old}/", "/debian/{new}/", "/debian/{old}/dists/", "/debian/{new}/dists/bookworm/",
-    "/debian/{old}/dists/bookworm/main/binary-amd64/", "/debian/pool/", "/debian/pool/main/h/hello/",
+    "/debian/{old}/dists/bookworm/main/binary-amd64/", "/debian/pool/",
+    "/debian/{new}/changes/", "/debian/{new}/changes.json",
+    "/debian/{old}0/changes.json", "/debian/changes.json", "/debian/{new}/changes", "/debian/pool/main/h/hello/",
     "/tagged/5.0/", "/tagged/5.0/debian/", "/tagged/5.0/debian/dists/", "/apt/pool/main/",
     "/mediawiki/", "/nowhere/", "/debian/{old}/pool/", "/debian/{new}/pool/main/",
     "/debian/{old}/pool/main/h/hello/", "/debian/{old}/pool/main/h/hello?x=1",
@@ -505,7 +507,7 @@ ATOMS = [
     "debian", "security", "apt", "tagged", "5.0", "pool", "dists", *SERIALS, "2099010101", "jessie",
     "updates", "bookworm", "main", "InRelease", "Release.gpg", "Packages", "project", "trace",
     "keyring.gpg", "conf", "db", "by-hash", "x.new", "lockfile", "%2e%2e", ".git", "a%2fb",
-    "caf%C3%A9", "%ff", "h+1~2", "", "%00", "a%01",
+    "caf%C3%A9", "%ff", "h+1~2", "", "%00", "a%01", "changes", "changes.json",
 ]  # fmt: skip
 
 

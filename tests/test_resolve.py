@@ -131,6 +131,7 @@ def test_trace_prefers_generated_then_root() -> None:
         ("/", "index.html"),
         ("/debian/", "debian/index.html"),
         ("/debian/2026112101/", "debian/2026112101/index.html"),
+        ("/debian/2026112101/changes/", "debian/2026112101/changes/index.html"),
         ("/debian/2026112102/dists/jessie/updates/", "debian/2026112102/dists/jessie/updates/index.html"),
         ("/debian/pool/main/h/", "debian/pool/main/h/index.html"),
         ("/apt/dists/", "apt/dists/index.html"),
@@ -163,6 +164,11 @@ def test_redirects(url: str, location: str) -> None:
         ("/debian/2026112101/dists/jessie/updates/InRelease", MissReason.UNKNOWN_SERIAL),
         ("/debian/2026112199/pool/main/h/hello/hello_1.0-1_all.deb", MissReason.UNKNOWN_SERIAL),
         ("/debian/2026112101/dists/sid/InRelease", MissReason.UNKNOWN_CODENAME),
+        ("/debian/2026112199/changes/", MissReason.UNKNOWN_SERIAL),
+        ("/debian/2026112199/changes.json", MissReason.UNKNOWN_SERIAL),
+        ("/debian/2026112101/changes/x/", MissReason.NOT_FOUND),
+        ("/debian/2026112101/changes.json/", MissReason.NOT_FOUND),
+        ("/debian/2026112101/other/", MissReason.NOT_FOUND),
         ("/debian/20261121/dists/bookworm/InRelease", MissReason.NOT_FOUND),
         ("/debian/dists/bookworm/InRelease", MissReason.NOT_FOUND),
         ("/debian/conf/distributions", MissReason.NOT_FOUND),
@@ -278,3 +284,15 @@ def test_generated_names_answer_from_the_output_first(url: str, sources: list | 
     assert isinstance(found, Target) and found.cache is CacheClass.VOLATILE
     assert [(s.base, s.relpath) for s in found.sources] == sources
     assert found.sources[0].generated
+
+
+def test_changes_json_is_the_changes_page_json() -> None:
+    """/P/SERIAL/changes.json answers with the generated /P/SERIAL/changes/index.json."""
+    found = target("/debian/2026112101/changes.json")
+    assert found.cache is CacheClass.VOLATILE and not found.directory
+    assert [(s.base, s.relpath, s.generated) for s in found.sources] == [
+        ("/var/lib/snapfront", "debian/2026112101/changes/index.json", True)
+    ]
+    assert file_of("/debian/2026112101/changes/index.json") == (
+        "/var/lib/snapfront/debian/2026112101/changes/index.json"
+    )

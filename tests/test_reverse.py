@@ -44,6 +44,8 @@ OLD, NEW = "2026112101", "2026112102"
         ("/var/lib/snapfront/index.html.gz", ["/index.html", "/"]),
         ("/var/lib/snapfront/debian/2026112101/dists/index.json", ["/debian/2026112101/dists/index.json"]),
         ("/var/lib/snapfront/mediawiki/feed.atom", ["/mediawiki/feed.atom"]),
+        ("/var/lib/snapfront/debian/2026112101/changes/index.json.gz",
+         ["/debian/2026112101/changes/index.json", "/debian/2026112101/changes.json"]),
         # never served, so never purged
         ("/srv/snap/dists/bookworm/InRelease", []),
         ("/srv/snap/dists/bookworm/snapshots/2026112199/InRelease", []),  # a serial never seen
@@ -69,6 +71,8 @@ def test_urls_for(path: str, urls: list[str]) -> None:
         "/srv/repo/dists/bookworm-mediawiki/main/binary-amd64/Packages",
         "/srv/releases/mediawiki/1.41/mediawiki-1.41.0.tar.gz.sig",
         "/var/lib/snapfront/debian/pool/main/h/index.html.br",
+        "/var/lib/snapfront/debian/2026112101/changes/index.html",
+        "/var/lib/snapfront/debian/2026112101/changes/index.json",
     ],
 )
 def test_every_url_resolves_back_to_the_file(path: str) -> None:
