@@ -93,6 +93,16 @@ class Stanza:
 
 
 @dataclass(frozen=True)
+class SnapshotConf:
+    """The client line that makes `apt update --snapshot ID` fetch this host's snapshots,
+    ready to copy into /etc/apt/apt.conf.d/NAME (see generator.live_pages)."""
+
+    path: str  # where it goes on the client
+    text: str  # the file's contents
+    warning: str | None = None  # an Origin/Label for which APT ignores a Host line
+
+
+@dataclass(frozen=True)
 class Suite:
     """A distribution as a page shows it: its Release facts, state and stanza."""
 
@@ -131,6 +141,7 @@ class Page:
     keyring: Link | None = None
     note: str | None = None
     keep: str | None = None  # a serial page: the command that extends its Valid-Until
+    snapshot_conf: SnapshotConf | None = None  # a snapshots archive's page: apt --snapshot
 
 
 @dataclass(frozen=True)
