@@ -244,8 +244,8 @@ def _resolve_live(ctx: _Context) -> Resolution:
     """/P/dists/CODENAME/… → dists/CODENAME/…: reprepro rewrites these in place (signed
     metadata) except by-hash/; a codename's snapshots/ is only served through its serials."""
     archive = ctx.rules.archive(ctx.mount)
-    if len(ctx.rest) == 1:
-        return ctx.page() if ctx.trailing else ctx.miss(MissReason.NOT_FOUND, "not a file")
+    if len(ctx.rest) == 1:  # dists/ itself (without its "/": the server redirects)
+        return ctx.page() if ctx.trailing else ctx.data(ctx.rest, CacheClass.SIGNED_METADATA)
     codename, file = _split_codename(archive.codenames, ctx.rest[1:])
     if codename is None:
         return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
@@ -253,8 +253,6 @@ def _resolve_live(ctx: _Context) -> Resolution:
         return ctx.miss(MissReason.NOT_FOUND, "snapshots are served at /SERIAL/dists/CODENAME/")
     if ctx.trailing:
         return ctx.page()
-    if not file:
-        return ctx.miss(MissReason.NOT_FOUND, "not a file")
     cache = CacheClass.IMMUTABLE if BY_HASH in file else CacheClass.SIGNED_METADATA
     return ctx.data(ctx.rest, cache)
 

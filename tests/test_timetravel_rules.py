@@ -83,13 +83,20 @@ def test_live_files(url: str, file: str, cache: CacheClass) -> None:
         ("/debian/dists/bookworm/snapshots/", MissReason.NOT_FOUND),
         ("/debian/dists/jessie/updates/snapshots/2026112102/Release", MissReason.NOT_FOUND),
         ("/debian/dists/sid/InRelease", MissReason.UNKNOWN_CODENAME),
-        ("/debian/dists/bookworm", MissReason.NOT_FOUND),
-        ("/debian/dists", MissReason.NOT_FOUND),
+        ("/debian/dists/bookworm/snapshots", MissReason.NOT_FOUND),
     ],
 )
 def test_live_never_serves_snapshots_through_its_path(url: str, reason: MissReason) -> None:
     found = resolve(RULES, url, NOW)
     assert isinstance(found, Miss) and found.reason is reason, found
+
+
+def test_live_directories_without_slash_name_the_directory() -> None:
+    """The server finds a directory there and redirects (301) to the URL with "/"."""
+    assert file_of(resolve(RULES, "/debian/dists", NOW)) == "/srv/snap/dists"
+    assert file_of(resolve(RULES, "/debian/dists/jessie/updates", NOW)) == (
+        "/srv/snap/dists/jessie/updates"
+    )
 
 
 def test_live_pages() -> None:
