@@ -121,25 +121,6 @@ def resolve(rules: Rules, raw_path: str, now: float | None = None) -> Resolution
     return _BY_KIND[mount.kind](ctx)
 
 
-def instant_mount(rules: Rules, raw_path: str) -> Mount | None:
-    """The snapshots mount when `raw_path` is a timestamp URL (/P/TIME/…), whose answer
-    depends on the clock and on the Dates known: never remembered, re-read when asked."""
-    if not _INSTANT_SEGMENT.search(raw_path):
-        return None  # the common case, without decoding the path
-    split = split_path(raw_path)
-    if isinstance(split, Miss):
-        return None
-    segments = split[0]
-    mount = match_mount(rules, segments)
-    if mount is None or mount.kind is not MountKind.SNAPSHOTS:
-        return None
-    rest = segments[len(mount_segments(mount)) :]
-    return mount if rest and INSTANT.match(rest[0]) else None
-
-
-_INSTANT_SEGMENT = re.compile(r"/\d{8}(?:T\d{6}Z)?(?:/|\Z)")
-
-
 @dataclass(frozen=True)
 class _Context:
     rules: Rules

@@ -22,9 +22,10 @@ from rewrite_rules import (
     Target,
     resolve,
 )
+from rewrite_rules.instants import instant_mount
 from rewrite_rules.paths import RESERVED_PREFIX
 from rewrite_rules.policy import SURROGATE_KEY, surrogate_key
-from rewrite_rules.resolve import SERIAL, SNAPSHOTS_DIR, instant_mount
+from rewrite_rules.resolve import SERIAL, SNAPSHOTS_DIR
 from snapfront.config import Config
 from snapfront.inventory import codenames_with_serial, read_archive, read_inventory
 

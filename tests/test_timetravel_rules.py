@@ -20,7 +20,7 @@ from rewrite_rules import (
     Target,
     resolve,
 )
-from rewrite_rules.resolve import instant_mount
+from rewrite_rules.instants import instant_mount
 from rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order, urls_for
 from rewrite_rules.timetravel import parse_instant
 
