@@ -40,7 +40,7 @@ from .write import Writer
 log = logging.getLogger("snapfront.watch")
 
 INDEX_JSON = "index.json"
-PRUNED = (PartKind.TREE, PartKind.SERIAL)
+PRUNED = (PartKind.TREE, PartKind.SERIAL, PartKind.LIVE)
 """Parts that stand for everything under their URL: what they no longer produce is removed."""
 
 

@@ -24,7 +24,14 @@ _KINDS: dict[MountKind, tuple[Planner, Producer]] = {
     MountKind.REPOSITORY: (basedir_pages.full_parts, basedir_pages.repository_outputs),
     MountKind.TAGGED: (basedir_pages.full_parts, basedir_pages.tagged_outputs),
 }
-_ORDER = [PartKind.TRACE, PartKind.PAGE, PartKind.FEED, PartKind.SERIAL, PartKind.TREE]
+_ORDER = [
+    PartKind.TRACE,
+    PartKind.PAGE,
+    PartKind.LIVE,
+    PartKind.FEED,
+    PartKind.SERIAL,
+    PartKind.TREE,
+]
 
 
 def full_parts(mount: Mount, archive: Archive, site: Site) -> frozenset[Part]:

@@ -95,6 +95,16 @@ class Stanza:
 
 
 @dataclass(frozen=True)
+class SnapshotConf:
+    """The client line that makes `apt update --snapshot ID` fetch this host's snapshots,
+    ready to copy into /etc/apt/apt.conf.d/NAME (see generator.live_pages)."""
+
+    path: str  # where it goes on the client
+    text: str  # the file's contents
+    warning: str | None = None  # an Origin/Label for which APT ignores a Host line
+
+
+@dataclass(frozen=True)
 class Suite:
     """A distribution as a page shows it: its Release facts, state and stanza."""
 
@@ -137,6 +147,7 @@ class Page:
     keep: str | None = None  # a serial page: the command that extends its Valid-Until
     changes: Comparison | None = None  # a serial's changes page: against the previous serial
     previous: Link | None = None  # a changes page: the previous serial's changes page
+    snapshot_conf: SnapshotConf | None = None  # a snapshots archive's page: apt --snapshot
 
 
 @dataclass(frozen=True)

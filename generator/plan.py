@@ -8,6 +8,7 @@ and, for trees, the prefix under which pages that no longer have data are pruned
     PAGE  one directory's page             TREE      a directory's page and every page below
     FEED  a files mount's top-level feed   SERIAL    /P/SERIAL/ and everything under it
     TRACE project/trace/NAME and its page  CODENAMES re-read conf/distributions and follow it
+    LIVE  a snapshots mount's live dists/ pages (/P/dists/ and below, never snapshots/)
     MOUNT everything the mount has (its root came back, or nothing narrower is known)
 
 `affected` maps one change; `normalize` drops parts that a wider one in the same batch covers,
@@ -50,6 +51,7 @@ class PartKind(enum.StrEnum):
     SERIAL = "serial"
     TRACE = "trace"
     CODENAMES = "codenames"
+    LIVE = "live"
     MOUNT = "mount"
 
 
@@ -116,6 +118,11 @@ def changes_part(mount: Mount, serial: str) -> Part:
 
 def pool_part(mount: Mount) -> Part:
     return Part(PartKind.TREE, POOL, f"{mount.url}{POOL}/")
+
+
+def live_part(mount: Mount) -> Part:
+    """Every page of the live archive: a few dozen at most, rebuilt together."""
+    return Part(PartKind.LIVE, DISTS, f"{mount.url}{DISTS}/")
 
 
 def mount_part(mount: Mount) -> Part:
@@ -262,11 +269,17 @@ def _snapshots(mount: Mount, codenames: Sequence[str], change: Change) -> set[Pa
         return set()
     codename = codename_of(codenames, segments[1:])
     if codename is None:  # a codename found on disk only, or a new one
-        return {Part(PartKind.CODENAMES, "", mount.url)}
+        new = {Part(PartKind.CODENAMES, "", mount.url)}
+        return new | {live_part(mount)} if mount.live else new
     rest = segments[1 + codename.count("/") + 1 :]
     if not rest or rest[0] != SNAPSHOTS_DIR or len(rest) == 1:
         structural = change.is_dir and change.structural and len(rest) <= 1
-        return {Part(PartKind.CODENAMES, "", mount.url)} if structural else set()
+        found = {Part(PartKind.CODENAMES, "", mount.url)} if structural else set()
+        if mount.live and rest[:1] != [SNAPSHOTS_DIR]:  # the live archive: its pages
+            found.add(live_part(mount))
+            if rest and rest[-1] in RELEASE_FAMILY and len(rest) == 1:
+                found.add(front)  # the live stanza on the archive page
+        return found
     serial = rest[1]
     if not SERIAL.match(serial):
         return set()

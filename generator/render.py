@@ -14,6 +14,7 @@ Every template also sees `css`, the stylesheet inlined into each page.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.resources
 import json
@@ -166,7 +167,8 @@ def page_json(page: Page) -> str:
                   "components": [str], "date", "valid_until", "signed", "has_sources",
                   "validity", "href",
                   "stanza": {"types": [str], "uri", "suites": [str], "components": [str],
-                             "signed_by", "keyring_url", "text"}}]
+                             "signed_by", "keyring_url", "text"}}],
+      "snapshot_conf": {"path", "text", "warning"} | null   # apt update --snapshot
     }
 
     Dates are epoch seconds (int) or null; entries, serials and suites keep the page's order.
@@ -183,6 +185,7 @@ def page_json(page: Page) -> str:
         "entries": [_entry(row) for row in page.rows],
         "serials": [_serial(row) for row in page.serials],
         "suites": [_suite(suite) for suite in page.suites],
+        "snapshot_conf": dataclasses.asdict(page.snapshot_conf) if page.snapshot_conf else None,
     }
     if page.changes is not None:
         document["changes"] = changes_json(page.changes)

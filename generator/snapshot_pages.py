@@ -15,6 +15,7 @@ from diffs.changes import compare_serials, previous_serial
 from rewrite_rules import Archive, Mount
 from rewrite_rules.resolve import CHANGES, DISTS, POOL, SNAPSHOTS_DIR, TRACE_DIR
 
+from . import live_pages
 from .model import Link, Page, Row, SerialRow, Suite, days_left, validity
 from .pages import Output, Site, Trace, host, keyring_link, page, suite, tree_pages
 from .plan import (
@@ -22,6 +23,7 @@ from .plan import (
     PartKind,
     codename_of,
     front_part,
+    live_part,
     pool_part,
     serial_part,
     trace_part,
@@ -31,6 +33,8 @@ from .trace import snapshots_trace
 
 def full_parts(mount: Mount, archive: Archive, site: Site) -> set[Part]:
     parts = {front_part(mount), trace_part(mount), pool_part(mount)}
+    if mount.live:
+        parts.add(live_part(mount))
     return parts | {serial_part(mount, serial) for serial in archive.all_serials()}
 
 
@@ -44,6 +48,8 @@ def outputs(mount: Mount, archive: Archive, site: Site, part: Part) -> Iterator[
     elif part.kind is PartKind.PAGE and part.serial and part.path == CHANGES:
         if _codenames(archive, part.serial):
             yield _changes(mount, archive, site, part.serial)
+    elif part.kind is PartKind.LIVE:
+        yield from live_pages.outputs(mount, archive, site)
     elif part.kind in (PartKind.PAGE, PartKind.TREE):
         yield from _listings(mount, archive, site, part)
 
@@ -69,15 +75,29 @@ def _front(mount: Mount, archive: Archive, site: Site) -> Page:
         row = _serial_row(serial, codenames, _suites(mount, site, serial, codenames), site)
         rows.append(_with_counts(mount, archive, site, row))
     front = [Row("pool/", "pool/", True)]
+    if mount.live:
+        front.insert(0, Row("dists/", "dists/", True))
     if os.path.isdir(os.path.join(mount.root, *TRACE_DIR)) or archive.codenames:
         front.append(Row("project/trace/", "project/trace/", True))
+    live = live_pages.live_suites(mount, archive, site)
     return page(
         mount.url,
         serials=tuple(rows),
         rows=tuple(front),
+        suites=live,
+        snapshot_conf=live_pages.snapshot_conf(site, live),
         keyring=keyring_link(mount),
-        note="One directory per snapshot serial (YYYYMMDDNN); the pool is shared.",
+        note=(
+            "One directory per snapshot serial (YYYYMMDDNN); the pool is shared."
+            + (LIVE_NOTE if mount.live else "")
+        ),
     )
+
+
+LIVE_NOTE = (
+    " dists/ is the live archive; /TIME/ (YYYYMMDDTHHMMSSZ or YYYYMMDD, UTC) is the newest"
+    " snapshot taken at or before that time."
+)
 
 
 def _serial(mount: Mount, archive: Archive, site: Site, serial: str) -> Iterator[Page]:

@@ -41,6 +41,7 @@ from .resolve import (
     mount_segments,
 )
 
+SIGNED = CacheClass.SIGNED_METADATA
 FILE = "file"  # one file; a directory answers with a 301 to the URL plus "/"
 FIRST = "first"  # the first of several files that exists (generated page, trace); else 404
 REDIRECT = "redirect"  # 301 to targets[0]; the query string is kept
@@ -184,6 +185,8 @@ class _Planner:
                     CacheClass.VOLATILE,
                 ),
             ]
+        if self.mount.live:
+            routes += self.live(archive.codenames)
         # Longest codename first: "jessie/updates" claims its URLs before "jessie" could.
         for codename in sorted(archive.codenames, key=lambda c: (-c.count("/"), c)):
             name = _lit(codename)
@@ -206,6 +209,22 @@ class _Planner:
             routes.append(
                 self.data(f"^{p}{_alt(known)}/{pool}/(.+)$", f"{POOL}/$1", CacheClass.IMMUTABLE)
             )
+        return routes
+
+    def live(self, codenames: Iterable[str]) -> list[Route]:
+        """/P/dists/CODENAME/… → dists/CODENAME/…, never a codename's snapshots/ through it.
+        (Timestamp URLs, /P/TIME/…, are not exported: their floor moves with each snapshot.)"""
+        p, dists = self.prefix, re.escape(DISTS)
+        routes = [self.page(f"{p}{dists}/"), self.data(f"^{p}({dists})$", "$1", SIGNED)]
+        for codename in sorted(codenames, key=lambda c: (-c.count("/"), c)):
+            top = f"{dists}/{_lit(codename)}"
+            by_hash = f"{top}/(?:.*/)?{re.escape(BY_HASH)}(?:/.*)?"
+            routes += [
+                Route(f"^{p}{top}/{re.escape(SNAPSHOTS_DIR)}(?:/|$)", DENY),
+                self.page(f"{p}{top}/(?:.*/)?"),
+                self.data(f"^{p}({by_hash})$", "$1", CacheClass.IMMUTABLE),
+                self.data(f"^{p}({top}(?:/.*)?)$", "$1", SIGNED),
+            ]
         return routes
 
     def repository(self) -> list[Route]:
@@ -241,7 +260,9 @@ def header(rules: Rules, tool: str) -> list[str]:
         "codenames are enumerated as known when this was generated: REGENERATE AND RELOAD",
         "whenever a serial or a codename is added or removed (until then a new serial is 404).",
         "Differences from snapfront: no symlink is followed, even one that stays inside its",
-        "root (nginx: 404, Apache: 403); a path whose dot segments climb above / is a 400.",
+        "root (nginx: 404, Apache: 403); a path whose dot segments climb above / is a 400;",
+        "timestamp URLs of snapshots mounts (/P/20261121T120000Z/…, /P/20261121/…) are 404:",
+        "their answer moves with every snapshot, so only snapfront serves them.",
     ]
     for mount in rules.mounts:
         lines.append(f"mount {mount.url} ({mount.kind}): {mount.root}")

@@ -36,6 +36,8 @@ class Mount:
     root: str
     trace: str
     keyring: str | None = None
+    live: bool = True
+    """A snapshots mount also serves the basedir's live distributions at /P/dists/…"""
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,13 @@ class Archive:
     """What resolving needs to know of one reprepro basedir: its codenames and snapshot serials.
 
     Read from disk by `snapfront.inventory`; kept here as plain data so resolving stays pure.
+    `dates`: (codename, serial) → its InRelease `Date` (epoch seconds), only for snapshots that
+    are complete and signed: the instants a timestamp URL (/P/20261121T120000Z/…) floors to.
     """
 
     codenames: tuple[str, ...] = ()
     serials: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    dates: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
     def all_serials(self) -> frozenset[str]:
         return frozenset().union(*self.serials.values()) if self.serials else frozenset()
@@ -56,7 +61,13 @@ class Archive:
         serials = dict(self.serials)
         for codename in codenames:
             serials[codename] = serials.get(codename, frozenset()) | {serial}
-        return Archive(self.codenames, serials)
+        return Archive(self.codenames, serials, self.dates)
+
+    def without_serial(self, serial: str, codenames: frozenset[str] | set[str]) -> Archive:
+        """This archive once `serial` is gone for `codenames` (`snapshot gc` removed it)."""
+        serials = {c: s - {serial} if c in codenames else s for c, s in self.serials.items()}
+        dates = {k: d for k, d in self.dates.items() if not (k[1] == serial and k[0] in codenames)}
+        return Archive(self.codenames, serials, dates)
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,8 @@ class MissReason(enum.StrEnum):
     FORBIDDEN_NAME = "forbidden-name"
     UNKNOWN_SERIAL = "unknown-serial"
     UNKNOWN_CODENAME = "unknown-codename"
+    NO_SNAPSHOT_AT = "no-snapshot-at"
+    """A timestamp URL before the first snapshot, in the future, or not a valid time."""
 
 
 _MISS_STATUS = {

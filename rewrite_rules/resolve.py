@@ -3,6 +3,8 @@
 Per mount kind (DESIGN: Mounts):
 - snapshots  /P/SERIAL/dists/CODENAME/F → dists/CODENAME/snapshots/SERIAL/F
              /P/SERIAL/pool/X and /P/pool/X → pool/X;  /P/project/trace/NAME → trace
+             /P/dists/CODENAME/F → dists/CODENAME/F (the live archive, never its snapshots/)
+             /P/TIME/… → /P/SERIAL/… of the floor serial (rewrite_rules.timetravel)
 - repository /P/X → X, reprepro internals refused
 - tagged     /P/TAG/ARCHIVE/(dists|pool)/X → TAG/ARCHIVE/(dists|pool)/X
 - files      /P/X → X
@@ -19,6 +21,7 @@ from urllib.parse import quote
 
 from .model import Archive, CacheClass, Miss, MissReason, Mount, MountKind, Source, Target
 from .paths import RESERVED_SEGMENT, split_path
+from .timetravel import INSTANT, floor, out_of_range, parse_instant
 
 SERIAL = re.compile(r"\d{10}\Z")
 RELEASE_FAMILY = frozenset({"Release", "InRelease", "Release.gpg"})
@@ -56,6 +59,7 @@ class Redirect:
 
     location: str
     status: int = 301
+    """301, except 302 for a timestamp's directory: its serial changes as snapshots come."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,10 @@ def match_mount(rules: Rules, segments: tuple[str, ...]) -> Mount | None:
     return None
 
 
-def resolve(rules: Rules, raw_path: str) -> Resolution:
-    """Map a request path (as sent, percent-encoded, no query) onto what answers it."""
+def resolve(rules: Rules, raw_path: str, now: float | None = None) -> Resolution:
+    """Map a request path (as sent, percent-encoded, no query) onto what answers it.
+
+    `now` (epoch seconds) refuses timestamp URLs in the future; None refuses none."""
     split = split_path(raw_path)
     if isinstance(split, Miss):
         return split
@@ -105,7 +111,7 @@ def resolve(rules: Rules, raw_path: str) -> Resolution:
     rest = segments[len(mount_segments(mount)) :]
     if not rest and not trailing:
         return Redirect(mount.url)
-    ctx = _Context(rules, mount, segments, rest, trailing)
+    ctx = _Context(rules, mount, segments, rest, trailing, now)
     if not rest:
         return ctx.page()
     if mount.keyring and rest == (KEYRING_NAME,) and not trailing:
@@ -126,6 +132,7 @@ class _Context:
     segments: tuple[str, ...]
     rest: tuple[str, ...]
     trailing: bool
+    now: float | None = None
 
     def page(self) -> Target:
         """The generated page of this directory URL."""
@@ -160,6 +167,10 @@ class _Context:
 
 def _resolve_snapshots(ctx: _Context) -> Resolution:
     rest = ctx.rest
+    if rest[0] == DISTS and ctx.mount.live:
+        return _resolve_live(ctx)
+    if INSTANT.match(rest[0]):
+        return _resolve_instant(ctx)
     if ctx.trailing:
         if rest[0] == POOL or SERIAL.match(rest[0]) or rest == TRACE_DIR:
             return _snapshot_page(ctx)
@@ -218,6 +229,52 @@ def _snapshot_page(ctx: _Context) -> Resolution:
     elif len(rest) > 2 or (len(rest) == 2 and rest[1] not in (DISTS, CHANGES)):
         return ctx.miss(MissReason.NOT_FOUND, "no such directory")
     return ctx.page()
+
+
+def _resolve_live(ctx: _Context) -> Resolution:
+    """/P/dists/CODENAME/… → dists/CODENAME/…: reprepro rewrites these in place (signed
+    metadata) except by-hash/; a codename's snapshots/ is only served through its serials."""
+    archive = ctx.rules.archive(ctx.mount)
+    if len(ctx.rest) == 1:  # dists/ itself (without its "/": the server redirects)
+        return ctx.page() if ctx.trailing else ctx.data(ctx.rest, CacheClass.SIGNED_METADATA)
+    codename, file = _split_codename(archive.codenames, ctx.rest[1:])
+    if codename is None:
+        return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
+    if file[:1] == (SNAPSHOTS_DIR,):
+        return ctx.miss(MissReason.NOT_FOUND, "snapshots are served at /SERIAL/dists/CODENAME/")
+    if ctx.trailing:
+        return ctx.page()
+    cache = CacheClass.IMMUTABLE if BY_HASH in file else CacheClass.SIGNED_METADATA
+    return ctx.data(ctx.rest, cache)
+
+
+def _resolve_instant(ctx: _Context) -> Resolution:
+    """/P/TIME/… answers as /P/SERIAL/… of the floor serial: files directly (no redirect, so
+    APT is happy), directories by a 302 to the serial's own page. dists files are signed
+    metadata, not immutable: gc or a new snapshot moves the floor under the same URL."""
+    rest, archive = ctx.rest, ctx.rules.archive(ctx.mount)
+    codename = None
+    if len(rest) >= 3 and rest[1] == DISTS:
+        codename, _ = _split_codename(archive.codenames, rest[2:])
+        if codename is None:
+            return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
+    instant = parse_instant(rest[0])
+    future = instant is not None and ctx.now is not None and instant > ctx.now
+    serial = None if instant is None or future else floor(archive, codename, instant)
+    if serial is None:
+        message = out_of_range(archive, codename, rest[0], ctx.now)
+        return Miss(MissReason.NO_SNAPSHOT_AT, message, ctx.mount)
+    prefix = ctx.segments[: len(ctx.segments) - len(rest)]
+    if ctx.trailing or len(rest) == 1:
+        tail = rest[1:] if rest[1:2] != (POOL,) else rest[2:]
+        where = (serial, *tail) if rest[1:2] != (POOL,) else (POOL, *tail)
+        return Redirect(_url((*prefix, *where), trailing=True), 302)
+    inner = _resolve_snapshots(
+        _Context(ctx.rules, ctx.mount, (*prefix, serial, *rest[1:]), (serial, *rest[1:]), False)
+    )
+    if isinstance(inner, Target) and rest[1] == DISTS and BY_HASH not in rest:
+        return Target(inner.mount, inner.sources, CacheClass.SIGNED_METADATA)
+    return inner
 
 
 def _unknown_serial(ctx: _Context, serial: str, known: list[str], codename: str = "") -> Miss:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from rewrite_rules import (
-    Archive,
     CacheClass,
     Miss,
     Mount,
@@ -23,8 +22,10 @@ from rewrite_rules import (
     Target,
     resolve,
 )
+from rewrite_rules.instants import instant_mount
 from rewrite_rules.paths import RESERVED_PREFIX
 from rewrite_rules.policy import SURROGATE_KEY, surrogate_key
+from rewrite_rules.resolve import SERIAL, SNAPSHOTS_DIR
 from snapfront.config import Config
 from snapfront.inventory import codenames_with_serial, read_archive, read_inventory
 
@@ -61,14 +62,18 @@ class Origin:
         """Swap in a (re-read) config; rules are replaced whole, never edited in place."""
         self.config = config
         self.small = SmallFiles()  # its prebuilt headers carry the old [cache] policy
-        self._set_rules(Rules(config.mounts, config.output, read_inventory(config.mounts)))
+        archives = read_inventory(config.mounts, dates=True)
+        self._set_rules(Rules(config.mounts, config.output, archives))
 
     def _set_rules(self, rules: Rules) -> None:
         self.rules = rules
         self._resolved = {}
 
     def resolve(self, raw: str) -> Resolution:
-        """resolve(), remembered per path until the rules change (they are pure)."""
+        """resolve(), remembered per path until the rules change (they are pure); a timestamp
+        URL's answer depends on the clock too, so it is resolved afresh every time."""
+        if instant_mount(self.rules, raw) is not None:
+            return resolve(self.rules, raw, time.time())
         found = self._resolved.get(raw)
         if found is None:
             found = resolve(self.rules, raw)
@@ -92,6 +97,13 @@ class Origin:
             return True
         return await self._reread(mount)
 
+    async def before_instant(self, raw: str) -> None:
+        """A timestamp URL floors to the Dates known: re-read its archive first (at most once a
+        second per mount), so a serial taken (or removed) since is seen within a second."""
+        mount = instant_mount(self.rules, raw)
+        if mount is not None:
+            await self._reread(mount)
+
     def _learn_serial(self, mount: Mount, miss: Miss) -> bool:
         archive = self.rules.archive(mount)
         wanted = (miss.codename,) if miss.codename else archive.codenames
@@ -109,15 +121,14 @@ class Origin:
         mount = target.mount
         if mount.kind is not MountKind.SNAPSHOTS:
             return False
-        serial = raw[len(mount.url) :].split("/", 1)[0]
+        serial = _serial_of(target, raw)
         archive = self.rules.archive(mount)
         holders = tuple(c for c in archive.codenames if serial in archive.serials.get(c, ()))
         present = codenames_with_serial(mount.root, holders, serial)
         if len(present) == len(holders):
             return False
         gone = set(holders) - set(present)
-        serials = {c: s - {serial} if c in gone else s for c, s in archive.serials.items()}
-        archives = {**self.rules.archives, mount.url: Archive(archive.codenames, serials)}
+        archives = {**self.rules.archives, mount.url: archive.without_serial(serial, gone)}
         self._set_rules(Rules(self.rules.mounts, self.rules.output, archives))
         return True
 
@@ -126,7 +137,9 @@ class Origin:
         if now - self._refreshed.get(mount.url, -REFRESH_INTERVAL) < REFRESH_INTERVAL:
             return False
         self._refreshed[mount.url] = now
-        archive = await asyncio.get_running_loop().run_in_executor(None, read_archive, mount.root)
+        archive = await asyncio.get_running_loop().run_in_executor(
+            None, read_archive, mount.root, mount.keyring, True
+        )
         if archive == self.rules.archive(mount):
             return False
         archives = {**self.rules.archives, mount.url: archive}
@@ -152,6 +165,7 @@ def make_handler(origin: Origin, reserved: Reserved | None = None) -> Handler:
         if reserved is not None and raw.startswith(RESERVED_PREFIX):
             request[METER] = (RESERVED_PREFIX, NO_MOUNT)  # no cache class: all no-store
             return await reserved(request, raw)
+        await origin.before_instant(raw)
         found = origin.resolve(raw)
         if isinstance(found, Miss) and found.may_be_stale and await origin.refresh(found):
             found = origin.resolve(raw)
@@ -162,10 +176,12 @@ def make_handler(origin: Origin, reserved: Reserved | None = None) -> Handler:
                 again = origin.resolve(raw)
                 if isinstance(again, Miss):
                     return origin.error(again.status, again.message)
+                if isinstance(again, Target):  # a timestamp's floor moved to an older serial
+                    return await _serve_target(origin, request, again, raw, query)
             return answer
         if isinstance(found, Redirect):
             request[METER] = (NO_MOUNT, CacheClass.VOLATILE.value)
-            return _redirect(origin, found.location, query)
+            return _redirect(origin, found.location, query, found.status)
         request[METER] = (found.mount.url if found.mount else NO_MOUNT, CacheClass.ERROR.value)
         return origin.error(found.status, found.message)
 
@@ -207,7 +223,7 @@ async def _serve_source(
     origin: Origin, request: web.BaseRequest, target: Target, source: Source, coding: str | None
 ) -> web.StreamResponse | IsDirectory | None:
     path = os.path.join(source.base, source.relpath)
-    cached = origin.small.lookup(path)
+    cached = origin.small.lookup(path, target.cache)
     if cached is None:
         opened = open_source(source, target.mount.kind)
         if not isinstance(opened, Opened):
@@ -248,7 +264,7 @@ def _read(origin: Origin, opened: Opened, target: Target, coding: str | None) ->
         headers["Content-Encoding"] = coding
     if st.st_mtime <= now:  # a future mtime's Last-Modified moves with the clock: never kept
         path = os.path.join(source.base, source.relpath)
-        cached = origin.small.remember(path, opened.fd, st, etag, headers)
+        cached = origin.small.remember(path, opened.fd, st, etag, headers, target.cache)
         if cached is not None:
             return cached
     return Streamed(etag, modified, headers, Body(st.st_size, fd=opened.fd))
@@ -267,7 +283,17 @@ async def _answer(origin: Origin, request: web.BaseRequest, found: Streamed) -> 
     )
 
 
-def _redirect(origin: Origin, location: str, query: str) -> web.Response:
+def _redirect(origin: Origin, location: str, query: str, status: int = 301) -> web.Response:
     target = f"{location}?{query}" if query else location
     headers = {"Location": target, "Cache-Control": origin.cache_control(CacheClass.VOLATILE)}
-    return web.Response(status=301, headers=headers, text=f"moved to {target}\n")
+    return web.Response(status=status, headers=headers, text=f"moved to {target}\n")
+
+
+def _serial_of(target: Target, raw: str) -> str:
+    """The serial a snapshots Target serves from: dists/CODENAME/snapshots/SERIAL/… on disk,
+    else the URL's first segment (a pool file through /P/SERIAL/pool/…)."""
+    parts = target.sources[0].relpath.split("/")
+    for index in range(2, len(parts) - 1):
+        if parts[index] == SNAPSHOTS_DIR and SERIAL.match(parts[index + 1]):
+            return parts[index + 1]
+    return raw[len(target.mount.url) :].split("/", 1)[0]

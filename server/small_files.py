@@ -39,22 +39,31 @@ class SmallFiles:
         self._entries: dict[str, Cached] = {}
         self._size = 0
 
-    def lookup(self, path: str) -> Cached | None:
-        entry = self._entries.get(path)
+    def lookup(self, path: str, variant: str = "") -> Cached | None:
+        """`variant`: what else the kept headers depend on (the cache class: one snapshot
+        file is immutable through its serial's URL, signed metadata through a timestamp's)."""
+        key = f"{path}\0{variant}"
+        entry = self._entries.get(key)
         if entry is None:
             return None
         try:
             current = os.stat(path)
         except OSError:
-            self._drop(path)
+            self._drop(key)
             return None
         if stamp(current) != stamp(entry.stat):
-            self._drop(path)
+            self._drop(key)
             return None
         return entry
 
     def remember(
-        self, path: str, fd: int, st: os.stat_result, etag: str, headers: dict[str, str]
+        self,
+        path: str,
+        fd: int,
+        st: os.stat_result,
+        etag: str,
+        headers: dict[str, str],
+        variant: str = "",
     ) -> Cached | None:
         """Read and keep a small file; None when it is too large or changed while read."""
         if st.st_size > self.max_file:
@@ -62,11 +71,12 @@ class SmallFiles:
         data = os.pread(fd, st.st_size, 0)
         if len(data) != st.st_size or stamp(os.fstat(fd)) != stamp(st):
             return None
-        self._drop(path)
+        key = f"{path}\0{variant}"
+        self._drop(key)
         while self._entries and self._size + len(data) > self.budget:
             self._drop(next(iter(self._entries)))
         entry = Cached(st, data, etag, headers)
-        self._entries[path] = entry
+        self._entries[key] = entry
         self._size += len(data)
         return entry
 

@@ -217,7 +217,7 @@ class _Parser:
         return tuple(mounts)
 
     def mount(self, value: Any, key: str) -> Mount:
-        item = self.table(value, key, {"url", "kind", "root", "trace", "keyring"})
+        item = self.table(value, key, {"url", "kind", "root", "trace", "keyring", "live"})
         for required in ("url", "kind", "root"):
             if required not in item:
                 raise self.fail(f"{key}.{required}", "required")
@@ -252,7 +252,12 @@ class _Parser:
             keyring = os.path.realpath(self.abspath(item["keyring"], f"{key}.keyring"))
             if not os.path.isfile(keyring):
                 raise self.fail(f"{key}.keyring", f"no such file: {keyring}")
-        return Mount(url, kind, os.path.realpath(root), trace, keyring)
+        live = item.get("live", True)
+        if not isinstance(live, bool):
+            raise self.fail(f"{key}.live", f"must be true or false, got {live!r}")
+        if "live" in item and kind is not MountKind.SNAPSHOTS:
+            raise self.fail(f"{key}.live", f"only a snapshots mount has a live archive, not {kind}")
+        return Mount(url, kind, os.path.realpath(root), trace, keyring, live)
 
     def check_output(self, output: str, mounts: tuple[Mount, ...]) -> None:
         if os.path.lexists(output) and not os.path.isdir(output):

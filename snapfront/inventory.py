@@ -15,18 +15,27 @@ from debian.deb822 import Deb822
 from rewrite_rules import Archive, Mount, MountKind
 from rewrite_rules.resolve import SERIAL, is_index_dir
 
+from .dates import snapshot_dates
+
 _MAX_CODENAME_DEPTH = 3  # "jessie/updates" is two; leave room, but never walk a pool
 
 
-def read_archive(root: str) -> Archive:
+def read_archive(root: str, keyring: str | None = None, dates: bool = False) -> Archive:
+    """Codenames and serials; with `dates`, each complete signed snapshot's Date as well
+    (verified against `keyring` when given), which timestamp URLs floor to."""
     codenames = sorted(set(_configured_codenames(root)) or set(_codenames_on_disk(root)))
     serials = {name: frozenset(_serials(root, name)) for name in codenames}
-    return Archive(tuple(codenames), serials)
+    found = snapshot_dates(root, serials, keyring) if dates else {}
+    return Archive(tuple(codenames), serials, found)
 
 
-def read_inventory(mounts: Iterable[Mount]) -> dict[str, Archive]:
+def read_inventory(mounts: Iterable[Mount], dates: bool = False) -> dict[str, Archive]:
     """Archives of the mounts whose URLs are rewritten by codename and serial."""
-    return {m.url: read_archive(m.root) for m in mounts if m.kind is MountKind.SNAPSHOTS}
+    return {
+        m.url: read_archive(m.root, m.keyring, dates)
+        for m in mounts
+        if m.kind is MountKind.SNAPSHOTS
+    }
 
 
 def configured_codenames(root: str) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from snapfront.inventory import read_inventory
 from snapfront.sample import SampleHost
 from tests.test_nginx_differential import (
     Expect,
+    _now,
     corpus,
     free_port,
     get,
@@ -39,6 +40,11 @@ APACHE = "/usr/sbin/apache2"
 MODULES = "/usr/lib/apache2/modules"
 NEEDED = ["mpm_event", "authz_core", "rewrite", "headers", "mime", "dir", "env"]
 ERROR, FILES = CacheClass.ERROR, CacheClass.FILES
+SIGNED, IMMUTABLE, VOLATILE = (
+    CacheClass.SIGNED_METADATA,
+    CacheClass.IMMUTABLE,
+    CacheClass.VOLATILE,
+)
 
 APACHE_CONF = """\
 ServerRoot {dir}
@@ -101,6 +107,24 @@ DIFFERENCES = [
         Expect(400, ERROR),
     ),
     (
+        "a timestamp's dists file: snapfront serves its floor snapshot; not exported (404)",
+        lambda path: path.startswith(f"/debian/{_now()}/dists/") and not path.endswith("/"),
+        Expect(200, SIGNED),
+        Expect(404, ERROR),
+    ),
+    (
+        "a timestamp's pool file: snapfront serves it; not exported (404)",
+        lambda path: path.startswith(f"/debian/{_now()}/pool/") and not path.endswith("/"),
+        Expect(200, IMMUTABLE),
+        Expect(404, ERROR),
+    ),
+    (
+        "a timestamp's directory: snapfront 302 to the floor serial's page; not exported (404)",
+        lambda path: path == f"/debian/{_now()}/",
+        Expect(302, VOLATILE, "/debian/{new}/"),
+        Expect(404, ERROR),
+    ),
+    (
         "a symlink leaving its root: snapfront 404; Apache refuses every symlink with 403",
         "leaves-root",
         Expect(404, ERROR),
@@ -119,6 +143,10 @@ ALWAYS = [  # besides a sample of the nginx corpus: one of each kind of answer
     "/.hidden", "/a%01", "/%ff", "/mediawiki/1.41/lockfile", "/" + "a" * 5000,
     "/%00", "/../canary.txt", "/escape", "/debian/pool/escape.deb", "/debian/{new}/pool/escape.deb",
     "/debian/2099123199/pool/escape.deb", "/mediawiki/escape.txt", "/apt/dists/escape/secret.txt",
+    "/debian/dists/bookworm/InRelease", "/debian/dists/jessie/updates/main/binary-amd64/Packages",
+    "/debian/dists/", "/debian/dists/bookworm", "/debian/dists/bookworm/snapshots/{old}/InRelease",
+    "/debian/{now}/dists/bookworm/InRelease", "/debian/{now}/pool/main/h/hello/hello_1.0-1_all.deb",
+    "/debian/{now}/", "/debian/20200101/dists/bookworm/InRelease",
 ]
 # fmt: on
 
@@ -261,7 +289,8 @@ def test_apache_serves_like_snapfront(
             used.add(listed[0])
             for answer, expect in zip((ours, theirs), listed[2:], strict=True):
                 got = (answer.status, answer.cache_control, answer.location)
-                if got != (expect.status, cc[expect.cache], expect.location):
+                location = place(sample_host, expect.location) if expect.location else None
+                if got != (expect.status, cc[expect.cache], location):
                     mismatches.append(f"{target} ({listed[0]}): {got}, expected {expect}")
     assert used == {d[0] for d in DIFFERENCES}, used
     assert not mismatches, "\n".join(mismatches)

@@ -169,8 +169,8 @@ def test_redirects(url: str, location: str) -> None:
         ("/debian/2026112101/changes/x/", MissReason.NOT_FOUND),
         ("/debian/2026112101/changes.json/", MissReason.NOT_FOUND),
         ("/debian/2026112101/other/", MissReason.NOT_FOUND),
-        ("/debian/20261121/dists/bookworm/InRelease", MissReason.NOT_FOUND),
-        ("/debian/dists/bookworm/InRelease", MissReason.NOT_FOUND),
+        ("/debian/20261121/dists/bookworm/InRelease", MissReason.NO_SNAPSHOT_AT),  # no Date
+        ("/debian/dists/bookworm/snapshots/2026112101/InRelease", MissReason.NOT_FOUND),  # live
         ("/debian/conf/distributions", MissReason.NOT_FOUND),
         ("/debian/db/packages.db", MissReason.NOT_FOUND),
         ("/apt/conf/distributions", MissReason.FORBIDDEN_NAME),

@@ -46,8 +46,8 @@ OLD, NEW = "2026112101", "2026112102"
         ("/var/lib/snapfront/mediawiki/feed.atom", ["/mediawiki/feed.atom"]),
         ("/var/lib/snapfront/debian/2026112101/changes/index.json.gz",
          ["/debian/2026112101/changes/index.json", "/debian/2026112101/changes.json"]),
+        ("/srv/snap/dists/bookworm/InRelease", ["/debian/dists/bookworm/InRelease"]),  # live
         # never served, so never purged
-        ("/srv/snap/dists/bookworm/InRelease", []),
         ("/srv/snap/dists/bookworm/snapshots/2026112199/InRelease", []),  # a serial never seen
         ("/srv/repo/conf/distributions", []),
         ("/srv/repo/db/packages.db", []),

@@ -83,9 +83,15 @@ def test_snapshot_serial_maps_to_its_pages_front_and_trace() -> None:
     assert index == {("page", f"/debian/{S}/dists/jessie/updates/main/binary-amd64/")}
     assert parts(SNAPS, "conf/distributions") == {("codenames", "/debian/")}
     assert parts(SNAPS, "dists/trixie/snapshots", is_dir=True, structural=True) == {
-        ("codenames", "/debian/")
+        ("codenames", "/debian/"), ("live", "/debian/dists/")}  # fmt: skip
+    # the live archive (/debian/dists/…): its pages, and the archive page for its stanza
+    assert parts(SNAPS, "dists/bookworm/main/binary-amd64/Packages") == {("live", "/debian/dists/")}
+    assert parts(SNAPS, "dists/bookworm/InRelease") == {
+        ("live", "/debian/dists/"),
+        ("page", "/debian/"),
     }
-    assert parts(SNAPS, "dists/bookworm/main/binary-amd64/Packages") == set()  # not served here
+    off = dataclasses.replace(SNAPS, live=False)
+    assert affected(off, CODENAMES, Change("dists/bookworm/InRelease", False, False)) == frozenset()
     assert parts(SNAPS, "project/trace/other") == {("page", "/debian/"), trace}
     assert parts(SNAPS, "pool/main/h/hello/hello_2.0_all.deb") == {
         ("page", "/debian/pool/main/h/hello/")

@@ -1,0 +1,61 @@
+"""The `Date` of every complete, signed snapshot: what timestamp URLs floor to.
+
+Read from each snapshot's InRelease (else Release) with python-debian, only when its Release
+family is complete and signed (and verifies against the mount's keyring, when it has one):
+an InRelease being written, or one that fails gpgv, is never a timestamp's answer. Remembered
+by the stats of the Release family and the keyring, so the server re-reading an archive once
+a second costs a few stats per snapshot, not a parse.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from basedir.release import is_complete, read_distribution, snapshot_dir
+from rewrite_rules import MountKind
+
+RELEASE_NAMES = ("InRelease", "Release", "Release.gpg")
+_MEMO_LIMIT = 100_000
+
+Stat = tuple[int, int, int] | None
+_memo: dict[tuple[str, str | None, tuple[Stat, ...]], int | None] = {}
+
+
+def snapshot_dates(
+    root: str, serials: Mapping[str, frozenset[str]], keyring: str | None
+) -> dict[tuple[str, str], int]:
+    """(codename, serial) → Date in epoch seconds, for the complete signed snapshots only."""
+    found: dict[tuple[str, str], int] = {}
+    for codename, names in serials.items():
+        for serial in names:
+            date = snapshot_date(root, codename, serial, keyring)
+            if date is not None:
+                found[(codename, serial)] = date
+    return found
+
+
+def snapshot_date(root: str, codename: str, serial: str, keyring: str | None) -> int | None:
+    directory = snapshot_dir(root, codename, serial)
+    stats = tuple(_stat(os.path.join(directory, name)) for name in RELEASE_NAMES)
+    key = (directory, keyring, (*stats, _stat(keyring) if keyring else None))
+    if key not in _memo:
+        if len(_memo) >= _MEMO_LIMIT:
+            _memo.clear()
+        _memo[key] = _read(root, directory, keyring)
+    return _memo[key]
+
+
+def _read(root: str, directory: str, keyring: str | None) -> int | None:
+    if not is_complete(directory, keyring):
+        return None
+    dist = read_distribution(directory, root, MountKind.SNAPSHOTS)
+    return dist.date if dist is not None and dist.signed else None
+
+
+def _stat(path: str) -> Stat:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
