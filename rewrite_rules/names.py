@@ -1,0 +1,34 @@
+"""The names of the URL space and of a reprepro basedir that every rule and reader shares."""
+
+from __future__ import annotations
+
+import re
+
+SERIAL = re.compile(r"\d{10}\Z")
+RELEASE_FAMILY = frozenset({"Release", "InRelease", "Release.gpg"})
+REPREPRO_INTERNALS = frozenset({"conf", "db", "incoming", "logs", "tmp"})
+TRACE_DIR = ("project", "trace")
+KEYRING_NAME = "keyring.gpg"
+INDEX_PAGE = "index.html"
+GENERATED_NAMES = frozenset({INDEX_PAGE, "index.json", "feed.atom"})
+"""File names the generator writes beside a directory's page; they answer before the root's."""
+POOL = "pool"
+DISTS = "dists"
+SNAPSHOTS_DIR = "snapshots"
+"""reprepro gensnapshot's directory: dists/CODENAME/snapshots/SERIAL/."""
+BY_HASH = "by-hash"
+CHANGES = "changes"
+"""/P/SERIAL/changes/: the generated page of what changed since the previous serial."""
+CHANGES_JSON = "changes.json"
+"""/P/SERIAL/changes.json: the same JSON as /P/SERIAL/changes/index.json (no second file)."""
+TAGGED_AREAS = (DISTS, POOL)
+"""The only directories of a tagged basedir that are served: /P/TAG/ARCHIVE/(dists|pool)/…"""
+INDEX_DIRS = frozenset({"snapshots", "by-hash", "source", "i18n", "debian-installer", "dep11"})
+TEMPORARY_SUFFIXES = (".new", ".lock")
+LOCK_NAMES = frozenset({"lockfile"})
+"""Names never served in any segment: reprepro's NAME.new while it writes, and lock files."""
+
+
+def is_index_dir(name: str) -> bool:
+    """Directories below a codename that hold indexes, never codenames (they have Release too)."""
+    return name in INDEX_DIRS or name.startswith(("binary-", "installer-"))

@@ -1,0 +1,158 @@
+"""The URLs of a snapshots mount: serials, the live archive, timestamps; no I/O.
+
+/P/SERIAL/dists/CODENAME/F → dists/CODENAME/snapshots/SERIAL/F; /P/SERIAL/pool/X and /P/pool/X
+→ pool/X; /P/dists/CODENAME/F → dists/CODENAME/F (the live archive, never its snapshots/);
+/P/TIME/… → /P/SERIAL/… of the floor serial (rewrite_rules.timetravel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .context import Context, Redirect, Resolution, url
+from .model import CacheClass, Miss, MissReason, Source, Target
+from .names import (
+    BY_HASH,
+    CHANGES,
+    CHANGES_JSON,
+    DISTS,
+    POOL,
+    RELEASE_FAMILY,
+    SERIAL,
+    SNAPSHOTS_DIR,
+    TRACE_DIR,
+)
+from .timetravel import INSTANT, floor, out_of_range, parse_instant
+
+
+def resolve_snapshots(ctx: Context) -> Resolution:
+    rest = ctx.rest
+    if rest[0] == DISTS and ctx.mount.live:
+        return _resolve_live(ctx)
+    if INSTANT.match(rest[0]):
+        return _resolve_instant(ctx)
+    if ctx.trailing:
+        if rest[0] == POOL or SERIAL.match(rest[0]) or rest == TRACE_DIR:
+            return _snapshot_page(ctx)
+        return ctx.miss(MissReason.NOT_FOUND, "no such directory")
+    if rest[:2] == TRACE_DIR and len(rest) == 3:
+        return ctx.trace(rest[2])
+    if rest[0] == POOL:
+        return ctx.data(rest, CacheClass.IMMUTABLE)
+    if not SERIAL.match(rest[0]) or len(rest) < 2:
+        return ctx.miss(MissReason.NOT_FOUND, "not a snapshot URL")
+    serial, area, tail = rest[0], rest[1], rest[2:]
+    archive = ctx.rules.archive(ctx.mount)
+    if area == CHANGES_JSON and not tail:
+        if serial not in archive.all_serials():
+            return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
+        rel = "/".join((*ctx.segments[:-1], CHANGES, "index.json"))
+        source = Source(ctx.rules.output, rel, generated=True)
+        return Target(ctx.mount, (source,), CacheClass.VOLATILE)
+    if area == POOL and tail:
+        if serial not in archive.all_serials():
+            return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
+        return ctx.data((POOL, *tail), CacheClass.IMMUTABLE)
+    if area == DISTS:
+        codename, file = _split_codename(archive.codenames, tail)
+        if codename is None:
+            return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
+        known = archive.serials.get(codename, frozenset())
+        if serial not in known:
+            return _unknown_serial(ctx, serial, sorted(known), codename)
+        if not file:
+            return ctx.miss(MissReason.NOT_FOUND, "not a file")
+        signed = len(file) == 1 and file[0] in RELEASE_FAMILY
+        cache = CacheClass.SIGNED_METADATA if signed else CacheClass.IMMUTABLE
+        return ctx.data((DISTS, codename, SNAPSHOTS_DIR, serial, *file), cache)
+    return ctx.miss(MissReason.NOT_FOUND, "not a snapshot URL")
+
+
+def _snapshot_page(ctx: Context) -> Resolution:
+    rest = ctx.rest
+    if rest[0] == POOL or rest == TRACE_DIR:
+        return ctx.page()
+    serial = rest[0]
+    archive = ctx.rules.archive(ctx.mount)
+    if serial not in archive.all_serials():
+        return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
+    if len(rest) >= 2 and rest[1] == POOL:
+        # One pool, rendered once: every serial's pool directory is the same page.
+        prefix = ctx.segments[: len(ctx.segments) - len(rest)]
+        return Redirect(url((*prefix, POOL, *rest[2:]), trailing=True))
+    if len(rest) >= 3 and rest[1] == DISTS:
+        codename, _ = _split_codename(archive.codenames, rest[2:])
+        if codename is None:
+            return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
+        if serial not in archive.serials.get(codename, frozenset()):
+            return _unknown_serial(ctx, serial, sorted(archive.serials.get(codename, ())), codename)
+    elif len(rest) > 2 or (len(rest) == 2 and rest[1] not in (DISTS, CHANGES)):
+        return ctx.miss(MissReason.NOT_FOUND, "no such directory")
+    return ctx.page()
+
+
+def _resolve_live(ctx: Context) -> Resolution:
+    """/P/dists/CODENAME/… → dists/CODENAME/…: reprepro rewrites these in place (signed
+    metadata) except by-hash/; a codename's snapshots/ is only served through its serials."""
+    archive = ctx.rules.archive(ctx.mount)
+    if len(ctx.rest) == 1:  # dists/ itself (without its "/": the server redirects)
+        return ctx.page() if ctx.trailing else ctx.data(ctx.rest, CacheClass.SIGNED_METADATA)
+    codename, file = _split_codename(archive.codenames, ctx.rest[1:])
+    if codename is None:
+        return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
+    if file[:1] == (SNAPSHOTS_DIR,):
+        return ctx.miss(MissReason.NOT_FOUND, "snapshots are served at /SERIAL/dists/CODENAME/")
+    if ctx.trailing:
+        return ctx.page()
+    cache = CacheClass.IMMUTABLE if BY_HASH in file else CacheClass.SIGNED_METADATA
+    return ctx.data(ctx.rest, cache)
+
+
+def _resolve_instant(ctx: Context) -> Resolution:
+    """/P/TIME/… answers as /P/SERIAL/… of the floor serial: files directly (no redirect, so
+    APT is happy), directories by a 302 to the serial's own page. dists files are signed
+    metadata, not immutable: gc or a new snapshot moves the floor under the same URL."""
+    rest, archive = ctx.rest, ctx.rules.archive(ctx.mount)
+    codename = None
+    if len(rest) >= 3 and rest[1] == DISTS:
+        codename, _ = _split_codename(archive.codenames, rest[2:])
+        if codename is None:
+            return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
+    instant = parse_instant(rest[0])
+    future = instant is not None and ctx.now is not None and instant > ctx.now
+    serial = None if instant is None or future else floor(archive, codename, instant)
+    if serial is None:
+        message = out_of_range(archive, codename, rest[0], ctx.now)
+        return Miss(MissReason.NO_SNAPSHOT_AT, message, ctx.mount)
+    prefix = ctx.segments[: len(ctx.segments) - len(rest)]
+    if ctx.trailing or len(rest) == 1:
+        tail = rest[1:] if rest[1:2] != (POOL,) else rest[2:]
+        where = (serial, *tail) if rest[1:2] != (POOL,) else (POOL, *tail)
+        return Redirect(url((*prefix, *where), trailing=True), 302)
+    inner = resolve_snapshots(
+        Context(ctx.rules, ctx.mount, (*prefix, serial, *rest[1:]), (serial, *rest[1:]), False)
+    )
+    if isinstance(inner, Target) and rest[1] == DISTS and BY_HASH not in rest:
+        return Target(inner.mount, inner.sources, CacheClass.SIGNED_METADATA)
+    return inner
+
+
+def _unknown_serial(ctx: Context, serial: str, known: list[str], codename: str = "") -> Miss:
+    where = f" for {codename}" if codename else ""
+    listing = "\n".join(known) if known else "(none)"
+    message = f"snapshot {serial} does not exist{where}; snapshots that do:\n{listing}"
+    return Miss(MissReason.UNKNOWN_SERIAL, message, ctx.mount, serial, codename)
+
+
+def _split_codename(
+    codenames: Sequence[str], tail: tuple[str, ...]
+) -> tuple[str | None, tuple[str, ...]]:
+    """The longest known codename that `tail` starts with, and what follows it."""
+    best: tuple[str, ...] = ()
+    for name in codenames:
+        parts = tuple(name.split("/"))
+        if tail[: len(parts)] == parts and len(parts) > len(best):
+            best = parts
+    if not best:
+        return None, tail
+    return "/".join(best), tail[len(best) :]
