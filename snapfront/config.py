@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,15 +19,12 @@ from rewrite_rules.paths import RESERVED_PREFIX
 from rewrite_rules.policy import cache_control_problem
 
 from . import ops_config
+from .config_values import PATH_MAX, UNSAFE, nearest_existing, parse_listen, within
 from .ops_config import Health, MetricsAccess
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 _TRACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
-_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
-"""Whitespace and control characters: never part of a URL or Host header snapfront sends."""
-_PATH_MAX = 4096
 _TIMEOUT_KEYS = ("header_timeout", "keepalive_timeout", "send_timeout")
-_LISTEN = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\[\]]+)):(?P<port>\d{1,5})\Z")
 
 
 class ConfigError(Exception):
@@ -116,8 +112,8 @@ class _Parser:
         text = self.string(value, key)
         if "\x00" in text:
             raise self.fail(key, "must not contain a NUL character")
-        if len(text.encode()) >= _PATH_MAX:
-            raise self.fail(key, f"longer than {_PATH_MAX - 1} bytes")
+        if len(text.encode()) >= PATH_MAX:
+            raise self.fail(key, f"longer than {PATH_MAX - 1} bytes")
         return os.path.normpath(os.path.join(self.base, text))
 
     def config(self, data: dict[str, Any]) -> Config:
@@ -167,7 +163,7 @@ class _Parser:
         """An absolute http(s) URL with a host (and a valid port), fit for a request line."""
         url = self.string(value, key)
         problem = f"must be {what} with a host, like http://127.0.0.1:6081/, got {url!r}"
-        if _UNSAFE.search(url):
+        if UNSAFE.search(url):
             raise self.fail(key, problem)
         try:
             parts = urlsplit(url)
@@ -262,12 +258,12 @@ class _Parser:
     def check_output(self, output: str, mounts: tuple[Mount, ...]) -> None:
         if os.path.lexists(output) and not os.path.isdir(output):
             raise self.fail("server.output", f"not a directory: {output}")
-        existing = _nearest_existing(output)
+        existing = nearest_existing(output)
         if not os.path.isdir(existing):
             raise self.fail("server.output", f"cannot be created: {existing} is not a directory")
         real = os.path.realpath(output)
         for index, mount in enumerate(mounts):
-            if _within(real, mount.root) or _within(mount.root, real):
+            if within(real, mount.root) or within(mount.root, real):
                 raise self.fail("server.output", f"overlaps mount[{index}].root ({mount.root})")
 
     def cache(self, value: Any) -> dict[CacheClass, str]:
@@ -295,7 +291,7 @@ class _Parser:
             purge = self.http_url(table.get("purge"), f"{key}.purge")
             hosts = table.get("hosts", [])
             if not isinstance(hosts, list) or not all(
-                isinstance(h, str) and h and not _UNSAFE.search(h) for h in hosts
+                isinstance(h, str) and h and not UNSAFE.search(h) for h in hosts
             ):
                 raise self.fail(f"{key}.hosts", "must be a list of host names")
             result.append(Cdn(purge, tuple(hosts)))
@@ -312,28 +308,3 @@ def make_output(config: Config) -> None:
         raise ConfigError(config.path, "server.output", f"cannot create: {exc.strerror}") from None
     if not writable:
         raise ConfigError(config.path, "server.output", f"not writable: {config.output}")
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    """HOST:PORT ([::1]:8080 for IPv6) → (host, port); the host must resolve. ValueError says
-    what is wrong, so `check-config` catches a typo before anything is built or bound."""
-    match = _LISTEN.match(text)
-    if not match or int(match["port"]) > 65535:
-        raise ValueError(f"must be HOST:PORT, got {text!r}")
-    host, port = match["v6"] or match["host"], int(match["port"])
-    try:
-        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except (OSError, UnicodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ValueError(f"cannot resolve host {host!r}: {reason}") from None
-    return host, port
-
-
-def _nearest_existing(path: str) -> str:
-    while not os.path.lexists(path):
-        path = os.path.dirname(path)
-    return path
-
-
-def _within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip("/") + "/")
