@@ -13,13 +13,14 @@ import time
 
 from basedir.model import Distribution
 from basedir.release import newest_complete_serial, read_distribution, snapshot_dir
+from basedir.taken import taken_at
 from rewrite_rules import Mount, MountKind
 from snapfront.atomic import STATE_DIR
 from snapfront.config import Config
 from snapfront.inventory import read_archive
 
 from . import watcher_file
-from .model import Facts, MountFacts, WatcherFacts, taken_at
+from .model import Facts, MountFacts, WatcherFacts
 
 log = logging.getLogger("snapfront.health")
 

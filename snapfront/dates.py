@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 
 from basedir.release import is_complete, read_distribution, snapshot_dir
+from basedir.taken import taken_at
 from rewrite_rules import MountKind
 
 RELEASE_NAMES = ("InRelease", "Release", "Release.gpg")
@@ -50,7 +51,10 @@ def _read(root: str, directory: str, keyring: str | None) -> int | None:
     if not is_complete(directory, keyring):
         return None
     dist = read_distribution(directory, root, MountKind.SNAPSHOTS)
-    return dist.date if dist is not None and dist.signed else None
+    if dist is None or not dist.signed or dist.date is None:
+        return None
+    # A bump re-dates an old snapshot to now: it still floors at the day its serial names.
+    return taken_at(os.path.basename(directory), dist.date, None)
 
 
 def _stat(path: str) -> Stat:

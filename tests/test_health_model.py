@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from basedir.taken import taken_at
 from health import facts as gathering
-from health.model import Facts, MountFacts, WatcherFacts, decide, taken_at
+from health.model import Facts, MountFacts, WatcherFacts, decide
 from health.watcher_file import LastBuild, WatcherState
 from snapfront import units
 from snapfront.ops_config import LOOPBACK, Health, allowed

@@ -222,3 +222,19 @@ def test_live_false_serves_no_live_archive(world: World) -> None:
         )
         front = fetch(f"{server.url}debian/").body.decode()
         assert "Acquire::Snapshots" not in front and 'href="dists/"' not in front
+
+
+def test_a_bumped_snapshot_keeps_the_day_its_serial_names(dated: World) -> None:
+    """`snapshot bump` sets Date to now; for timestamps the snapshot still dates from its own
+    day (the serial's YYYYMMDD), never from the day it was bumped."""
+    from snapfront.dates import snapshot_date
+
+    first = dated.serials[0]
+    day_end = dt.datetime.strptime(first[:8], "%Y%m%d").replace(tzinfo=UTC) + dt.timedelta(days=1)
+    resign(dated, first, date=day_end + dt.timedelta(days=30))  # as a bump a month later does
+    got = snapshot_date(str(dated.root), "bookworm", first, str(dated.keyring))
+    assert got == int(day_end.timestamp())
+    resign(dated, first, date=DATES[0])  # an ordinary snapshot keeps its own Date
+    assert snapshot_date(str(dated.root), "bookworm", first, str(dated.keyring)) == int(
+        DATES[0].timestamp()
+    )
