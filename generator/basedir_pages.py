@@ -10,6 +10,7 @@ import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from urllib.parse import quote
 
 from rewrite_rules import Archive, Mount
 from rewrite_rules.resolve import DISTS, REPREPRO_INTERNALS, TAGGED_AREAS
@@ -103,7 +104,7 @@ def _suites(mount: Mount, site: Site, basedir: Basedir) -> tuple[Suite, ...]:
     found = []
     for codename in read_archive(root).codenames:
         directory = os.path.join(root, DISTS, codename)
-        one = suite(mount, site, directory, url, f"dists/{codename}/")
+        one = suite(mount, site, directory, url, f"{url}{DISTS}/{quote(codename)}/")
         if one is not None:
             found.append(one)
     return tuple(found)

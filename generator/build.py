@@ -9,9 +9,6 @@ not written.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 import logging
 import os
 import time
@@ -22,18 +19,20 @@ from urllib.parse import unquote
 from basedir.model import Distribution
 from diffs.cache import IndexCache
 from rewrite_rules import Archive, Mount, MountKind, Rules
+from rewrite_rules.front import FRONT_URL, generates_front
 from rewrite_rules.resolve import INDEX_PAGE, match_mount
 from snapfront import __version__
-from snapfront.atomic import STATE_DIR, atomic_write
 from snapfront.config import Config
 from snapfront.inventory import read_archive, read_inventory
 
+from .front import Linker, front_page
 from .gather import expand, outputs
 from .hashes import HashCache
+from .memo import RenderMemo
 from .model import Feed, Page, expiring_within
 from .pages import Output, Site, Trace
-from .plan import Part, PartKind, archive_parts, mount_part
-from .render import page_json, render_feed, render_page, site_dir
+from .plan import Part, PartKind, archive_parts, front_part, mount_part
+from .render import page_json, render_feed, render_page
 from .scan import Entry
 from .write import Writer
 
@@ -145,6 +144,8 @@ class Builder:
             indexes=self.indexes,
         )  # fmt: skip
         rules = Rules(self.config.mounts, self.config.output, self.archives)
+        linker = Linker(rules)
+        parts, host = _with_host(rules, parts, full)
         writer = Writer(self.config.output)
         counts = {Page: 0, Feed: 0, Trace: 0}
         changed: list[str] = []
@@ -162,11 +163,15 @@ class Builder:
             todo = expand(mount, archive, site, parts.get(mount.url, ()))
             for output in outputs(mount, archive, site, todo):
                 if _owned(rules, mount, output):
-                    changed += self._write(writer, output)
+                    changed += self._write(writer, linker.finish(output))
                     produced.append(output.url)
                     counts[type(output)] += 1
             if not full:
                 removed += _prune(writer, rules, mount, todo, set(produced))
+        if host and generates_front(rules):  # no mount at "/": snapfront's own front page
+            changed += self._write(writer, front_page(rules))
+            produced.append(FRONT_URL)
+            counts[Page] += 1
         if full or time.monotonic() - self._saved >= self.save_every:
             self.save(forget_unused=full)
         if full:
@@ -207,56 +212,6 @@ class Builder:
         self._saved = time.monotonic()
 
 
-class RenderMemo:
-    """What each URL's output was when last written, by a digest stable across processes.
-
-    The digest covers the value (its repr: frozen dataclasses of plain data) and a salt of
-    snapfront's version and templates, so an upgrade or a template edit renders everything
-    again. Stored in the output's state directory, written atomically like everything else.
-    """
-
-    def __init__(self, output: str) -> None:
-        self.path = os.path.join(output, STATE_DIR, "rendered.json")
-        self.salt = _template_salt()
-        self._shown: dict[str, tuple[str, tuple]] = {}
-        self._dirty = False
-        try:
-            with open(self.path, encoding="utf-8") as fh:
-                stored = json.load(fh)
-            if stored.get("salt") == self.salt:
-                self._shown = {url: (d, _tuples(s)) for url, (d, s) in stored["shown"].items()}
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-
-    def digest(self, output: Output) -> str:
-        return hashlib.blake2b(repr(output).encode(), digest_size=16).hexdigest()
-
-    def get(self, url: str) -> tuple[str, tuple] | None:
-        return self._shown.get(url)
-
-    def set(self, url: str, digest: str, stamps: tuple) -> None:
-        self._shown[url] = (digest, stamps)
-        self._dirty = True
-
-    def save(self) -> None:
-        if self._dirty:
-            data = {"salt": self.salt, "shown": self._shown}
-            atomic_write(self.path, json.dumps(data, sort_keys=True).encode())
-            self._dirty = False
-
-
-def _tuples(stamps: list) -> tuple:
-    return tuple(tuple(s) if s is not None else None for s in stamps)
-
-
-@functools.cache
-def _template_salt() -> str:
-    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
-    for path in sorted(p for p in site_dir().rglob("*") if p.is_file()):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
-
-
 def output_paths(output: Output) -> list[tuple[str, bool]]:
     """(path relative to the output directory, precompressed) of each file an output makes."""
     where = unquote(output.url).lstrip("/")
@@ -278,6 +233,19 @@ def write_output(writer: Writer, output: Output) -> list[str]:
         for (path, packed), text in zip(output_paths(output), texts, strict=True)
         if writer.write(path, text.encode(), compress=packed)
     ]
+
+
+def _with_host(
+    rules: Rules, parts: Mapping[str, Iterable[Part]], full: bool
+) -> tuple[dict[str, list[Part]], bool]:
+    """The parts, plus the page at "/" when its Repositories section must be redone (a full
+    build, or a newest serial changed: plan.host_part); and whether it must."""
+    found = {url: list(wanted) for url, wanted in parts.items()}
+    host = full or any(p.kind is PartKind.HOST for wanted in found.values() for p in wanted)
+    if host and not generates_front(rules):
+        root = next(m for m in rules.mounts if m.url == FRONT_URL)
+        found.setdefault(root.url, []).append(front_part(root))
+    return found, host
 
 
 def _owned(rules: Rules, mount: Mount, output: Output) -> bool:

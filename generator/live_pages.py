@@ -35,7 +35,7 @@ def live_suites(mount: Mount, archive: Archive, site: Site) -> tuple[Suite, ...]
     found = []
     for codename in archive.codenames:
         directory = os.path.join(mount.root, DISTS, codename)
-        one = suite(mount, site, directory, mount.url, f"{DISTS}/{quote(codename)}/")
+        one = suite(mount, site, directory, mount.url, f"{mount.url}{DISTS}/{quote(codename)}/")
         if one is not None:
             found.append(one)
     return tuple(found)

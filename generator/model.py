@@ -111,7 +111,7 @@ class Suite:
     distribution: Distribution
     validity: Validity
     stanza: Stanza
-    href: str  # link to its dists/CODENAME/ directory page
+    href: str  # URL path of its dists/CODENAME/ page (absolute: suites show on many pages)
 
 
 @dataclass(frozen=True)
@@ -131,12 +131,22 @@ class SerialRow:
 
 
 @dataclass(frozen=True)
+class Repository:
+    """A mount as the host's front page (`/`) lists it, so every mount is reachable from there."""
+
+    url: str  # the mount's URL path (its page)
+    kind: str  # snapshots | repository | tagged | files
+    keyring: Link | None = None  # the mount's published keyring, when it has one
+    newest: Link | None = None  # a snapshots mount: its newest serial's page
+
+
+@dataclass(frozen=True)
 class Page:
     """Everything index.html and index.json of one directory URL show."""
 
     url: str  # URL path of the directory, ending in "/"
     title: str
-    breadcrumbs: tuple[Link, ...]
+    breadcrumbs: tuple[Link, ...]  # href "" for a parent URL that has no page: plain text
     rows: tuple[Row, ...] = ()
     serials: tuple[SerialRow, ...] = ()
     suites: tuple[Suite, ...] = ()
@@ -148,6 +158,7 @@ class Page:
     changes: Comparison | None = None  # a serial's changes page: against the previous serial
     previous: Link | None = None  # a changes page: the previous serial's changes page
     snapshot_conf: SnapshotConf | None = None  # a snapshots archive's page: apt --snapshot
+    repositories: tuple[Repository, ...] = ()  # the page at "/": every mount of the host
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import posixpath
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from basedir.release import read_distribution
 from diffs.cache import IndexCache
@@ -98,10 +98,13 @@ def _stamp(path: str) -> tuple[int, int, int] | None:
 
 
 def breadcrumbs(url: str) -> tuple[Link, ...]:
+    """A link to each parent directory URL of `url` (percent-encoded), labelled decoded.
+    Whether each parent has a page is the URL map's to say: generator.links unlinks those
+    that have none (/P/project/, the `jessie` of `jessie/updates`)."""
     parts = [p for p in url.strip("/").split("/") if p]
     crumbs = [Link("/", "/")]
     for index, part in enumerate(parts):
-        crumbs.append(Link(part, "/" + "/".join(parts[: index + 1]) + "/"))
+        crumbs.append(Link(unquote(part), "/" + "/".join(parts[: index + 1]) + "/"))
     return tuple(crumbs)
 
 
@@ -193,7 +196,8 @@ def tree_pages(
 
 
 def suite(mount: Mount, site: Site, directory: str, uri_path: str, href: str) -> Suite | None:
-    """The suite whose Release family sits in `directory`, with its ready-to-copy stanza."""
+    """The suite whose Release family sits in `directory`, with its ready-to-copy stanza;
+    `href`: the absolute URL path of its dists/CODENAME/ page (shown on several pages)."""
     dist = site.distribution(mount, directory)
     if dist is None:
         return None

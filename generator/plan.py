@@ -10,6 +10,7 @@ and, for trees, the prefix under which pages that no longer have data are pruned
     TRACE project/trace/NAME and its page  CODENAMES re-read conf/distributions and follow it
     LIVE  a snapshots mount's live dists/ pages (/P/dists/ and below, never snapshots/)
     MOUNT everything the mount has (its root came back, or nothing narrower is known)
+    HOST  the host's front page at "/" (every mount's newest serial: generator.front)
 
 `affected` maps one change; `normalize` drops parts that a wider one in the same batch covers,
 so no page is produced twice. The full build is the union of `generator.gather.full_parts`.
@@ -53,6 +54,7 @@ class PartKind(enum.StrEnum):
     CODENAMES = "codenames"
     LIVE = "live"
     MOUNT = "mount"
+    HOST = "host"
 
 
 @dataclass(frozen=True, order=True)
@@ -129,6 +131,11 @@ def mount_part(mount: Mount) -> Part:
     return Part(PartKind.MOUNT, "", mount.url)
 
 
+def host_part() -> Part:
+    """The page at "/", whichever mount (or none) it belongs to: it lists the newest serials."""
+    return Part(PartKind.HOST, "", "/")
+
+
 def affected(mount: Mount, codenames: Sequence[str], change: Change) -> frozenset[Part]:
     """Every part of `mount`'s output whose bytes may differ after `change`."""
     if ignored(change.rel):
@@ -163,7 +170,7 @@ def archive_parts(mount: Mount, old: Archive, new: Archive) -> set[Part]:
     """What a snapshots mount's changed codenames or serials mean (conf/distributions edited,
     a serial found or gone): each serial whose codenames differ, the front page, the trace,
     and the changes page of the serial after each one that came or went (gc removed the one
-    it was compared with)."""
+    it was compared with); the host's page at "/" when the newest serial changed."""
     changed = {
         serial
         for serial in old.all_serials() | new.all_serials()
@@ -172,6 +179,8 @@ def archive_parts(mount: Mount, old: Archive, new: Archive) -> set[Part]:
     if not changed:
         return set()
     parts = {serial_part(mount, s) for s in changed} | {front_part(mount), trace_part(mount)}
+    if max(old.all_serials(), default=None) != max(new.all_serials(), default=None):
+        parts.add(host_part())
     remaining = sorted(new.all_serials())
     for serial in changed:
         later = [s for s in remaining if s > serial]

@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from diffs.changes import to_json as changes_json
 from diffs.compare import Counts
 
-from .model import Feed, Link, Page, Row, SerialRow, Suite, Validity
+from .model import Feed, Link, Page, Repository, Row, SerialRow, Suite, Validity
 
 PAGE_TEMPLATE = "templates/page.html"
 FEED_TEMPLATE = "templates/feed.atom"
@@ -165,10 +165,12 @@ def page_json(page: Page) -> str:
                    "changes": {"added", "removed", "upgraded", "downgraded", "href"} | null}],
       "suites": [{"codename", "suite", "origin", "label", "architectures": [str],
                   "components": [str], "date", "valid_until", "signed", "has_sources",
-                  "validity", "href",
+                  "validity", "href",  # href: the absolute URL path of its page
                   "stanza": {"types": [str], "uri", "suites": [str], "components": [str],
                              "signed_by", "keyring_url", "text"}}],
-      "snapshot_conf": {"path", "text", "warning"} | null   # apt update --snapshot
+      "snapshot_conf": {"path", "text", "warning"} | null,  # apt update --snapshot
+      "repositories": [{"url", "kind", "keyring": {"label", "href"} | null,
+                        "newest": {"label", "href"} | null}]   # "/" only: every mount
     }
 
     Dates are epoch seconds (int) or null; entries, serials and suites keep the page's order.
@@ -186,11 +188,21 @@ def page_json(page: Page) -> str:
         "serials": [_serial(row) for row in page.serials],
         "suites": [_suite(suite) for suite in page.suites],
         "snapshot_conf": dataclasses.asdict(page.snapshot_conf) if page.snapshot_conf else None,
+        "repositories": [_repository(repo) for repo in page.repositories],
     }
     if page.changes is not None:
         document["changes"] = changes_json(page.changes)
         document["previous"] = _link(page.previous)
     return json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def _repository(repo: Repository) -> dict[str, object]:
+    return {
+        "url": repo.url,
+        "kind": repo.kind,
+        "keyring": _link(repo.keyring),
+        "newest": _link(repo.newest),
+    }
 
 
 def _link(link: Link | None) -> dict[str, str] | None:

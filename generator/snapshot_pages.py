@@ -62,7 +62,8 @@ def _suites(mount: Mount, site: Site, serial: str, codenames: list[str]) -> list
     suites = []
     for codename in codenames:
         directory = os.path.join(mount.root, DISTS, codename, SNAPSHOTS_DIR, serial)
-        found = suite(mount, site, directory, f"{mount.url}{serial}/", f"dists/{codename}/")
+        href = f"{mount.url}{serial}/{DISTS}/{quote(codename)}/"
+        found = suite(mount, site, directory, f"{mount.url}{serial}/", href)
         if found is not None:
             suites.append(found)
     return suites

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from .front import FRONT_NAMES, front_mount, generates_front
 from .model import CacheClass, Mount, MountKind
 from .paths import MAX_PATH_BYTES
 from .resolve import (
@@ -96,6 +97,12 @@ class MountRoutes:
     mount: Mount
     prefix: str  # the mount's URL as a regex
     routes: tuple[Route, ...]  # then: anything else under the prefix is 404
+    description: str = ""  # the comment above the block
+
+    def __post_init__(self) -> None:
+        if not self.description:
+            text = f"{self.mount.kind} mount of {self.mount.root}"
+            object.__setattr__(self, "description", text)
 
 
 def plan(rules: Rules) -> tuple[MountRoutes, ...]:
@@ -103,7 +110,21 @@ def plan(rules: Rules) -> tuple[MountRoutes, ...]:
     for path in _paths(rules):
         if _UNSAFE.search(path):
             raise ExportError(f"cannot write {path!r} into a web server configuration")
-    return tuple(_Planner(rules, m).mount_routes() for m in rules.mounts)
+    found = [_Planner(rules, m).mount_routes() for m in rules.mounts]
+    if generates_front(rules):  # last: the shortest URL, after every mount
+        found.append(_front_routes(rules))
+    return tuple(found)
+
+
+def _front_routes(rules: Rules) -> MountRoutes:
+    """`/`, `/index.html`, `/index.json`: snapfront's generated front page (rewrite_rules.front);
+    anything else no mount serves stays 404."""
+    planner = _Planner(rules, front_mount(rules))
+    names = f"^/({_alt(FRONT_NAMES)})$"
+    output = rules.output.rstrip("/")
+    files = Route(names, FIRST, (f"{output}/$1",), CacheClass.VOLATILE)
+    description = "snapfront's front page (no mount is at /): every mount, from the output"
+    return MountRoutes(planner.mount, "/", (planner.page("/"), files), description)
 
 
 def _paths(rules: Rules) -> Iterable[str]:

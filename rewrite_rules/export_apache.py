@@ -65,7 +65,7 @@ def render(
             body.append(f"RewriteRule {_q(negate + guard.pattern)} - [R={guard.status},L]")
     for mount in mounts:
         url = mount.mount.url
-        body += ["", f"# {url}: {mount.mount.kind} mount of {mount.mount.root}"]
+        body += ["", f"# {url}: {mount.description}"]
         if url != "/":
             body.append(f"RewriteRule {_q('^' + mount.prefix[:-1] + '$')} {_q(url)} [R=301,L]")
         for route in mount.routes:

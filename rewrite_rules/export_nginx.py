@@ -67,7 +67,7 @@ def render(
     for mount in mounts:
         url = mount.mount.url
         out.append("")
-        out.append(f"    # {url}: {mount.mount.kind} mount of {mount.mount.root}")
+        out.append(f"    # {url}: {mount.description}")
         if url != "/":
             target = _q(url + "$is_args$args")
             out.append(f"    location = {_q(url[:-1])} {{ return 301 {target}; }}")

@@ -9,6 +9,7 @@ Per mount kind (DESIGN: Mounts):
 - repository /P/X → X, reprepro internals refused
 - tagged     /P/TAG/ARCHIVE/(dists|pool)/X → TAG/ARCHIVE/(dists|pool)/X
 - files      /P/X → X
+- no mount at "/": /, /index.html, /index.json → the generated front page (rewrite_rules.front)
 A URL ending in "/" is a directory and is answered by the page the generator wrote for it.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import posixpath
 
 from .context import Context, Redirect, Resolution, Rules, match_mount, mount_segments
+from .front import resolve_front
 from .model import CacheClass, Miss, MissReason, MountKind, Source, Target
 from .names import (
     BY_HASH,
@@ -62,7 +64,9 @@ def resolve(rules: Rules, raw_path: str, now: float | None = None) -> Resolution
         return Miss(MissReason.NOT_FOUND, "reserved for snapfront's own endpoints")
     mount = match_mount(rules, segments)
     if mount is None:
-        return Miss(MissReason.NOT_FOUND, "no mount serves this path")
+        return resolve_front(rules, segments, trailing) or Miss(
+            MissReason.NOT_FOUND, "no mount serves this path"
+        )
     rest = segments[len(mount_segments(mount)) :]
     if not rest and not trailing:
         return Redirect(mount.url)

@@ -133,7 +133,7 @@ def test_archive_parts_follow_codenames_and_serials() -> None:
     new = Archive(("bookworm",), {"bookworm": frozenset({"1", "2", "3"})})
     urls = {(p.kind.value, p.url) for p in archive_parts(SNAPS, old, new)}
     assert urls == {("serial", "/debian/1/"), ("serial", "/debian/3/"), ("page", "/debian/"),
-                    ("trace", "/debian/project/trace/debian"),
+                    ("trace", "/debian/project/trace/debian"), ("host", "/"),
                     ("page", "/debian/2/changes/")}  # fmt: skip  # 2 is compared with 1
 
 
@@ -145,9 +145,11 @@ def test_gc_between_serials_rewrites_the_next_changes_page() -> None:
     urls = {(p.kind.value, p.url) for p in parts}
     assert ("page", "/debian/3/changes/") in urls and ("serial", "/debian/2/") in urls
     assert not any(u.startswith("/debian/1/") for _, u in urls)
+    assert ("host", "/") not in urls  # 3 is still the newest: the host's page stays
     taken = Archive(("bookworm",), {"bookworm": frozenset({"1", "3", "4"})})
     urls = {p.url for p in archive_parts(SNAPS, new, taken)}  # a new serial: its own part
     assert "/debian/4/" in urls and not any(u.endswith("/changes/") for u in urls)
+    assert "/" in urls  # the newest serial changed: the host's front page shows it
 
 
 def test_batch_is_due_when_quiet_or_after_max_wait() -> None:
