@@ -544,14 +544,16 @@ def _expand(groups: list[str]):
     return lambda ref: groups[int(ref[1])]
 
 
-def simulate(path: str) -> tuple[str, tuple[str, ...], CacheClass | None] | int:
+def simulate(
+    path: str, rules: Rules = SIM_RULES
+) -> tuple[str, tuple[str, ...], CacheClass | None] | int:
     """What the exported table does with PATH: (action, targets, class), or a status."""
     for guard in GUARDS:
         subject = path.encode() if guard.raw else unquote_to_bytes(path)
         if bool(re.search(guard.pattern.encode(), subject)) != guard.negate:
             return guard.status
     decoded = unquote(path)
-    for mount in plan(SIM_RULES):
+    for mount in plan(rules):
         if mount.mount.url != "/" and decoded == mount.mount.url[:-1]:
             return (REDIRECT, (mount.mount.url,), None)
         if not decoded.startswith(mount.mount.url):
@@ -594,3 +596,22 @@ def test_the_route_table_decides_like_resolve() -> None:
             assert simulated == (action, files, found.cache), (path, found, simulated)
             checked["hit"] += 1
     assert min(checked.values()) >= 50, checked
+
+
+def test_without_a_mount_at_slash_the_route_table_serves_the_front_page_like_resolve() -> None:
+    """No mount at "/": `/`, `/index.html`, `/index.json` are snapfront's generated front page
+    (rewrite_rules.front) in both; anything else outside the mounts is 404 in both."""
+    rules = Rules([m for m in SIM_RULES.mounts if m.url != "/"], SIM_RULES.output)
+    served = 0
+    for path in ["/", "/index.html", "/index.json", "/index.json/", "/feed.atom", "/x", "/x/",
+                 "/index.htm", "/debian", "/debian/", "/%69ndex.json"]:  # fmt: skip
+        found, simulated = resolve(rules, path), simulate(path, rules)
+        if isinstance(found, Miss):
+            assert simulated == found.status, (path, simulated)
+        elif isinstance(found, Redirect):
+            assert simulated == (REDIRECT, (found.location,), None), (path, simulated)
+        else:
+            files = tuple(os.path.join(s.base, s.relpath) for s in found.sources)
+            assert simulated == (FIRST, files, found.cache), path  # the file or a 404
+            served += 1
+    assert served >= 4
