@@ -4,19 +4,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import re
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
 
 from tests.apt_client import AptRoot
 from tests.lifecycle_support import (
     World,
     expire,
     file_bytes,
+    recorded_purges,
     references,
     snapshot_cli,
     tree_hash,
@@ -120,6 +118,11 @@ def test_gc_keeps_the_traced_serial_and_the_grace(world: World) -> None:
 
 def test_drop_codename(world: World, tmp_path: Path) -> None:
     conf = world.root / "conf" / "distributions"
+    logs = world.root / "logs"
+    logs.mkdir(exist_ok=True)
+    own_logs = {"logs/jessie_updates.log", "logs/jessie_updates.log.1.gz"}  # `Log:` + rotation
+    for name in (*own_logs, "logs/bookworm.log", "logs/jessie_updates-notes.txt"):
+        (world.root / name).write_text("reprepro log\n")
     tree = tree_hash(world.root)
     refused = snapshot_cli(world, "drop-codename", "/debian/", "jessie/updates")
     assert refused.returncode == 2
@@ -140,10 +143,20 @@ def test_drop_codename(world: World, tmp_path: Path) -> None:
         f"{POOL}/hello_0.9+deb8u1.tar.xz", "pool/main/h/hello-tools/hello-tools_0.9+deb8u2_all.deb",
     }  # fmt: skip
     assert set(re.findall(r"^would delete (\S+) ", plan.stdout, re.M)) == only_jessie
+    assert set(re.findall(r"^would remove (logs/\S+)$", plan.stdout, re.M)) == own_logs
 
     size = file_bytes(world.root, skip=("db",))
-    done = snapshot_cli(world, "drop-codename", "/debian/", "jessie/updates")
+    with recorded_purges(world) as purged:
+        done = snapshot_cli(world, "drop-codename", "/debian/", "jessie/updates")
     assert done.returncode == 0, done.stderr
+    assert not any((world.root / name).exists() for name in own_logs)
+    assert (logs / "bookworm.log").exists() and (logs / "jessie_updates-notes.txt").exists()
+    assert {
+        f"/debian/{world.serials[1]}/dists/jessie/updates/InRelease",  # gone: no stale copy
+        "/debian/dists/jessie/updates/InRelease",
+        "/debian/pool/main/h/hello-tools/hello-tools_0.9+deb8u2_all.deb",
+        "/debian/dists/bookworm/InRelease",  # re-exported (and re-signed) by reprepro export
+    } <= set(purged), "\n".join(sorted(purged))
     assert set(re.findall(r"^deleted (\S+)$", done.stdout, re.M)) == only_jessie
     freed = int(re.search(r"freed (\d+) bytes", done.stdout).group(1))
     assert not (world.root / "dists" / "jessie").exists()
@@ -164,39 +177,17 @@ def test_drop_codename(world: World, tmp_path: Path) -> None:
         assert jessie.run("update").returncode != 0  # what apt sees of the dropped codename
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    seen: ClassVar[list[str]] = []
-
-    def do_PURGE(self) -> None:
-        type(self).seen.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_take_and_gc_purge_what_they_changed(world: World) -> None:
     first = world.serials[0]
     expire(world, first, dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
-    cache = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=cache.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with world.config.open("a") as fh:
-            fh.write(f'\n[[cdn]]\npurge = "http://127.0.0.1:{cache.server_port}"\n')
+    with recorded_purges(world) as seen:
         taken = snapshot_cli(world, "take", "/debian/")
         assert taken.returncode == 0, taken.stderr
         serial = taken.stdout.strip()
-        assert f"/debian/{serial}/dists/bookworm/InRelease" in _Recorder.seen
-        _Recorder.seen.clear()
+        assert f"/debian/{serial}/dists/bookworm/InRelease" in seen
+        seen.clear()
         done = snapshot_cli(world, "gc", "/debian/")
         assert done.returncode == 0, done.stderr
-        seen = set(_Recorder.seen)
         assert f"/debian/{first}/dists/bookworm/InRelease" in seen  # the removed serial's
         assert f"/debian/{first}/dists/jessie/updates/Release" in seen
         assert "/debian/pool/main/h/hello/hello_1.0-1_all.deb" in seen
-    finally:
-        cache.shutdown()
-        cache.server_close()
