@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 from collections.abc import Callable
@@ -96,11 +97,43 @@ def test_gc_removes_exactly_the_expired_serial_and_its_pool_files(
         assert gone.body.decode().endswith(f"snapshots that do:\n{second}\n{third}\n")
         until(lambda: f'href="{first}/"' not in get(f"{server.url}debian/"))
         assert f'href="{second}/"' in get(f"{server.url}debian/")
-        trace = get(f"{server.url}debian/project/trace/debian")
-        assert f"Archive serial: {third}\n" in trace
 
         again = snapshot_cli(world, "gc", "/debian/")
         assert again.stdout == "nothing to remove; 2 serials kept\n"
+
+
+def test_gc_of_the_newest_but_one_keeps_the_traced_and_pages_follow(world: World) -> None:
+    """The newest serial is expired too and --keep 0: only the trace naming it keeps it. The
+    trace stays byte for byte; the archive page, the removed serial's page and the newest
+    serial's changes page (now against the first) follow within 2 s."""
+    first, second, third = world.serials
+    for serial in (second, third):
+        expire(world, serial, dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+    config = with_listen(world.config, "127.0.0.1:0", world.dir / "test.toml")
+    with running_server(config) as server:
+        base = f"{server.url}debian/"
+
+        def compared_with() -> str | None:
+            return json.loads(fetch(f"{base}{third}/changes.json").body)["changes"]["old"]
+
+        trace = get(f"{base}project/trace/debian")
+        assert f"Archive serial: {third}\n" in trace and compared_with() == second
+        assert fetch(f"{base}{second}/").status == 200
+        done = snapshot_cli(world, "gc", "/debian/", "--keep", "0")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(f"removed serial {second} (bookworm jessie/updates)\n")
+        assert f"serial {third}" not in done.stdout and f"serial {first}" not in done.stdout
+        assert world.snapshot("bookworm", third).is_dir()
+        waited = until(
+            lambda: (
+                f'href="{second}/"' not in get(base)
+                and fetch(f"{base}{second}/").status == 404
+                and compared_with() == first
+            )
+        )
+        print(f"pages followed gc within {waited:.2f} s")
+        assert f'href="{first}/"' in get(base) and f'href="{third}/"' in get(base)
+        assert get(f"{base}project/trace/debian") == trace  # still the third, same dates
 
 
 def test_gc_keeps_the_traced_serial_and_the_grace(world: World) -> None:
