@@ -2,12 +2,11 @@
 
 The instant floors to the newest complete, signed snapshot whose InRelease `Date` (capped at
 the end of the day its serial names) is at or before it (snapshot.debian.org's and Debusine's
-rule): per codename for a dists URL (that
-codename's own snapshots), over every codename for a pool URL. `YYYYMMDD` means that day at
-00:00:00 UTC (`YYYYMMDDT000000Z`), as snapshot.debian.org reads it. A time after `now` is
-refused (a snapshot taken later would move the floor under a running `apt update`), as is a
-time before the first snapshot; both answers name the range that exists. Pure: the Dates are
-`Archive.dates`, the clock is a parameter.
+rule): per codename for a dists URL (that codename's own snapshots), over every codename for a
+pool URL. `YYYYMMDD` means that day at 00:00:00 UTC (`YYYYMMDDT000000Z`), as
+snapshot.debian.org reads it. A time after `now` is refused (a snapshot taken later would move
+the floor under a running `apt update`), as is a time before the first snapshot; both answers
+name the range that exists. Pure: the Dates are `Archive.dates`, the clock is a parameter.
 """
 
 from __future__ import annotations
