@@ -57,6 +57,7 @@ def test_gc_removes_exactly_the_expired_serial_and_its_pool_files(
     with running_server(config) as server:
         before_apt = apt_for(world, tmp_path, server.url, first, "bookworm").run("update")
         assert before_apt.returncode != 0 or before_apt.problems()
+        print(f"apt-get update on {first} before gc:\n{before_apt.output}")
         assert "is expired" in before_apt.output  # what apt saw before gc
 
         tree = tree_hash(world.root)
@@ -91,8 +92,14 @@ def test_gc_removes_exactly_the_expired_serial_and_its_pool_files(
         assert update.returncode == 0 and update.problems() == [], update.output
         download = kept.run("download", "hello", cwd=tmp_path)
         assert download.returncode == 0, download.output
+        print(f"apt-get update + download on {second} after gc:\n{update.output}{download.output}")
+        after_apt = apt_for(world, tmp_path, server.url, first, "bookworm").run("update")
+        print(f"apt-get update on {first} after gc:\n{after_apt.output}")
+        assert after_apt.returncode != 0 and "404  Not Found" in after_apt.output, after_apt.output
 
         gone = fetch(f"{server.url}debian/{first}/dists/bookworm/InRelease")
+        print(f"GET /debian/{first}/dists/bookworm/InRelease after gc: {gone.status}\n"
+              f"{gone.body.decode()}")  # fmt: skip
         assert gone.status == 404
         assert gone.body.decode().endswith(f"snapshots that do:\n{second}\n{third}\n")
         until(lambda: f'href="{first}/"' not in get(f"{server.url}debian/"))
@@ -207,7 +214,9 @@ def test_drop_codename(world: World, tmp_path: Path) -> None:
             assert update.returncode == 0 and update.problems() == [], update.output
         assert apt.run("download", "hello", cwd=tmp_path).returncode == 0
         jessie = apt_for(world, tmp_path, server.url, world.serials[1], "jessie/updates")
-        assert jessie.run("update").returncode != 0  # what apt sees of the dropped codename
+        dropped = jessie.run("update")
+        print(f"apt-get update on the dropped jessie/updates:\n{dropped.output}")
+        assert dropped.returncode != 0  # what apt sees of the dropped codename
 
 
 def test_take_and_gc_purge_what_they_changed(world: World) -> None:
