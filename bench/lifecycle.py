@@ -1,15 +1,16 @@
-"""`snapshot take` and `snapshot gc` at Tails' scale: 40 serials x 2 codenames, 24,000 pool files.
+"""`snapshot take` and `snapshot gc` at Tails' scale: 40 serials x 2 codenames, 23,900 pool files.
 
     python3 bench/lifecycle.py [--dir /tmp/snapfront-bench-lifecycle] [--keep 10]
 
 Builds once (cached in DIR/template): a signing key, two codenames (ValidFor 10d) of 10,000
 packages each, then 40 serials (10 days x 4); before each serial after the first, 50 packages
-per codename get a new version, so older serials hold pool files of their own. The .debs are
-written directly (ar + gzip'd tars, valid for dpkg and reprepro) and added with one
-`reprepro includedeb` per codename and round. Each run copies the template and times, through
-the CLI, `take` and `gc --dry-run`, then `gc --keep N` as of 20 days from now (every serial
-expired but the N newest: 30 x 2 snapshots go), and how long reprepro's `db/lockfile` existed
-(polled every millisecond in a thread) during each.
+per codename get a new version, so older serials hold pool files of their own (2 x 10,000 +
+39 x 2 x 50 = 23,900 pool files). The .debs are written directly (ar + gzip'd tars, valid for
+dpkg and reprepro) and added with one `reprepro includedeb` per codename and round. Each run
+copies the template and times, through the CLI, `take` and `gc --dry-run`, then `gc --keep N`
+as of 20 days from now (every serial is expired then; with the take's serial there are 41, so
+`--keep 10` removes the 31 oldest, 62 snapshots), and how long reprepro's `db/lockfile`
+existed (polled every millisecond in a thread) during each.
 """
 
 from __future__ import annotations

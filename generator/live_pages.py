@@ -11,10 +11,12 @@ the one client line that sends `apt update --snapshot ID` for it to /P/ID/: APT 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from urllib.parse import quote, urlsplit
 
+from basedir.model import Distribution
 from rewrite_rules import Archive, Mount
 from rewrite_rules.resolve import DISTS, SNAPSHOTS_DIR
 
@@ -26,6 +28,11 @@ BUILTIN_ORIGINS = {"Debian": "snapshot.debian.org", "Ubuntu": "snapshot.ubuntu.c
 BUILTIN_LABELS = {"Debian-Security": "snapshot.debian.org"}
 """APT's own defaults (apt-pkg/init.cc): a live Release with one of these sends `--snapshot`
 to that server whatever a Host line says (Release-based lookup comes first)."""
+GENERIC = frozenset({"Debian", "Ubuntu", "Debian-Security"})
+"""Origin/Label values the real archives carry: a client line keyed on one would send those
+archives' `--snapshot` here too."""
+KEY_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]*\Z")
+"""A Label usable as one apt.conf key part (no space, no `::`, nothing to quote)."""
 
 
 def live_suites(mount: Mount, archive: Archive, site: Site) -> tuple[Suite, ...]:
@@ -42,30 +49,59 @@ def live_suites(mount: Mount, archive: Archive, site: Site) -> tuple[Suite, ...]
 
 
 def snapshot_conf(site: Site, suites: tuple[Suite, ...]) -> SnapshotConf | None:
-    """`Acquire::Snapshots::URI::Host::HOST` (the host name without the port) for this host."""
+    """The client file for this host's live suites; None when there are none."""
     if not suites:
         return None
-    url = urlsplit(site.public_url)
-    host = url.hostname or "localhost"
-    text = (
-        "// apt update --snapshot SERIAL (YYYYMMDDNN) or TIME (YYYYMMDDTHHMMSSZ, YYYYMMDD)\n"
-        f'Acquire::Snapshots::URI::Host::{host} "{url.scheme}://{url.netloc}/@PATH@/@SNAPSHOTID@/";\n'
-    )
-    return SnapshotConf(CONF_PATH, text, _trap(suites))
+    return conf_for(site.public_url, tuple(one.distribution for one in suites))
 
 
-def _trap(suites: tuple[Suite, ...]) -> str | None:
-    for one in suites:
-        dist = one.distribution
-        server = BUILTIN_LABELS.get(dist.label) or BUILTIN_ORIGINS.get(dist.origin)
-        if server:
-            field = "Label" if dist.label in BUILTIN_LABELS else "Origin"
-            value = dist.label if field == "Label" else dist.origin
-            return (
-                f"{dist.codename}'s Release says {field}: {value}: APT sends --snapshot for it to "
-                f"{server}, not here, whatever this line says. Give the distribution its own "
-                f"{field} in conf/distributions (then reprepro export)."
-            )
+def conf_for(public_url: str, dists: tuple[Distribution, ...]) -> SnapshotConf:
+    """`Acquire::Snapshots::URI::Host::HOST` (the host name without the port), plus a
+    `…URI::Label::LABEL` line only where a Release's built-in Origin would win over it.
+
+    Host is the form printed because it always means "this archive" and nothing else: APT
+    uses it when no cached live Release names a server, so also on a fresh root (the first
+    `update --snapshot` of a build container, where a Label/Origin line alone fails with
+    "Cannot identify snapshot server"), and it matches only sources on this host name. A
+    Label or Origin key matches every source on any host whose Release carries that value:
+    a generic one (`Debian`) would send Debian's own archive here. The one case a Host line
+    cannot cover is `Origin: Debian` or `Ubuntu`, whose built-in entry wins once the live
+    Release is cached; APT asks `…URI::Label::L` before `…URI::Origin::O` (debmetaindex.cc,
+    SnapshotServer), so the distribution's own Label beats it. `Label: Debian-Security` is a
+    built-in Override that nothing below it beats: that one only gets the warning.
+    """
+    url = urlsplit(public_url)
+    template = f"{url.scheme}://{url.netloc}/@PATH@/@SNAPSHOTID@/"
+    lines = [
+        "// apt update --snapshot SERIAL (YYYYMMDDNN) or TIME (YYYYMMDDTHHMMSSZ, YYYYMMDD)",
+        f'Acquire::Snapshots::URI::Host::{url.hostname or "localhost"} "{template}";',
+    ]
+    labels = dict.fromkeys(label for label in map(_own_label, dists) if label)
+    lines += [f'Acquire::Snapshots::URI::Label::{label} "{template}";' for label in labels]
+    return SnapshotConf(CONF_PATH, "\n".join(lines) + "\n", _trap(dists))
+
+
+def _own_label(dist: Distribution) -> str | None:
+    """The Label that rescues a distribution whose Origin is one of APT's built-ins."""
+    if dist.origin not in BUILTIN_ORIGINS or dist.label in GENERIC:
+        return None
+    return dist.label if KEY_PART.match(dist.label) else None
+
+
+def _trap(dists: tuple[Distribution, ...]) -> str | None:
+    """Why the client file will not send `--snapshot` here for some distribution, or None."""
+    for dist in dists:
+        if dist.label in BUILTIN_LABELS:
+            field, value, server = "Label", dist.label, BUILTIN_LABELS[dist.label]
+        elif dist.origin in BUILTIN_ORIGINS and _own_label(dist) is None:
+            field, value, server = "Origin", dist.origin, BUILTIN_ORIGINS[dist.origin]
+        else:
+            continue
+        return (
+            f"{dist.codename}'s Release says {field}: {value}: APT sends --snapshot for it to "
+            f"{server}, not here, whatever this file says. Give the distribution its own "
+            f"{field} in conf/distributions (then reprepro export)."
+        )
     return None
 
 

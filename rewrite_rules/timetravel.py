@@ -1,12 +1,12 @@
 """Timestamp URLs: /P/20261121T120000Z/… and /P/20261121/… name "the archive as it was then".
 
-The instant floors to the newest complete, signed snapshot whose InRelease `Date` is at or
-before it (snapshot.debian.org's and Debusine's rule): per codename for a dists URL (that
-codename's own snapshots), over every codename for a pool URL. `YYYYMMDD` means that day at
-00:00:00 UTC (`YYYYMMDDT000000Z`), as snapshot.debian.org reads it. A time after `now` is
-refused (a snapshot taken later would move the floor under a running `apt update`), as is a
-time before the first snapshot; both answers name the range that exists. Pure: the Dates are
-`Archive.dates`, the clock is a parameter.
+The instant floors to the newest complete, signed snapshot whose InRelease `Date` (capped at
+the end of the day its serial names) is at or before it (snapshot.debian.org's and Debusine's
+rule): per codename for a dists URL (that codename's own snapshots), over every codename for a
+pool URL. `YYYYMMDD` means that day at 00:00:00 UTC (`YYYYMMDDT000000Z`), as
+snapshot.debian.org reads it. A time after `now` is refused (a snapshot taken later would move
+the floor under a running `apt update`), as is a time before the first snapshot; both answers
+name the range that exists. Pure: the Dates are `Archive.dates`, the clock is a parameter.
 """
 
 from __future__ import annotations
@@ -43,8 +43,10 @@ def stamp(epoch: int) -> str:
 def floor(archive: Archive, codename: str | None, instant: int) -> str | None:
     """The newest serial (of `codename`, else of any codename) dated at or before `instant`.
 
-    Newest by serial, not by Date: serials sort in the order they were taken, and a snapshot
-    that `snapshot bump` re-signed carries the bump's Date (it then floors from that time on).
+    Newest by serial, not by Date: serials sort in the order they were taken. The dates given
+    here are already capped at the end of the UTC day each serial names (basedir.taken, read
+    by snapfront.dates): `snapshot bump` sets a Release's Date to now, yet the bumped snapshot
+    keeps flooring from its own day, never from the day it was bumped.
     """
     found = [s for (c, s), date in _dated(archive, codename) if date <= instant]
     return max(found) if found else None

@@ -10,16 +10,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 
 from basedir.release import GpgvMissing
 from basedir.tools import MissingTool, ToolError, require
 from lifecycle.errors import EXIT_FAILED, EXIT_REFUSED, Failed, Refused
 from lifecycle.outcome import Outcome
 from lifecycle.repo import first_line
-from rewrite_rules import Mount, MountKind
+from rewrite_rules import Archive, Mount, MountKind
 
 from .config import Config, ConfigError, load
-from .inventory import read_inventory
+from .inventory import read_inventory, serials_on_disk
 
 Action = Callable[[argparse.Namespace, Config, Mount], Outcome]
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...]) -> int:
         config = load(args.config)
         mount = find_mount(config, args.mount)
         require(*tools, *(("gpgv",) if mount.keyring else ()))
-        before = read_inventory(config.mounts) if config.cdns else None  # for gc's purge
+        before = _known_before(config, mount, args) if config.cdns else None
         outcome = func(args, config, mount)
     except ConfigError as exc:
         return _complain(str(exc), EXIT_REFUSED)
@@ -90,6 +91,21 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...]) -> int:
 
         purge_now(config, Batch(data_paths=outcome.changed), before=before)
     return 0
+
+
+def _known_before(config: Config, mount: Mount, args: argparse.Namespace) -> dict[str, Archive]:
+    """The codenames and serials before the command, so the URLs of what it removes can still
+    be purged (gc's serials). drop-codename's codename is already gone from
+    conf/distributions (the operator's first step): it is added back from dists/."""
+    before = read_inventory(config.mounts)
+    codename = getattr(args, "codename", None)
+    archive = before.get(mount.url)
+    if codename and archive is not None and codename not in archive.codenames:
+        serials = {**archive.serials, codename: serials_on_disk(mount.root, codename)}
+        before[mount.url] = replace(
+            archive, codenames=tuple(sorted({*archive.codenames, codename})), serials=serials
+        )
+    return before
 
 
 def _complain(message: str, status: int) -> int:

@@ -4,15 +4,20 @@ own gpg calls, independent of snapfront's code."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from snapfront import sample
 
@@ -149,3 +154,33 @@ def stop_agent(world: World) -> None:
     subprocess.run(
         ["gpgconf", "--kill", "all"], env={**os.environ, "GNUPGHOME": str(world.gnupghome)}
     )
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    seen: ClassVar[list[str]] = []
+
+    def do_PURGE(self) -> None:
+        type(self).seen.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def recorded_purges(world: World) -> Iterator[list[str]]:
+    """A cache that records every PURGE it receives, named as the world's [[cdn]]; yields the
+    list of purged paths (clear it between commands)."""
+    cache = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=cache.serve_forever, daemon=True)
+    thread.start()
+    _Recorder.seen.clear()
+    try:
+        with world.config.open("a") as fh:
+            fh.write(f'\n[[cdn]]\npurge = "http://127.0.0.1:{cache.server_port}"\n')
+        yield _Recorder.seen
+    finally:
+        cache.shutdown()
+        cache.server_close()

@@ -53,19 +53,27 @@ def test_apt_update_snapshot_serial_and_time(
             by_serial = root.run(f"apt-get update --snapshot {s1} 2>&1")
             print(by_serial)
             assert f"{server.url}debian/{s1} bookworm InRelease" in by_serial
-            assert "Candidate: 1.0-1" in root.run(f"apt-cache --snapshot {s1} policy hello")
-            assert "Candidate: 1.1~rc1-1" in root.run("apt-cache policy hello")  # the live one
+            at_serial = root.run(f"apt-cache --snapshot {s1} policy hello")
+            live = root.run("apt-cache policy hello")
+            print(at_serial, live, sep="")
+            assert "Candidate: 1.0-1" in at_serial
+            assert "Candidate: 1.1~rc1-1" in live  # the live one
             root.run(f"cd /tmp && apt-get download --snapshot {s1} hello")
             assert (root.path / "tmp/hello_1.0-1_all.deb").exists()
 
-            stamp = "20261122T060000Z"  # the third serial's Date, exactly
+            stamp = "20261121T120000Z"  # between the first (06:00) and the second (18:00)
             by_time = root.run(f"apt-get update --snapshot {stamp} 2>&1")
             print(by_time)
             assert f"{server.url}debian/{stamp} bookworm InRelease" in by_time
-            policy = root.run(f"apt-cache --snapshot {stamp} policy extra")
-            assert "Candidate: 1.0-1" in policy, policy
-            root.run(f"cd /tmp && apt-get download --snapshot {stamp} extra")
-            assert (root.path / "tmp/extra_1.0-1_all.deb").exists()
+            hello = root.run(f"apt-cache --snapshot {stamp} policy hello")
+            extra = root.run(f"apt-cache --snapshot {stamp} policy extra 2>&1 || true")
+            print(hello, extra, sep="")
+            # the floor is the first serial: its hello (not the live 1.1~rc1-1, nor the third
+            # serial's), and no extra, which only the third serial has
+            assert "Candidate: 1.0-1" in hello and "1.1~rc1-1" not in hello, hello
+            assert "Candidate: 1.0-1" not in extra, extra
+            root.run(f"mkdir /tmp/t && cd /tmp/t && apt-get download --snapshot {stamp} hello")
+            assert [p.name for p in (root.path / "tmp/t").iterdir()] == ["hello_1.0-1_all.deb"]
 
             out = root.run("apt-get update --snapshot 2099010101 2>&1 || echo rc=$?")
             print(out)
@@ -73,6 +81,7 @@ def test_apt_update_snapshot_serial_and_time(
             assert f"{server.url}debian/2099010101 bookworm Release\n  404  Not Found" in out
             assert "E: The repository" in out and "does not have a Release file" in out
             stale = root.run("apt-cache --snapshot 2099010101 policy hello")
+            print(stale)
             assert "1.0-1" not in stale and "1.1~rc1-1" not in stale, stale  # nothing served
     finally:
         root.remove()

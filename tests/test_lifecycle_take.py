@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from basedir import tools
 from tests.lifecycle_support import (
     CODENAMES,
@@ -87,14 +89,32 @@ def test_refusals_are_one_line_exit_2_and_change_nothing(world: World) -> None:
     assert tree_hash(world.dir, skip=("gnupg",)) == before
 
 
-def test_missing_reprepro_names_the_package(world: World, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("args", "present", "says"),
+    [
+        (("take", "/debian/"), ("gpg", "gpgv"), "reprepro not found: apt-get install reprepro"),
+        (("bump", "/debian/", "SERIAL", "--days", "3"), ("reprepro", "gpgv"),
+         "gpg not found: apt-get install gnupg"),
+        (("resign", "/debian/", "--all"), ("reprepro", "gpgv"),
+         "gpg not found: apt-get install gnupg"),
+        (("take", "/debian/"), ("reprepro", "gpgv"), "gpg not found: apt-get install gnupg"),
+    ],
+    ids=["take-reprepro", "bump-gpg", "resign-gpg", "take-gpg"],
+)  # fmt: skip
+def test_a_missing_tool_names_its_package(
+    world: World, tmp_path, args: tuple[str, ...], present: tuple[str, ...], says: str
+) -> None:
+    """PATH holds only symlinks to the other tools: the command refuses, changing nothing."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("gpg", "gpgv"):  # on PATH, reprepro not
+    for tool in present:
         os.symlink(subprocess.check_output(["which", tool], text=True).strip(), bin_dir / tool)
-    got = snapshot_cli(world, "take", "/debian/", env={"PATH": str(bin_dir)})
-    assert got.returncode == 2
-    assert got.stderr == "snapfront: reprepro not found: apt-get install reprepro\n"
+    args = tuple(world.serials[0] if a == "SERIAL" else a for a in args)
+    before = tree_hash(world.root)
+    got = snapshot_cli(world, *args, env={"PATH": str(bin_dir)})
+    assert (got.returncode, got.stdout) == (2, "")
+    assert got.stderr == f"snapfront: {says}\n"
+    assert tree_hash(world.root) == before
 
 
 def test_concurrent_takes_get_distinct_complete_serials(world: World) -> None:

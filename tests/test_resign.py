@@ -15,6 +15,13 @@ import pytest
 
 from snapfront import sample
 from tests.apt_client import AptRoot
+from tests.lifecycle_support import (
+    World,
+    recorded_purges,
+    snapshot_cli,
+    stop_agent,
+    tree_hash,
+)
 from tests.snapshot_cli import snapshot
 from tests.support import Running, running_server, with_listen
 from tests.test_apt import require_apt
@@ -36,13 +43,23 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield Served(host, server, config)
 
 
-def export(host: sample.SampleHost, fingerprint: str, dest: Path) -> Path:
-    env = {**os.environ, "GNUPGHOME": str(host.gnupghome), "LC_ALL": "C.UTF-8"}
+def export(gnupghome: Path, dest: Path, *fingerprints: str) -> Path:
+    """A binary keyring at `dest` with the public keys `fingerprints`, as apt reads it."""
+    env = {**os.environ, "GNUPGHOME": str(gnupghome), "LC_ALL": "C.UTF-8"}
     subprocess.run(
-        ["gpg", "--batch", "--yes", "--output", str(dest), "--export", fingerprint],
+        ["gpg", "--batch", "--yes", "--output", str(dest), "--export", *fingerprints],
         env=env, check=True, capture_output=True,
     )  # fmt: skip
     return dest
+
+
+def verifies(ring: Path, folder: Path) -> tuple[bool, bool]:
+    """(InRelease, Release.gpg + Release) verify with `ring`."""
+    return tuple(
+        subprocess.run(["gpgv", "--keyring", str(ring), *map(str, files)],
+                       capture_output=True).returncode == 0
+        for files in ([folder / "InRelease"], [folder / "Release.gpg", folder / "Release"])
+    )  # type: ignore[return-value]  # fmt: skip
 
 
 def apt_update(served: Served, root: Path, keyring: Path) -> tuple[int, str]:
@@ -58,11 +75,11 @@ def apt_update(served: Served, root: Path, keyring: Path) -> tuple[int, str]:
 def test_resign_all_after_key_rotation(served: Served, tmp_path: Path) -> None:
     require_apt()
     host = served.host
-    old_ring = export(host, host.fingerprint, tmp_path / "old.gpg")
+    old_ring = export(host.gnupghome, tmp_path / "old.gpg", host.fingerprint)
     code, output = apt_update(served, tmp_path / "apt-before", old_ring)
     assert code == 0 and "W:" not in output, output
     new_fpr = sample.make_key(host.gnupghome)
-    new_ring = export(host, new_fpr, tmp_path / "new.gpg")
+    new_ring = export(host.gnupghome, tmp_path / "new.gpg", new_fpr)
     sample.stop_agent(host.gnupghome)
     conf = host.snapshots_root / "conf" / "distributions"
     conf.write_text(conf.read_text().replace(host.fingerprint, new_fpr))
@@ -86,13 +103,47 @@ def test_resign_all_after_key_rotation(served: Served, tmp_path: Path) -> None:
     for (serial, codename), release in releases.items():
         folder = snapshot_dir(host, codename, serial)
         assert (folder / "Release").read_bytes() == release
-        for files in ([folder / "InRelease"], [folder / "Release.gpg", folder / "Release"]):
-            for ring, ok in ((new_ring, 0), (old_ring, 2)):
-                check = subprocess.run(
-                    ["gpgv", "--keyring", str(ring), *map(str, files)], capture_output=True
-                )
-                assert check.returncode == ok, (files, ring, check.stderr)
+        assert verifies(new_ring, folder) == (True, True), folder
+        assert verifies(old_ring, folder) == (False, False), folder
     code, output = apt_update(served, tmp_path / "apt-new", new_ring)
+    print(f"apt-get update with the new keyring after resign --all:\n{output}")
     assert code == 0 and "W:" not in output and "E:" not in output, output
     code, output = apt_update(served, tmp_path / "apt-old", old_ring)
+    print(f"apt-get update with only the old keyring after resign --all:\n{output}")
     assert code != 0 and "NO_PUBKEY" in output, output
+
+
+def test_resign_named_serials_only_and_purge_them(world: World, tmp_path: Path) -> None:
+    """`resign SERIAL`: that serial's signatures change (and are purged), the others' stay."""
+    s1, s2, s3 = world.serials
+    old_ring = export(world.gnupghome, tmp_path / "old.gpg", world.fingerprint)
+    new_fpr = sample.make_key(world.gnupghome)
+    new_ring = export(world.gnupghome, tmp_path / "new.gpg", new_fpr)
+    export(world.gnupghome, world.keyring, world.fingerprint, new_fpr)  # both, mid-rotation
+    stop_agent(world)
+    conf = world.root / "conf" / "distributions"
+    conf.write_text(conf.read_text().replace(world.fingerprint, new_fpr))
+    others = {(s, c): tree_hash(world.snapshot(c, s)) for s in (s1, s3) for c in CODENAMES}
+    releases = {c: (world.snapshot(c, s2) / "Release").read_bytes() for c in CODENAMES}
+
+    before = tree_hash(world.root)
+    refused = snapshot_cli(world, "resign", "/debian/", s2, "2001010199")
+    assert (refused.returncode, refused.stdout) == (2, ""), refused
+    assert "unknown serial 2001010199" in refused.stderr
+    assert tree_hash(world.root) == before
+
+    with recorded_purges(world) as purged:
+        done = snapshot_cli(world, "resign", "/debian/", s2)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == len(CODENAMES), done.stdout
+    for codename in CODENAMES:
+        folder = world.snapshot(codename, s2)
+        assert (folder / "Release").read_bytes() == releases[codename]
+        assert verifies(new_ring, folder) == (True, True)
+        assert verifies(old_ring, folder) == (False, False)
+    assert {(s, c): tree_hash(world.snapshot(c, s)) for s, c in others} == others
+    assert verifies(old_ring, world.snapshot("bookworm", s1)) == (True, True)
+    assert {
+        f"/debian/{s2}/dists/{c}/{name}" for c in CODENAMES for name in ("InRelease", "Release.gpg")
+    } <= set(purged), purged
+    assert not [url for url in purged if f"/{s1}/" in url or f"/{s3}/" in url], purged

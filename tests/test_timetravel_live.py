@@ -73,7 +73,9 @@ def apt(world: World, tmp_path: Path, url: str, name: str) -> AptRoot:
 def updated(root: AptRoot) -> AptRoot:
     result = root.run("update")
     assert result.returncode == 0 and result.problems() == [], result.output
-    print(result.output)
+    source = (root.root / "sources.list").read_text().strip()
+    found = {name: root.candidate(name) or "(none)" for name in ("hello", "extra")}
+    print(f"apt-get update with {source}:\n{result.output}candidates: {found}\n")
     return root
 
 
