@@ -131,6 +131,19 @@ class SerialRow:
 
 
 @dataclass(frozen=True)
+class Checksums:
+    """A files mount directory's SHA256SUMS as its page links it (generator.checksums).
+
+    `sums`: (sha256, name) lines of the one the generator writes, in name order; empty when
+    the release manager's own SHA256SUMS in the directory is served instead."""
+
+    href: str
+    generated: bool
+    sums: tuple[tuple[str, str], ...] = ()
+    signatures: tuple[Link, ...] = ()  # SHA256SUMS.sig/.asc/.gpg the release manager put there
+
+
+@dataclass(frozen=True)
 class Page:
     """Everything index.html and index.json of one directory URL show."""
 
@@ -148,6 +161,7 @@ class Page:
     changes: Comparison | None = None  # a serial's changes page: against the previous serial
     previous: Link | None = None  # a changes page: the previous serial's changes page
     snapshot_conf: SnapshotConf | None = None  # a snapshots archive's page: apt --snapshot
+    checksums: Checksums | None = None  # a files mount directory's SHA256SUMS
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from diffs.changes import to_json as changes_json
 from diffs.compare import Counts
 
-from .model import Feed, Link, Page, Row, SerialRow, Suite, Validity
+from .model import Checksums, Feed, Link, Page, Row, SerialRow, Suite, Validity
 
 PAGE_TEMPLATE = "templates/page.html"
 FEED_TEMPLATE = "templates/feed.atom"
@@ -168,7 +168,9 @@ def page_json(page: Page) -> str:
                   "validity", "href",
                   "stanza": {"types": [str], "uri", "suites": [str], "components": [str],
                              "signed_by", "keyring_url", "text"}}],
-      "snapshot_conf": {"path", "text", "warning"} | null   # apt update --snapshot
+      "snapshot_conf": {"path", "text", "warning"} | null,  # apt update --snapshot
+      "checksums": {"href": "SHA256SUMS", "generated": bool,   # false: the release manager's
+                    "signatures": [{"label": "asc", "href": "SHA256SUMS.asc"}]} | null
     }
 
     Dates are epoch seconds (int) or null; entries, serials and suites keep the page's order.
@@ -186,6 +188,7 @@ def page_json(page: Page) -> str:
         "serials": [_serial(row) for row in page.serials],
         "suites": [_suite(suite) for suite in page.suites],
         "snapshot_conf": dataclasses.asdict(page.snapshot_conf) if page.snapshot_conf else None,
+        "checksums": _checksums(page.checksums),
     }
     if page.changes is not None:
         document["changes"] = changes_json(page.changes)
@@ -195,6 +198,13 @@ def page_json(page: Page) -> str:
 
 def _link(link: Link | None) -> dict[str, str] | None:
     return None if link is None else {"label": link.label, "href": link.href}
+
+
+def _checksums(found: Checksums | None) -> dict[str, object] | None:
+    if found is None:  # the sums themselves are the entries' "sha256"
+        return None
+    signatures = [_link(sig) for sig in found.signatures]
+    return {"href": found.href, "generated": found.generated, "signatures": signatures}
 
 
 def _entry(row: Row) -> dict[str, object]:
