@@ -11,6 +11,9 @@ and, for trees, the prefix under which pages that no longer have data are pruned
     LIVE  a snapshots mount's live dists/ pages (/P/dists/ and below, never snapshots/)
     MOUNT everything the mount has (its root came back, or nothing narrower is known)
 
+A files mount's PAGE also writes its directory's SHA256SUMS (generator.checksums), so a file
+written, added or removed there refreshes the sums with the listing.
+
 `affected` maps one change; `normalize` drops parts that a wider one in the same batch covers,
 so no page is produced twice. The full build is the union of `generator.gather.full_parts`.
 """

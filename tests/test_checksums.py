@@ -22,6 +22,8 @@ import pytest
 
 from generator.build import Builder
 from generator.checksums import nameable
+from generator.plan import Change, Part, PartKind, affected
+from rewrite_rules import Mount, MountKind
 from snapfront import sample
 from snapfront.config import load
 from tests.support import Running, fetch, running_server
@@ -273,3 +275,12 @@ def test_a_rebuild_follows_changes_and_leaves_out_uploads_in_progress(tmp_path: 
     assert str(host.release) in report.held_back
     builder.full()
     assert "mediawiki-1.41.3.tar.gz" in listed(sums.read_bytes())
+
+
+def test_a_file_written_in_a_directory_replans_its_page_and_so_its_sums() -> None:
+    """The watcher's plan: the directory's PAGE part writes its SHA256SUMS too."""
+    mount = Mount("/releases/", MountKind.FILES, "/srv/releases", "releases")
+    page = Part(PartKind.PAGE, RELEASE, PAGE)
+    for name, structural in [("mediawiki-1.41.0.tar.gz", False), ("x.tar.gz", True),
+                             ("SHA256SUMS", True), ("SHA256SUMS.asc", False)]:  # fmt: skip
+        assert page in affected(mount, (), Change(f"{RELEASE}/{name}", False, structural)), name
