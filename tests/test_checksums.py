@@ -275,6 +275,11 @@ def test_a_rebuild_follows_changes_and_leaves_out_uploads_in_progress(tmp_path: 
     assert str(host.release) in report.held_back
     builder.full()
     assert "mediawiki-1.41.3.tar.gz" in listed(sums.read_bytes())
+    (host.release / "SHA256SUMS").write_text("theirs\n")  # the watcher's update, not a full build
+    change = Change(f"{RELEASE}/SHA256SUMS", False, True)
+    mount = builder.config.mounts[0]
+    report = builder.update({mount.url: affected(mount, (), change)}, settled_ns=time.time_ns())
+    assert not sums.exists() and f"releases/{RELEASE}/SHA256SUMS" in report.changed  # purged
 
 
 def test_a_file_written_in_a_directory_replans_its_page_and_so_its_sums() -> None:
