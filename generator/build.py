@@ -20,11 +20,12 @@ from basedir.model import Distribution
 from diffs.cache import IndexCache
 from rewrite_rules import Archive, Mount, MountKind, Rules
 from rewrite_rules.front import FRONT_URL, generates_front
-from rewrite_rules.resolve import INDEX_PAGE, match_mount
+from rewrite_rules.resolve import CHECKSUMS, INDEX_PAGE, match_mount
 from snapfront import __version__
 from snapfront.config import Config
 from snapfront.inventory import read_archive, read_inventory
 
+from .checksums import generated_sums
 from .front import Linker, front_page
 from .gather import expand, outputs
 from .hashes import HashCache
@@ -216,19 +217,25 @@ def output_paths(output: Output) -> list[tuple[str, bool]]:
     """(path relative to the output directory, precompressed) of each file an output makes."""
     where = unquote(output.url).lstrip("/")
     if isinstance(output, Page):
-        return [(where + INDEX_PAGE, True), (where + INDEX_JSON, True)]
+        sums = output.checksums is not None and output.checksums.generated
+        sums = [(where + CHECKSUMS, False)] if sums else []  # sent as is, never compressed
+        return [(where + INDEX_PAGE, True), (where + INDEX_JSON, True), *sums]
     return [(where, isinstance(output, Feed))]
 
 
 def write_output(writer: Writer, output: Output) -> list[str]:
-    """Render and write one output; the output paths whose bytes changed."""
+    """Render and write one output; the output paths whose bytes changed, or that were removed
+    (a SHA256SUMS no longer generated: the release manager put theirs in the root)."""
+    gone: list[str] = []
     if isinstance(output, Page):
-        texts = [render_page(output), page_json(output)]
+        texts = [render_page(output), page_json(output), *generated_sums(output)]
+        stale = unquote(output.url).lstrip("/") + CHECKSUMS
+        gone = [stale] if len(texts) == 2 and writer.discard(stale) else []
     elif isinstance(output, Feed):
         texts = [render_feed(output)]
     else:
         texts = [output.text]
-    return [
+    return gone + [
         path
         for (path, packed), text in zip(output_paths(output), texts, strict=True)
         if writer.write(path, text.encode(), compress=packed)

@@ -1,7 +1,8 @@
 """Pages and feeds of a `files` mount (a release-tarball tree), one part at a time.
 
 Every directory gets a hashed listing (sha256 on each row) under its README.md or
-HEADER.html; each top-level directory also gets an Atom feed of the newest releases below it.
+HEADER.html, and a SHA256SUMS when it holds files (generator.checksums); each top-level
+directory also gets an Atom feed of the newest releases below it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from markdown_it import MarkdownIt
 from rewrite_rules import Archive, Mount
 from snapfront.confined import read_file
 
+from .checksums import checksums
 from .model import Feed, FeedEntry, Link, Page
 from .naturalsort import version_key
 from .pages import (
@@ -55,14 +57,17 @@ def outputs(mount: Mount, archive: Archive, site: Site, part: Part) -> Iterator[
         return
     recursive = part.kind is PartKind.TREE
     for rel, listing_page in tree_pages(site, mount, part.path, part.url, True, recursive):
-        yield _dressed(mount, rel, listing_page)
+        yield _dressed(mount, site, rel, listing_page)
 
 
-def _dressed(mount: Mount, rel: str, listing_page: Page) -> Page:
-    """A listing with its directory's header, the keyring and (top level only) its feed."""
+def _dressed(mount: Mount, site: Site, rel: str, listing_page: Page) -> Page:
+    """A listing with its directory's header, the keyring, its SHA256SUMS and (top level
+    only) its feed."""
+    folder = os.path.join(mount.root, rel)
     fields: dict[str, object] = {
-        "header_html": _header(mount, os.path.join(mount.root, rel)),
+        "header_html": _header(mount, folder),
         "keyring": keyring_link(mount),
+        "checksums": checksums(site, mount, folder),
     }
     if rel and "/" not in rel:
         fields["feed"] = Link("Atom feed", listing_page.url + FEED_NAME)

@@ -141,6 +141,19 @@ class Repository:
 
 
 @dataclass(frozen=True)
+class Checksums:
+    """A files mount directory's SHA256SUMS as its page links it (generator.checksums).
+
+    `sums`: (sha256, name) lines of the one the generator writes, in name order; empty when
+    the release manager's own SHA256SUMS in the directory is served instead."""
+
+    href: str
+    generated: bool
+    sums: tuple[tuple[str, str], ...] = ()
+    signatures: tuple[Link, ...] = ()  # SHA256SUMS.sig/.asc/.gpg the release manager put there
+
+
+@dataclass(frozen=True)
 class Page:
     """Everything index.html and index.json of one directory URL show."""
 
@@ -159,6 +172,7 @@ class Page:
     previous: Link | None = None  # a changes page: the previous serial's changes page
     snapshot_conf: SnapshotConf | None = None  # a snapshots archive's page: apt --snapshot
     repositories: tuple[Repository, ...] = ()  # the page at "/": every mount of the host
+    checksums: Checksums | None = None  # a files mount directory's SHA256SUMS
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ and, for trees, the prefix under which pages that no longer have data are pruned
     MOUNT everything the mount has (its root came back, or nothing narrower is known)
     HOST  the host's front page at "/" (every mount's newest serial: generator.front)
 
+A files mount's PAGE also writes its directory's SHA256SUMS (generator.checksums), so a file
+written, added or removed there refreshes the sums with the listing.
+
 `affected` maps one change; `normalize` drops parts that a wider one in the same batch covers,
 so no page is produced twice. The full build is the union of `generator.gather.full_parts`.
 """

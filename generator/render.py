@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from diffs.changes import to_json as changes_json
 from diffs.compare import Counts
 
-from .model import Feed, Link, Page, Repository, Row, SerialRow, Suite, Validity
+from .model import Checksums, Feed, Link, Page, Repository, Row, SerialRow, Suite, Validity
 
 PAGE_TEMPLATE = "templates/page.html"
 FEED_TEMPLATE = "templates/feed.atom"
@@ -171,6 +171,8 @@ def page_json(page: Page) -> str:
       "snapshot_conf": {"path", "text", "warning"} | null,  # apt update --snapshot
       "repositories": [{"url", "kind", "keyring": {"label", "href"} | null,
                         "newest": {"label", "href"} | null}]   # "/" only: every mount
+      "checksums": {"href": "SHA256SUMS", "generated": bool,   # false: the release manager's
+                    "signatures": [{"label": "asc", "href": "SHA256SUMS.asc"}]} | null
     }
 
     Dates are epoch seconds (int) or null; entries, serials and suites keep the page's order.
@@ -189,6 +191,7 @@ def page_json(page: Page) -> str:
         "suites": [_suite(suite) for suite in page.suites],
         "snapshot_conf": dataclasses.asdict(page.snapshot_conf) if page.snapshot_conf else None,
         "repositories": [_repository(repo) for repo in page.repositories],
+        "checksums": _checksums(page.checksums),
     }
     if page.changes is not None:
         document["changes"] = changes_json(page.changes)
@@ -207,6 +210,13 @@ def _repository(repo: Repository) -> dict[str, object]:
 
 def _link(link: Link | None) -> dict[str, str] | None:
     return None if link is None else {"label": link.label, "href": link.href}
+
+
+def _checksums(found: Checksums | None) -> dict[str, object] | None:
+    if found is None:  # the sums themselves are the entries' "sha256"
+        return None
+    signatures = [_link(sig) for sig in found.signatures]
+    return {"href": found.href, "generated": found.generated, "signatures": signatures}
 
 
 def _entry(row: Row) -> dict[str, object]:

@@ -87,6 +87,18 @@ class Writer:
         self.produced.update(path + suffix for suffix in (VARIANTS if compress else ()))
         self.unchanged += 1
 
+    def discard(self, relpath: str) -> bool:
+        """Remove the file OUTPUT/relpath that an output no longer makes (not its variants: it
+        has none); True when there was one. What this build produced is never removed."""
+        path = os.path.join(self.output, relpath)
+        if path in self.produced:
+            return False
+        try:
+            os.unlink(path)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return False
+        return True
+
     def prune(self, prefixes: Iterable[str], skip: Iterable[str] = ()) -> int:
         """Remove generated files under the given URL prefixes that this build did not produce
         (a dropped snapshot's pages); the state directory and foreign files are left alone, and

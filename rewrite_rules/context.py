@@ -83,6 +83,12 @@ class Context:
             sources.append(self.rooted(self.rest))
         return Target(self.mount, tuple(sources), CacheClass.VOLATILE)
 
+    def checksums(self) -> Target:
+        """SHA256SUMS of a files mount's directory: the release manager's own file in the root
+        first, the generated one second (the generator writes none beside theirs)."""
+        generated = Source(self.rules.output, "/".join(self.segments), generated=True)
+        return Target(self.mount, (self.rooted(self.rest), generated), CacheClass.VOLATILE)
+
     def trace(self, name: str) -> Target:
         """Generated trace first; one that another tool wrote under the root second."""
         generated = Source(self.rules.output, "/".join(self.segments), generated=True)

@@ -26,6 +26,7 @@ from .resolve import (
     BY_HASH,
     CHANGES,
     CHANGES_JSON,
+    CHECKSUMS,
     DISTS,
     INDEX_PAGE,
     KEYRING_NAME,
@@ -270,7 +271,18 @@ class _Planner:
 
     def files(self) -> list[Route]:
         p = self.prefix
-        return [self.page(f"{p}.+/"), self.data(f"^{p}(.+)$", "$1", CacheClass.FILES)]
+        return [
+            self.checksums(),
+            self.page(f"{p}.+/"),
+            self.data(f"^{p}(.+)$", "$1", CacheClass.FILES),
+        ]
+
+    def checksums(self) -> Route:
+        """A directory's SHA256SUMS: the root's (the release manager's) first, else generated."""
+        theirs = f"{self.root}/$1{CHECKSUMS}"
+        generated = f"{self.rules.output.rstrip('/')}{self.mount.url}$1{CHECKSUMS}"
+        pattern = f"^{self.prefix}((?:.*/)?){re.escape(CHECKSUMS)}$"
+        return Route(pattern, FIRST, (theirs, generated), CacheClass.VOLATILE)
 
 
 def header(rules: Rules, tool: str) -> list[str]:

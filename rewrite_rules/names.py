@@ -12,6 +12,11 @@ KEYRING_NAME = "keyring.gpg"
 INDEX_PAGE = "index.html"
 GENERATED_NAMES = frozenset({INDEX_PAGE, "index.json", "feed.atom"})
 """File names the generator writes beside a directory's page; they answer before the root's."""
+CHECKSUMS = "SHA256SUMS"
+"""A files mount's directory checksums (`sha256sum -c`): a release manager's own file in the
+root answers first; else the one the generator wrote beside the directory's page."""
+CHECKSUMS_SIGNATURES = frozenset(CHECKSUMS + suffix for suffix in (".sig", ".asc", ".gpg"))
+"""A release manager's signatures of SHA256SUMS: linked beside it, never listed in it."""
 POOL = "pool"
 DISTS = "dists"
 SNAPSHOTS_DIR = "snapshots"

@@ -8,8 +8,9 @@ Per mount kind (DESIGN: Mounts):
              (these in rewrite_rules.snapshot_urls)
 - repository /P/X → X, reprepro internals refused
 - tagged     /P/TAG/ARCHIVE/(dists|pool)/X → TAG/ARCHIVE/(dists|pool)/X
-- files      /P/X → X
+
 - no mount at "/": /, /index.html, /index.json → the generated front page (rewrite_rules.front)
+- files      /P/X → X;  /P/DIR/SHA256SUMS → the root's, else the generated one
 A URL ending in "/" is a directory and is answered by the page the generator wrote for it.
 """
 
@@ -24,6 +25,8 @@ from .names import (
     BY_HASH,
     CHANGES,
     CHANGES_JSON,
+    CHECKSUMS,
+    CHECKSUMS_SIGNATURES,
     DISTS,
     GENERATED_NAMES,
     INDEX_DIRS,
@@ -44,7 +47,8 @@ from .paths import RESERVED_SEGMENT, split_path
 from .snapshot_urls import resolve_snapshots
 
 __all__ = [  # the names other modules take from here (rewrite_rules.names has them too)
-    "BY_HASH", "CHANGES", "CHANGES_JSON", "DISTS", "GENERATED_NAMES", "INDEX_DIRS",
+    "BY_HASH", "CHANGES", "CHANGES_JSON", "CHECKSUMS",
+    "CHECKSUMS_SIGNATURES", "DISTS", "GENERATED_NAMES", "INDEX_DIRS",
     "INDEX_PAGE", "KEYRING_NAME", "LOCK_NAMES", "POOL", "RELEASE_FAMILY",
     "REPREPRO_INTERNALS", "SERIAL", "SNAPSHOTS_DIR", "TAGGED_AREAS", "TEMPORARY_SUFFIXES",
     "TRACE_DIR", "Redirect", "Resolution", "Rules", "is_index_dir", "match_mount",
@@ -117,6 +121,8 @@ def _resolve_tagged(ctx: Context) -> Resolution:
 def _resolve_files(ctx: Context) -> Resolution:
     if ctx.trailing:
         return ctx.page()
+    if ctx.rest[-1] == CHECKSUMS:
+        return ctx.checksums()
     return ctx.data(ctx.rest, CacheClass.FILES)
 
 

@@ -6,7 +6,8 @@ disagree about the URL space. A purge needs every spelling a cache may have stor
 URL also comes as APT writes it (`+`, `~` and space percent-encoded, lower-case hex) and as
 the generated pages link it (`quote`).
 
-Order (`purge_order`): index files and other data first, then the Release family, pages last.
+Order (`purge_order`): index files and other data first, then the Release family (and a
+release manager's SHA256SUMS), pages last.
 A cache then never holds a new InRelease whose Packages it has not yet been told to drop, and
 a page or trace never points at a file the cache still answers with old bytes.
 """
@@ -23,6 +24,8 @@ from .resolve import (
     BY_HASH,
     CHANGES,
     CHANGES_JSON,
+    CHECKSUMS,
+    CHECKSUMS_SIGNATURES,
     DISTS,
     GENERATED_NAMES,
     INDEX_PAGE,
@@ -44,7 +47,7 @@ COMPRESSED_VARIANTS = (".br", ".gz")
 
 class PurgeStage(enum.IntEnum):
     INDEX = 0  # data files other than the Release family: Packages, pool files, tarballs, keyring
-    RELEASE = 1  # InRelease, Release, Release.gpg
+    RELEASE = 1  # InRelease, Release, Release.gpg; a release manager's SHA256SUMS(.sig)
     PAGE = 2  # generated pages, feeds, JSON, traces, and directory URLs with or without "/"
 
 
@@ -152,6 +155,8 @@ def _data_tails(rules: Rules, mount: Mount, rel: tuple[str, ...]) -> Iterator[tu
 def _data_stage(tail: tuple[str, ...]) -> PurgeStage:
     if tail[-1] in RELEASE_FAMILY and not (len(tail) > 1 and is_index_dir(tail[-2])):
         return PurgeStage.RELEASE  # a distribution's; binary-amd64/Release is an index file
+    if tail[-1] == CHECKSUMS or tail[-1] in CHECKSUMS_SIGNATURES:
+        return PurgeStage.RELEASE  # like InRelease: never new sums over files still cached old
     if tail[-1] in GENERATED_NAMES or (len(tail) == 3 and tail[:2] == TRACE_DIR):
         return PurgeStage.PAGE  # a page or trace another tool wrote under the root
     return PurgeStage.INDEX

@@ -147,6 +147,7 @@ ALWAYS = [  # besides a sample of the nginx corpus: one of each kind of answer
     "/debian/dists/", "/debian/dists/bookworm", "/debian/dists/bookworm/snapshots/{old}/InRelease",
     "/debian/{now}/dists/bookworm/InRelease", "/debian/{now}/pool/main/h/hello/hello_1.0-1_all.deb",
     "/debian/{now}/", "/debian/20200101/dists/bookworm/InRelease",
+    "/mediawiki/1.41/SHA256SUMS", "/SHA256SUMS", "/mediawiki/SHA256SUMS",
 ]
 # fmt: on
 

@@ -271,6 +271,7 @@ def extras(sample_host: SampleHost, canary: bytes, server) -> Iterator[None]:
         if not index.exists():
             write(index, f"<title>{page}</title>\n")
     write(host.files_root / "odd/a b+c~d é.txt", "odd name\n")
+    write(host.files_root / "odd/SHA256SUMS", "a release manager's own sums win\n")
     write(host.files_root / ".hidden", "hidden\n")
     write(host.files_root / "mediawiki/1.41/lockfile", "lock\n")
     write(host.files_root / "mediawiki/1.41/x.lock", "lock\n")
@@ -419,6 +420,9 @@ LISTED = [
     # percent-encoded names
     "/%6d%65%64%69%61%77%69%6b%69/1.41/mediawiki-1.41.0.tar.gz", "/mediawiki/1.41/mediawiki%2d1.41.1.tar.gz.asc",
     "/odd/a%20b+c~d%20%C3%A9.txt", "/odd/a%20b%2bc%7ed%20%c3%a9.txt",
+    # SHA256SUMS of a files directory: the root's own first, else the generated one
+    "/mediawiki/1.41/SHA256SUMS", "/SHA256SUMS", "/mediawiki/SHA256SUMS", "/mediawiki/1.41/SHA256SUMS/",
+    "/mediawiki/1.41/SHA256SUMS%2e", "/apt/dists/SHA256SUMS", "/tagged/5.0/debian/SHA256SUMS",
     "/debian/%70ool/main/h/hello/hello_1.0-1_all.deb", "/debian/{old}/dists/jessie%2fupdates/Release",
     "/debian/{old}/dists/jessie/upd%61tes/Release", "/apt/dists/bookworm%2dmediawiki/Release",
 ]  # fmt: skip
@@ -580,6 +584,7 @@ def test_the_route_table_decides_like_resolve() -> None:
         for _ in range(8000)
     }
     paths |= {stem for stem in stems if stem} | {"//"}
+    paths |= {f"{stem}/{tail}SHA256SUMS" for stem in stems for tail in ("", "a/", "pool/x/")}
     checked = {"hit": 0, "miss": 0, "redirect": 0}
     for path in sorted(paths):
         found, simulated = resolve(SIM_RULES, path), simulate(path)

@@ -468,7 +468,7 @@ def test_page_json_round_trips(name: str) -> None:
     assert json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n" == text
     assert set(data) == {
         "url", "title", "note", "keep", "feed", "keyring", "entries", "serials", "suites",
-        "snapshot_conf", "repositories",
+        "snapshot_conf", "repositories", "checksums",
     }  # fmt: skip
     assert data["url"] == page.url and data["title"] == page.title
     assert [e["href"] for e in data["entries"]] == [r.href for r in page.rows]

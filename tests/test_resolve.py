@@ -296,3 +296,28 @@ def test_changes_json_is_the_changes_page_json() -> None:
     assert file_of("/debian/2026112101/changes/index.json") == (
         "/var/lib/snapfront/debian/2026112101/changes/index.json"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "rel"),
+    [
+        ("/mediawiki/1.41/SHA256SUMS", "mediawiki/1.41/SHA256SUMS"),
+        ("/SHA256SUMS", "SHA256SUMS"),
+        ("/odd/a%20b/SHA256SUMS", "odd/a b/SHA256SUMS"),
+    ],
+)
+def test_checksums_answer_from_the_root_first_then_the_output(url: str, rel: str) -> None:
+    """A release manager's own SHA256SUMS wins; else the one the generator wrote."""
+    found = target(url)
+    assert found.cache is CacheClass.VOLATILE and not found.directory
+    assert [(s.base, s.relpath, s.generated, s.confined) for s in found.sources] == [
+        ("/srv/releases", rel, False, True),
+        ("/var/lib/snapfront", rel, True, False),
+    ]
+
+
+def test_checksums_are_files_mount_only() -> None:
+    """Elsewhere SHA256SUMS is a data file like any other (d-i's images/ hold one)."""
+    assert [s.base for s in target("/apt/dists/b/main/SHA256SUMS").sources] == ["/srv/repo"]
+    assert target("/mediawiki/1.41/SHA256SUMS/").directory
+    assert isinstance(resolve(RULES, "/mediawiki/x.new/SHA256SUMS"), Miss)

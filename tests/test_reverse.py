@@ -47,6 +47,9 @@ OLD, NEW = "2026112101", "2026112102"
         ("/var/lib/snapfront/debian/2026112101/changes/index.json.gz",
          ["/debian/2026112101/changes/index.json", "/debian/2026112101/changes.json"]),
         ("/srv/snap/dists/bookworm/InRelease", ["/debian/dists/bookworm/InRelease"]),  # live
+        ("/var/lib/snapfront/mediawiki/1.41/SHA256SUMS", ["/mediawiki/1.41/SHA256SUMS"]),
+        ("/srv/releases/mediawiki/1.41/SHA256SUMS", ["/mediawiki/1.41/SHA256SUMS"]),  # theirs
+        ("/var/lib/snapfront/SHA256SUMS", ["/SHA256SUMS"]),
         # never served, so never purged
         ("/srv/snap/dists/bookworm/snapshots/2026112199/InRelease", []),  # a serial never seen
         ("/srv/repo/conf/distributions", []),
@@ -116,6 +119,22 @@ def test_purge_order_index_files_then_release_family_then_pages() -> None:
     ]  # fmt: skip
     assert purge_order(RULES, ["/srv/repo/conf/distributions"]) == [(), (), ()]
     assert [s.value for s in PurgeStage] == [0, 1, 2]
+
+
+def test_purge_order_checksums_after_the_files_they_list() -> None:
+    """A cache never holds new sums for files it still answers with old bytes."""
+    d = "/mediawiki/1.41"
+    paths = [
+        "/var/lib/snapfront/mediawiki/1.41/SHA256SUMS",
+        "/srv/releases/mediawiki/1.41/SHA256SUMS.asc",
+        "/srv/releases/mediawiki/1.41/mediawiki-1.41.1.tar.gz",
+        "/var/lib/snapfront/mediawiki/1.41/index.html",
+    ]
+    assert purge_order(RULES, paths) == [
+        (f"{d}/mediawiki-1.41.1.tar.gz",),
+        (f"{d}/SHA256SUMS.asc",),
+        (d, f"{d}/", f"{d}/SHA256SUMS", f"{d}/index.html"),
+    ]
 
 
 @pytest.mark.parametrize(
