@@ -33,6 +33,7 @@ from .pages import (
     walk,
 )
 from .plan import FEED_NAME, Part, PartKind, feed_part, page_url
+from .render import demote_headings
 from .scan import Entry
 
 NOT_RELEASES = (*SIGNATURE_SUFFIXES, ".sha256", ".sha512", ".md5", ".md", ".html", ".txt")
@@ -76,13 +77,13 @@ def _dressed(mount: Mount, site: Site, rel: str, listing_page: Page) -> Page:
 
 def _header(mount: Mount, folder: str) -> str | None:
     """The first of HEADER_FILES that is a regular file the mount serves (never a FIFO, nor a
-    symlink out of the root), at most HEADER_LIMIT bytes."""
+    symlink out of the root), at most HEADER_LIMIT bytes; its headings one level down."""
     for name in HEADER_FILES:
         data = read_file(mount.root, os.path.join(folder, name), mount.kind, HEADER_LIMIT)
         if data is None:
             continue
         text = data.decode("utf-8", errors="replace")
-        return _MARKDOWN.render(text) if name.endswith(".md") else text
+        return demote_headings(_MARKDOWN.render(text) if name.endswith(".md") else text)
     return None
 
 

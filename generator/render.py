@@ -9,7 +9,9 @@ drops the zone for table cells whose heading names it), `iso` (epoch -> RFC 3339
 and `<time datetime>`), `state` (a Validity -> its CSS class, "valid", "expiring", ...),
 `wbr` (escapes a path and lets it break after each "/" on a narrow screen), `days` (whole days
 left before Valid-Until -> "12 days left", "" once expired).
-Every template also sees `css`, the stylesheet inlined into each page.
+Every template also sees `css`, the stylesheet inlined into each page, and `listing_js`, the
+script inlined after a listing (sortable columns, copy buttons). `demote_headings` keeps a
+README's own headings below the page's one <h1>.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import dataclasses
 import functools
 import importlib.resources
 import json
+import re
 import time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -33,6 +36,7 @@ from .model import Checksums, Feed, Link, Page, Repository, Row, SerialRow, Suit
 PAGE_TEMPLATE = "templates/page.html"
 FEED_TEMPLATE = "templates/feed.atom"
 STYLESHEET = "static/snapfront.css"
+LISTING_SCRIPT = "static/listing.js"
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
 
@@ -60,11 +64,26 @@ def environment() -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters.update(size=size, utc=utc, iso=iso, state=state, wbr=wbr, days=days)
-    css = (root / STYLESHEET).read_text(encoding="utf-8")
-    if "</" in css:
-        raise ValueError(f"{STYLESHEET} must not contain '</': it is inlined into <style>")
-    env.globals["css"] = Markup(css.strip())
+    env.globals["css"] = _inline(root, STYLESHEET)
+    env.globals["listing_js"] = _inline(root, LISTING_SCRIPT)
     return env
+
+
+def _inline(root: Path, name: str) -> Markup:
+    """A static file printed inside <style> or <script>, which a "</" would end early."""
+    text = (root / name).read_text(encoding="utf-8")
+    if "</" in text:
+        raise ValueError(f"{name} must not contain '</': it is inlined into the page")
+    return Markup(text.strip())
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s/>])", re.IGNORECASE)
+
+
+def demote_headings(html: str) -> str:
+    """A directory's README.md/HEADER.html one level down (h1 -> h2 ... h5 -> h6; h6 stays):
+    the page's title is its only <h1>, the README's own title an <h2> below it."""
+    return _HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}", html)
 
 
 # --- filters ------------------------------------------------------------------------------

@@ -78,7 +78,8 @@ def test_index_json_and_feed(host: SampleHost) -> None:
     page = (host.output / "mediawiki/1.41/index.html").read_text()
     assert "<p>Hand-written header</p>" in page
     readme = (host.output / "index.html").read_text()
-    assert "<h1>Sample releases</h1>" in readme  # README.md rendered above the listing
+    assert "<h2>Sample releases</h2>" in readme  # README.md above the listing, its # an h2
+    assert readme.count("<h1") == 1
 
 
 def test_trace_names_the_newest_complete_serial(host: SampleHost) -> None:

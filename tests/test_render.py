@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -24,6 +24,7 @@ from generator.model import (
     Validity,
 )
 from generator.render import (
+    demote_headings,
     environment,
     iso,
     page_json,
@@ -80,7 +81,7 @@ def files_page() -> Page:
         breadcrumbs=crumbs(url),
         rows=rows,
         header_html=(
-            "<h1>MediaWiki releases</h1>\n<p>Every tarball is signed by a release manager; "
+            "<h2>MediaWiki releases</h2>\n<p>Every tarball is signed by a release manager; "
             "verify with <code>gpg --verify FILE.sig</code>.</p>\n"
             "<pre><code>gpg --keyserver keyserver.ubuntu.com --recv-keys "
             "441276E9CCD15F44F6D97D18C119E1A64D70938E\n</code></pre>\n"
@@ -244,7 +245,10 @@ def dom(html: str) -> Node:
 
 
 def listing_rows(root: Node) -> list[Node]:
-    return root.one("table", "listing").one("tbody").all("tr")
+    """The rows of the page's entries (not the "../" row)."""
+    return [
+        tr for tr in root.one("table", "listing").one("tbody").all("tr") if "up" not in tr.classes()
+    ]
 
 
 # --- tests -------------------------------------------------------------------------------
@@ -283,10 +287,15 @@ def test_pages_are_well_formed_and_deterministic(name: str) -> None:
     crumbs_nav = root.one("nav", "crumbs")
     assert [a.attrs["href"] for a in crumbs_nav.all("a")] == [c.href for c in page.breadcrumbs]
     assert crumbs_nav.all("a")[-1].attrs.get("aria-current") == "page"
-    # One request: the stylesheet is inline, nothing else is fetched or run.
+    # One request: the stylesheet and script are inline, nothing else is fetched (no favicon).
     assert root.one("style").text().strip().startswith("/*")
-    for tag in ("script", "img", "iframe", "object", "embed"):
+    for tag in ("img", "iframe", "object", "embed"):
         assert not root.all(tag), tag
+    assert all("src" not in script.attrs for script in root.all("script"))
+    assert [link.attrs["href"] for link in root.all("link") if link.attrs["rel"] == "icon"] == [
+        "data:,"
+    ]
+    assert len(root.all("h1")) == 1
     assert not [link for link in root.all("link") if "stylesheet" in (link.attrs.get("rel") or "")]
     assert "@import" not in html and "url(" not in html
 
@@ -300,13 +309,14 @@ def test_listing_rows_sizes_and_signatures() -> None:
     tarball = rows[2]
     assert tarball.one("data").text() == "94.2 MiB"
     assert tarball.one("data").attrs["value"] == "98765432"
-    assert tarball.one("small", "bytes").text() == "98765432 bytes"
+    assert tarball.one("data").attrs["title"] == "98765432 bytes"
+    assert tarball.one("td", "size").text() == "94.2 MiB"  # one size, the exact one in a title
     sigs = [a.attrs["href"] for a in tarball.all("a", "sig")]
     assert sigs == ["mediawiki-1.42.1.tar.gz.sig"]
     assert [a.text() for a in rows[3].all("a", "sig")] == ["sig", "asc"]
     assert not rows[4].all("a", "sig")
     sums = rows[5]
-    assert sums.one("data").text() == "2.7 KiB" and "2764 bytes" in sums.text()
+    assert sums.one("data").text() == "2.7 KiB" and sums.one("data").attrs["title"] == "2764 bytes"
     assert sums.one("time").text() == "2024-06-11 00:00"
     assert sums.one("time").attrs["datetime"] == "2024-06-11T00:00:00Z"
     code = tarball.one("code", "hash")
@@ -314,11 +324,24 @@ def test_listing_rows_sizes_and_signatures() -> None:
     assert rows[0].one("td", "size").text() == ""  # a directory has no size
 
 
+def test_parent_row_except_at_the_top() -> None:
+    first = dom(render_page(files_page())).one("table", "listing").one("tbody").all("tr")[0]
+    assert first.classes() == {"up"} and first.one("a").attrs["href"] == "../"
+    top = replace(files_page(), url="/", title="Index of /", breadcrumbs=crumbs("/"))
+    assert not [tr for tr in dom(render_page(top)).all("tr") if "up" in tr.classes()]
+
+
+def test_readme_headings_come_one_level_down() -> None:
+    assert demote_headings("<h1>T</h1><H2 id=x>a</H2><h6>z</h6><hr><header>") == (
+        "<h2>T</h2><h3 id=x>a</h3><h6>z</h6><hr><header>"
+    )
+
+
 def test_header_feed_and_keyring_links() -> None:
     page = files_page()
     root = dom(render_page(page))
     readme = root.one("section", "readme")
-    assert readme.one("h1").text() == "MediaWiki releases"
+    assert readme.one("h2").text() == "MediaWiki releases"
     (alternate,) = [
         link
         for link in root.one("head").all("link")
@@ -332,7 +355,7 @@ def test_header_feed_and_keyring_links() -> None:
 
 def test_hostile_file_name_is_escaped() -> None:
     html = render_page(files_page())
-    assert "<script" not in html
+    assert html.count("<script") == 1  # the page's own listing script, and no other
     assert "&lt;script&gt;alert(1)&lt;/script&gt;.tar.gz" in html
     row = listing_rows(dom(html))[4]
     link = row.one("td", "name").one("a")
@@ -344,11 +367,13 @@ def test_serials_with_their_states_as_text() -> None:
     page = front_page()
     root = dom(render_page(page))
     rows = root.one("table", "serials").one("tbody").all("tr")
-    assert [r.one("td", "serial").text() for r in rows] == [
+    assert [r.one("td", "serial").one("a").text() for r in rows] == [
         "2024061402",
         "2024061301",
         "2024060101",
     ]
+    # The newest serial (the first) is marked, in words.
+    assert [r.one("td", "serial").text().split()[1:] for r in rows] == [["newest"], [], []]
     states = [[s.text() for s in r.all("span", "state")] for r in rows]
     assert states == [["valid"], ["expiring"], ["expired", "incomplete"]]
     assert [r.all("span", "state")[0].classes() for r in rows] == [
