@@ -40,6 +40,7 @@ from .resolve import (
     Rules,
     mount_segments,
 )
+from .static import STATIC_CACHE, STATIC_URL, static_mount
 
 SIGNED = CacheClass.SIGNED_METADATA
 FILE = "file"  # one file; a directory answers with a 301 to the URL plus "/"
@@ -103,11 +104,20 @@ def plan(rules: Rules) -> tuple[MountRoutes, ...]:
     for path in _paths(rules):
         if _UNSAFE.search(path):
             raise ExportError(f"cannot write {path!r} into a web server configuration")
-    return tuple(_Planner(rules, m).mount_routes() for m in rules.mounts)
+    return (*_static(rules), *(_Planner(rules, m).mount_routes() for m in rules.mounts))
+
+
+def _static(rules: Rules) -> tuple[MountRoutes, ...]:
+    """/-/static/NAME → site/static/NAME (rewrite_rules.static), before any mount's routes."""
+    if not rules.static:
+        return ()
+    prefix = re.escape(STATIC_URL)
+    route = Route(f"^{prefix}([^/]+)$", FILE, (f"{rules.static.rstrip('/')}/$1",), STATIC_CACHE)
+    return (MountRoutes(static_mount(rules), prefix, (route,)),)
 
 
 def _paths(rules: Rules) -> Iterable[str]:
-    yield rules.output
+    yield from (rules.output, rules.static)
     for mount in rules.mounts:
         yield from (mount.url, mount.root, mount.keyring or "")
         yield from rules.archive(mount).codenames

@@ -430,7 +430,8 @@ def test_no_external_references(name: str) -> None:
 def test_feed_is_atom_with_entries_in_order() -> None:
     value = feed()
     text = render_feed(value)
-    assert text.startswith('<?xml version="1.0" encoding="utf-8"?>\n<feed')
+    stylesheet = '<?xml-stylesheet type="text/xsl" href="/-/static/feed.xsl"?>'  # browsers
+    assert text.startswith(f'<?xml version="1.0" encoding="utf-8"?>\n{stylesheet}\n<feed')
     assert text == render_feed(feed())
     ns = {"a": "http://www.w3.org/2005/Atom"}
     root = ET.fromstring(text.encode())
