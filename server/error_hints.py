@@ -14,6 +14,8 @@ from rewrite_rules.paths import split_path
 
 MAX_DEPTH = 24
 """Ancestors looked at, from the top: a path of 2,000 segments costs no more than this."""
+SHOWN = 300
+"""Characters of the requested path a page repeats."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,15 @@ class Hint:
 def segments_of(raw: str) -> tuple[str, ...]:
     split = split_path(raw)
     return () if isinstance(split, Miss) else split[0]
+
+
+def shown_path(raw: str, limit: int = SHOWN) -> str:
+    """The path as a person reads it: decoded where it is a valid path, else as sent; cut."""
+    split = split_path(raw)
+    if not isinstance(split, Miss):
+        segments, trailing = split
+        raw = "/" + "/".join(segments) + ("/" if trailing and segments else "")
+    return raw if len(raw) <= limit else raw[:limit] + "…"
 
 
 def breadcrumbs(rules: Rules, raw: str, now: float) -> tuple[Link, ...]:

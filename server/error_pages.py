@@ -17,7 +17,7 @@ from html import escape
 from aiohttp import web
 
 from .app import Handler, Origin
-from .error_hints import Hint, Link, breadcrumbs, hint
+from .error_hints import Hint, Link, breadcrumbs, hint, shown_path
 
 HTML = "text/html; charset=utf-8"
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -91,7 +91,8 @@ def page_answer(origin: Origin, request: web.BaseRequest, plain: web.Response) -
     body = plain.body if isinstance(plain.body, bytes) else b""
     message = body.decode("utf-8", "replace").strip()
     rules, now = origin.rules, time.time()
-    page = render(plain.status, message, raw, breadcrumbs(rules, raw, now), hint(rules, raw, now))
+    crumbs, found = breadcrumbs(rules, raw, now), hint(rules, raw, now)
+    page = render(plain.status, message, shown_path(raw), crumbs, found)
     headers = {name: plain.headers[name] for name in KEPT if name in plain.headers}
     headers |= {"Content-Type": HTML, "Vary": "Accept", "Content-Security-Policy": POLICY}
     headers["X-Content-Type-Options"] = "nosniff"
@@ -101,7 +102,7 @@ def page_answer(origin: Origin, request: web.BaseRequest, plain: web.Response) -
 def render(
     status: int, message: str, path: str, crumbs: tuple[Link, ...], found: Hint | None
 ) -> bytes:
-    """The page's bytes; `path` is the request target as sent (attacker-controlled)."""
+    """The page's bytes; `path` is the requested path, decoded (attacker-controlled)."""
     try:
         title = f"{status} {http.HTTPStatus(status).phrase}"
     except ValueError:
