@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib.resources
 import json
 import re
 import time
@@ -30,25 +29,14 @@ from markupsafe import Markup, escape
 
 from diffs.changes import to_json as changes_json
 from diffs.compare import Counts
+from snapfront.site_files import PAGE_TEMPLATE, site_dir
 
 from .model import Checksums, Feed, Link, Page, Repository, Row, SerialRow, Suite, Validity
 
-PAGE_TEMPLATE = "templates/page.html"
 FEED_TEMPLATE = "templates/feed.atom"
 STYLESHEET = "static/snapfront.css"
 LISTING_SCRIPT = "static/listing.js"
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
-
-
-def site_dir() -> Path:
-    """The `site/` data folder: inside the installed wheel, else the checkout's top level."""
-    try:
-        installed = importlib.resources.files("snapfront") / "site"
-    except ModuleNotFoundError:
-        installed = None
-    if isinstance(installed, Path) and (installed / PAGE_TEMPLATE).is_file():
-        return installed
-    return Path(__file__).resolve().parent.parent / "site"
 
 
 @functools.cache

@@ -4,7 +4,7 @@ the context its kind's rules read (the mount, the segments, the clock)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 from .model import Archive, CacheClass, Miss, MissReason, Mount, Source, Target
@@ -22,11 +22,14 @@ class Redirect:
 
 @dataclass(frozen=True)
 class Rules:
-    """Everything resolving needs: the mounts, what is known of their archives, the output dir."""
+    """Everything resolving needs: the mounts, what is known of their archives, the output dir.
+
+    `static`: snapfront's own site/static/ (resolved), served at /-/static/; "" serves none."""
 
     mounts: Sequence[Mount]
     output: str
     archives: Mapping[str, Archive] = field(default_factory=dict)
+    static: str = ""
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.mounts, key=lambda m: len(m.url), reverse=True))
@@ -34,6 +37,10 @@ class Rules:
 
     def archive(self, mount: Mount) -> Archive:
         return self.archives.get(mount.url, Archive())
+
+    def with_archives(self, archives: Mapping[str, Archive]) -> Rules:
+        """These rules with fresher knowledge of the archives; nothing else changes."""
+        return replace(self, archives=archives)
 
 
 Resolution = Target | Miss | Redirect

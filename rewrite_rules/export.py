@@ -42,6 +42,7 @@ from .resolve import (
     Rules,
     mount_segments,
 )
+from .static import STATIC_CACHE, STATIC_URL, static_mount
 
 SIGNED = CacheClass.SIGNED_METADATA
 FILE = "file"  # one file; a directory answers with a 301 to the URL plus "/"
@@ -111,7 +112,7 @@ def plan(rules: Rules) -> tuple[MountRoutes, ...]:
     for path in _paths(rules):
         if _UNSAFE.search(path):
             raise ExportError(f"cannot write {path!r} into a web server configuration")
-    found = [_Planner(rules, m).mount_routes() for m in rules.mounts]
+    found = [*_static(rules), *(_Planner(rules, m).mount_routes() for m in rules.mounts)]
     if generates_front(rules):  # last: the shortest URL, after every mount
         found.append(_front_routes(rules))
     return tuple(found)
@@ -128,8 +129,18 @@ def _front_routes(rules: Rules) -> MountRoutes:
     return MountRoutes(planner.mount, "/", (planner.page("/"), files), description)
 
 
+def _static(rules: Rules) -> tuple[MountRoutes, ...]:
+    """/-/static/NAME → site/static/NAME (rewrite_rules.static), before any mount's routes."""
+    if not rules.static:
+        return ()
+    prefix = re.escape(STATIC_URL)
+    route = Route(f"^{prefix}([^/]+)$", FILE, (f"{rules.static.rstrip('/')}/$1",), STATIC_CACHE)
+    description = "snapfront's static assets (site/static), before any mount"
+    return (MountRoutes(static_mount(rules), prefix, (route,), description),)
+
+
 def _paths(rules: Rules) -> Iterable[str]:
-    yield rules.output
+    yield from (rules.output, rules.static)
     for mount in rules.mounts:
         yield from (mount.url, mount.root, mount.keyring or "")
         yield from rules.archive(mount).codenames

@@ -85,7 +85,8 @@ def render(
 def _directories(rules: Rules) -> list[str]:
     """Access to the roots, the output and the keyrings: only what the rewrites name is served."""
     lines = []
-    for path in dict.fromkeys([rules.output, *(m.root for m in rules.mounts)]):
+    static = [rules.static] if rules.static else []  # /-/static/: site/static/
+    for path in dict.fromkeys([rules.output, *(m.root for m in rules.mounts), *static]):
         lines += [f"<Directory {_q(path)}>", "    Require all granted", "    Options None"]
         lines += ["    AllowOverride None", "</Directory>"]
     for keyring in sorted({m.keyring for m in rules.mounts if m.keyring}):

@@ -45,6 +45,7 @@ from .names import (
 )
 from .paths import RESERVED_SEGMENT, split_path
 from .snapshot_urls import resolve_snapshots
+from .static import STATIC_SEGMENT, resolve_static
 
 __all__ = [  # the names other modules take from here (rewrite_rules.names has them too)
     "BY_HASH", "CHANGES", "CHANGES_JSON", "CHECKSUMS",
@@ -65,6 +66,8 @@ def resolve(rules: Rules, raw_path: str, now: float | None = None) -> Resolution
         return split
     segments, trailing = split
     if segments[:1] == (RESERVED_SEGMENT,):  # shadows a `-` directory under a "/" mount
+        if segments[1:2] == (STATIC_SEGMENT,):
+            return resolve_static(rules, segments[2:], trailing)
         return Miss(MissReason.NOT_FOUND, "reserved for snapfront's own endpoints")
     mount = match_mount(rules, segments)
     if mount is None:

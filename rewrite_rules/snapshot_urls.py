@@ -56,7 +56,7 @@ def resolve_snapshots(ctx: Context) -> Resolution:
     if area == DISTS:
         codename, file = _split_codename(archive.codenames, tail)
         if codename is None:
-            return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
+            return _unknown_codename(ctx, archive.codenames, tail)
         known = archive.serials.get(codename, frozenset())
         if serial not in known:
             return _unknown_serial(ctx, serial, sorted(known), codename)
@@ -83,7 +83,7 @@ def _snapshot_page(ctx: Context) -> Resolution:
     if len(rest) >= 3 and rest[1] == DISTS:
         codename, _ = _split_codename(archive.codenames, rest[2:])
         if codename is None:
-            return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
+            return _unknown_codename(ctx, archive.codenames, rest[2:])
         if serial not in archive.serials.get(codename, frozenset()):
             return _unknown_serial(ctx, serial, sorted(archive.serials.get(codename, ())), codename)
     elif len(rest) > 2 or (len(rest) == 2 and rest[1] not in (DISTS, CHANGES)):
@@ -99,7 +99,7 @@ def _resolve_live(ctx: Context) -> Resolution:
         return ctx.page() if ctx.trailing else ctx.data(ctx.rest, CacheClass.SIGNED_METADATA)
     codename, file = _split_codename(archive.codenames, ctx.rest[1:])
     if codename is None:
-        return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
+        return _unknown_codename(ctx, archive.codenames, ctx.rest[1:])
     if file[:1] == (SNAPSHOTS_DIR,):
         return ctx.miss(MissReason.NOT_FOUND, "snapshots are served at /SERIAL/dists/CODENAME/")
     if ctx.trailing:
@@ -117,7 +117,7 @@ def _resolve_instant(ctx: Context) -> Resolution:
     if len(rest) >= 3 and rest[1] == DISTS:
         codename, _ = _split_codename(archive.codenames, rest[2:])
         if codename is None:
-            return ctx.miss(MissReason.UNKNOWN_CODENAME, "unknown codename")
+            return _unknown_codename(ctx, archive.codenames, rest[2:])
     instant = parse_instant(rest[0])
     future = instant is not None and ctx.now is not None and instant > ctx.now
     serial = None if instant is None or future else floor(archive, codename, instant)
@@ -142,6 +142,14 @@ def _unknown_serial(ctx: Context, serial: str, known: list[str], codename: str =
     listing = "\n".join(known) if known else "(none)"
     message = f"snapshot {serial} does not exist{where}; snapshots that do:\n{listing}"
     return Miss(MissReason.UNKNOWN_SERIAL, message, ctx.mount, serial, codename)
+
+
+def _unknown_codename(ctx: Context, codenames: Sequence[str], tail: tuple[str, ...]) -> Miss:
+    """As an unknown serial lists the serials, an unknown codename lists the codenames."""
+    asked = f" {tail[0]}" if tail else ""
+    listing = "\n".join(sorted(codenames)) if codenames else "(none)"
+    message = f"unknown codename{asked}; codenames that exist:\n{listing}"
+    return Miss(MissReason.UNKNOWN_CODENAME, message, ctx.mount)
 
 
 def _split_codename(

@@ -26,8 +26,10 @@ from rewrite_rules.instants import instant_mount
 from rewrite_rules.paths import RESERVED_PREFIX
 from rewrite_rules.policy import SURROGATE_KEY, surrogate_key
 from rewrite_rules.resolve import SERIAL, SNAPSHOTS_DIR
+from rewrite_rules.static import is_static
 from snapfront.config import Config
 from snapfront.inventory import codenames_with_serial, read_archive, read_inventory
+from snapfront.site_files import static_dir
 
 from .decide import decide
 from .files import IS_DIRECTORY, IsDirectory, Opened, open_source
@@ -63,7 +65,7 @@ class Origin:
         self.config = config
         self.small = SmallFiles()  # its prebuilt headers carry the old [cache] policy
         archives = read_inventory(config.mounts, dates=True)
-        self._set_rules(Rules(config.mounts, config.output, archives))
+        self._set_rules(Rules(config.mounts, config.output, archives, static=static_dir()))
 
     def _set_rules(self, rules: Rules) -> None:
         self.rules = rules
@@ -111,7 +113,7 @@ class Origin:
         if not found:
             return False
         archives = {**self.rules.archives, mount.url: archive.with_serial(miss.serial, found)}
-        self._set_rules(Rules(self.rules.mounts, self.rules.output, archives))
+        self._set_rules(self.rules.with_archives(archives))
         return True
 
     def forget_gone(self, target: Target, raw: str) -> bool:
@@ -129,7 +131,7 @@ class Origin:
             return False
         gone = set(holders) - set(present)
         archives = {**self.rules.archives, mount.url: archive.without_serial(serial, gone)}
-        self._set_rules(Rules(self.rules.mounts, self.rules.output, archives))
+        self._set_rules(self.rules.with_archives(archives))
         return True
 
     async def _reread(self, mount: Mount) -> bool:
@@ -143,7 +145,7 @@ class Origin:
         if archive == self.rules.archive(mount):
             return False
         archives = {**self.rules.archives, mount.url: archive}
-        self._set_rules(Rules(self.rules.mounts, self.rules.output, archives))
+        self._set_rules(self.rules.with_archives(archives))
         return True
 
     def cache_control(self, cls: CacheClass) -> str:
@@ -162,7 +164,7 @@ def make_handler(origin: Origin, reserved: Reserved | None = None) -> Handler:
         if request.method not in ("GET", "HEAD"):
             return origin.error(405, "method not allowed", {"Allow": ALLOWED})
         raw, _, query = request.raw_path.partition("?")
-        if reserved is not None and raw.startswith(RESERVED_PREFIX):
+        if reserved is not None and raw.startswith(RESERVED_PREFIX) and not is_static(raw):
             request[METER] = (RESERVED_PREFIX, NO_MOUNT)  # no cache class: all no-store
             return await reserved(request, raw)
         await origin.before_instant(raw)

@@ -55,7 +55,10 @@ EXTENSIONS = {
     ".tar.zst": ZSTD,
     ".html": "text/html; charset=utf-8",
     ".json": "application/json",
-    ".atom": "application/atom+xml",
+    # Chromium shows application/atom+xml as plain text and applies no stylesheet; as XML the
+    # feed's <?xml-stylesheet?> (/-/static/feed.xsl) makes it readable. Feed readers read both.
+    ".atom": "application/xml",
+    ".xsl": "application/xslt+xml",
     ".xml": "application/xml",
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",

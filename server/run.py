@@ -21,6 +21,7 @@ from .app import METER, NO_MOUNT, Origin, make_handler
 from .companion import Companion, beside
 from .deadlines import Limits
 from .endpoints import Endpoints
+from .error_pages import with_error_pages
 from .protocol import Server
 from .workers import supervise
 
@@ -108,7 +109,7 @@ async def _serve(
         before_scrape=lambda: _fold(tally, server),
     )  # fmt: skip
     server = Server(
-        make_handler(origin, endpoints.answer),
+        with_error_pages(make_handler(origin, endpoints.answer), origin),
         error_cache_control=origin.cache_control(CacheClass.ERROR),
         limits=lambda: Limits.of(origin.config),  # SIGHUP applies to new connections
         access_log=logging.getLogger("snapfront.access"),

@@ -96,10 +96,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
     from rewrite_rules.export import ExportError, export_apache, export_nginx
 
     from .inventory import read_inventory
+    from .site_files import static_dir
 
     config = load(args.config)
     # The output directory without symlinks: the exported config refuses to follow any.
-    rules = Rules(config.mounts, os.path.realpath(config.output), read_inventory(config.mounts))
+    output, archives = os.path.realpath(config.output), read_inventory(config.mounts)
+    rules = Rules(config.mounts, output, archives, static=static_dir())  # + /-/static/
     export = export_apache if args.format == "apache" else export_nginx
     try:
         text = export(rules, config.cache, listen=args.listen)

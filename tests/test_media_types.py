@@ -39,7 +39,8 @@ DEB = "application/vnd.debian.binary-package"
         ("hello_1.0.orig.tar.zst", "application/zstd"),
         ("index.html", "text/html; charset=utf-8"),
         ("releases.json", "application/json"),
-        ("feed.atom", "application/atom+xml"),
+        ("feed.atom", "application/xml"),  # so that browsers apply its stylesheet
+        ("feed.xsl", "application/xslt+xml"),
         ("sitemap.xml", "application/xml"),
         ("style.css", "text/css; charset=utf-8"),
         ("app.js", "text/javascript; charset=utf-8"),

@@ -326,7 +326,12 @@ def test_listing_rows_sizes_and_signatures() -> None:
 
 def test_parent_row_except_at_the_top() -> None:
     first = dom(render_page(files_page())).one("table", "listing").one("tbody").all("tr")[0]
-    assert first.classes() == {"up"} and first.one("a").attrs["href"] == "../"
+    assert first.classes() == {"up"} and first.one("a").attrs["href"] == "/releases/"
+    # ../ leads to the nearest ancestor with a page (breadcrumbs without one have no href)
+    *above, last = files_page().breadcrumbs
+    unlinked = replace(files_page(), breadcrumbs=(above[0], Link(above[1].label, ""), last))
+    first = dom(render_page(unlinked)).one("table", "listing").one("tbody").all("tr")[0]
+    assert first.one("a").attrs["href"] == "/"
     top = replace(files_page(), url="/", title="Index of /", breadcrumbs=crumbs("/"))
     assert not [tr for tr in dom(render_page(top)).all("tr") if "up" in tr.classes()]
 
@@ -455,7 +460,8 @@ def test_no_external_references(name: str) -> None:
 def test_feed_is_atom_with_entries_in_order() -> None:
     value = feed()
     text = render_feed(value)
-    assert text.startswith('<?xml version="1.0" encoding="utf-8"?>\n<feed')
+    stylesheet = '<?xml-stylesheet type="text/xsl" href="/-/static/feed.xsl"?>'  # browsers
+    assert text.startswith(f'<?xml version="1.0" encoding="utf-8"?>\n{stylesheet}\n<feed')
     assert text == render_feed(feed())
     ns = {"a": "http://www.w3.org/2005/Atom"}
     root = ET.fromstring(text.encode())
