@@ -163,8 +163,7 @@ class _Planner:
         return Route(f"^({pattern})$", FIRST, (target,), CacheClass.VOLATILE, (INDEX_PAGE,))
 
     def generated(self) -> Route:
-        """index.html, index.json, feed.atom: the generator's file; on files and repository
-        mounts, where URL and disk agree, else the root's."""
+        """index.html, index.json, feed.atom: the generator's, else the root's (files, repos)"""
         output = self.rules.output.rstrip("/") + "$1$2"
         names = tuple(sorted(GENERATED_NAMES))
         pattern = f"^({self.prefix})((?:.*/)?{_alt(names)})$"
@@ -173,10 +172,8 @@ class _Planner:
             return Route(pattern, FIRST, targets, CacheClass.VOLATILE, names)
         return Route(pattern, FILE, (output,), CacheClass.VOLATILE, names)
 
-    def data(
-        self, pattern: str, relpath: str, cache: CacheClass, names: tuple[str, ...] = ()
-    ) -> Route:
-        return Route(pattern, FILE, (f"{self.root}/{relpath}",), cache, names)
+    def data(self, pattern: str, rel: str, cache: CacheClass, names: tuple[str, ...] = ()) -> Route:
+        return Route(pattern, FILE, (f"{self.root}/{rel}",), cache, names)
 
     def trace(self) -> Route:
         """Generated trace first, one that another tool wrote under the root second."""
