@@ -28,6 +28,7 @@ from .resolve import (
     CHANGES_JSON,
     CHECKSUMS,
     DISTS,
+    GENERATED_NAMES,
     INDEX_PAGE,
     KEYRING_NAME,
     LOCK_NAMES,
@@ -92,6 +93,7 @@ class Route:
     action: str
     targets: tuple[str, ...] = ()
     cache: CacheClass | None = None
+    names: tuple[str, ...] = ()  # the base names it can serve, when few and known
 
 
 @dataclass(frozen=True)
@@ -171,10 +173,14 @@ class _Planner:
                     FILE,
                     (self.mount.keyring,),
                     CacheClass.SIGNED_METADATA,
+                    (self.mount.keyring.rsplit("/", 1)[-1],),
                 )
             )
         temporary = "|".join([f"[^/]*{_alt(TEMPORARY_SUFFIXES)}", _alt(LOCK_NAMES)])
         routes.append(Route(f"^{p}(?:.*/)?(?:{temporary})(?:/|$)", DENY))
+        if kind is MountKind.REPOSITORY:
+            routes.append(Route(f"^{p}{_alt(REPREPRO_INTERNALS)}(?:/|$)", DENY))
+        routes.append(self.generated())
         by_kind = {
             MountKind.SNAPSHOTS: self.snapshots,
             MountKind.REPOSITORY: self.repository,
@@ -187,10 +193,20 @@ class _Planner:
     def page(self, pattern: str) -> Route:
         """A directory URL: the page the generator wrote at OUTPUT/<url path>/index.html."""
         target = self.rules.output.rstrip("/") + "$1" + INDEX_PAGE
-        return Route(f"^({pattern})$", FIRST, (target,), CacheClass.VOLATILE)
+        return Route(f"^({pattern})$", FIRST, (target,), CacheClass.VOLATILE, (INDEX_PAGE,))
 
-    def data(self, pattern: str, relpath: str, cache: CacheClass) -> Route:
-        return Route(pattern, FILE, (f"{self.root}/{relpath}",), cache)
+    def generated(self) -> Route:
+        """index.html, index.json, feed.atom: the generator's, else the root's (files, repos)"""
+        output = self.rules.output.rstrip("/") + "$1$2"
+        names = tuple(sorted(GENERATED_NAMES))
+        pattern = f"^({self.prefix})((?:.*/)?{_alt(names)})$"
+        if self.mount.kind in (MountKind.FILES, MountKind.REPOSITORY):
+            targets: tuple[str, ...] = (output, f"{self.root}/$2")
+            return Route(pattern, FIRST, targets, CacheClass.VOLATILE, names)
+        return Route(pattern, FILE, (output,), CacheClass.VOLATILE, names)
+
+    def data(self, pattern: str, rel: str, cache: CacheClass, names: tuple[str, ...] = ()) -> Route:
+        return Route(pattern, FILE, (f"{self.root}/{rel}",), cache, names)
 
     def trace(self) -> Route:
         """Generated trace first, one that another tool wrote under the root second."""
@@ -213,9 +229,10 @@ class _Planner:
                 Route(f"^{p}{any_serial}/{pool}/(.*/)?$", REDIRECT, (shared,)),
                 Route(  # /P/SERIAL/changes.json: the changes page's index.json
                     f"^{p}({_alt(known)})/{re.escape(CHANGES_JSON)}$",
-                    FIRST,
+                    FILE,
                     (changes,),
                     CacheClass.VOLATILE,
+                    ("index.json",),
                 ),
             ]
         if self.mount.live:
@@ -248,7 +265,7 @@ class _Planner:
         """/P/dists/CODENAME/… → dists/CODENAME/…, never a codename's snapshots/ through it.
         (Timestamp URLs, /P/TIME/…, are not exported: their floor moves with each snapshot.)"""
         p, dists = self.prefix, re.escape(DISTS)
-        routes = [self.page(f"{p}{dists}/"), self.data(f"^{p}({dists})$", "$1", SIGNED)]
+        routes = [self.page(f"{p}{dists}/"), self.data(f"^{p}({dists})$", "$1", SIGNED, (DISTS,))]
         for codename in sorted(codenames, key=lambda c: (-c.count("/"), c)):
             top = f"{dists}/{_lit(codename)}"
             by_hash = f"{top}/(?:.*/)?{re.escape(BY_HASH)}(?:/.*)?"
@@ -263,8 +280,7 @@ class _Planner:
     def repository(self) -> list[Route]:
         p = self.prefix
         immutable = f"(?:{re.escape(POOL)}|(?:.*/)?{re.escape(BY_HASH)})"
-        return [
-            Route(f"^{p}{_alt(REPREPRO_INTERNALS)}(?:/|$)", DENY),
+        return [  # reprepro's internals were refused before the generated names
             self.page(f"{p}.+/"),
             self.trace(),
             self.data(f"^{p}({immutable}(?:/.*)?)$", "$1", CacheClass.IMMUTABLE),

@@ -2,20 +2,31 @@
 
 Without `listen` the output is a fragment of directives for inside an existing
 `<VirtualHost>`; with `listen` it is a complete `<VirtualHost HOST:PORT>` (the `Listen`
-directive stays in ports.conf). Needs mod_rewrite, mod_headers, mod_mime, mod_dir and
-mod_authz_core (`a2enmod rewrite headers`). Routes become `RewriteRule`s in order, each
+directive stays in ports.conf). MODULES lists what it needs; on Debian only rewrite and headers
+are not enabled by default (`a2enmod rewrite headers`): the output says so at its top, and an
+`Error` directive per missing module stops `apache2ctl configtest` with that line instead of an
+"Invalid command" further down. Routes become `RewriteRule`s in order, each
 ending the rewriting ([L]); a route's class travels in the SNAPFRONT_CLASS environment
 variable to the `Header always set Cache-Control` lines. Apache refuses symlinks with 403
 (`Options None`), and redirects with an absolute Location.
+
+Content-Type is snapfront's (server/media_types.py through export_types), forced with
+`ForceType` by file name: octet-stream, then the last extension, then the name rules (later
+sections win), so no mime.types, AddType or AddCharset of the host's configuration applies.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from .export import DENY, FIRST, GUARDS, REDIRECT, MountRoutes, Route, header
+from .export_types import DEFAULT, LAST_EXTENSION, OVERRIDES, media_of
 from .model import CacheClass
 from .resolve import Rules
+
+MODULES = ("rewrite", "headers", "mime", "env", "dir", "authz_core")
+ENABLE = "a2enmod rewrite headers"  # the two of MODULES that stock Debian leaves disabled
 
 _ENCODINGS = ".gz .tgz .Z .bz2 .xz .lz .lzma .br .zst"
 _REQUEST_LINE = r"^\S+\s+"  # THE_REQUEST is "METHOD TARGET PROTOCOL", the target as sent
@@ -33,6 +44,8 @@ def render(
     listen: str | None,
 ) -> str:
     body = [
+        *_module_checks(),
+        "",
         "RewriteEngine On",
         "MergeSlashes Off",
         "AllowEncodedSlashes NoDecode",
@@ -55,7 +68,8 @@ def render(
         (CacheClass.ERROR, "%{REQUEST_STATUS} -ge 400 && %{REQUEST_STATUS} -lt 500"),
     ]:
         body.append(f"Header always set Cache-Control {_q(cache[cls])} {_q('expr=' + cond)}")
-    body += ["", *_directories(rules), "", "# The request path, in the order of split_path."]
+    body += ["", *_directories(rules), "", *_types(), ""]
+    body.append("# The request path, in the order of split_path.")
     for guard in GUARDS:
         if guard.raw:
             body.append(f"RewriteCond %{{THE_REQUEST}} {_q(_REQUEST_LINE + guard.pattern[1:])}")
@@ -74,12 +88,38 @@ def render(
     if all(m.mount.url != "/" for m in mounts):
         body.append("RewriteRule ^ - [R=404,L]")
     out = [f"# {line}".rstrip() for line in header(rules, "Apache httpd")]
+    out.append(f"# Needs {', '.join(f'mod_{m}' for m in MODULES)}: on Debian, {ENABLE}")
     if not listen:
         out += ["# Directives for inside a <VirtualHost>.", "", *body]
     else:
         out += ["", f"<VirtualHost {listen}>", *(f"    {line}".rstrip() for line in body)]
         out.append("</VirtualHost>")
     return "\n".join(out) + "\n"
+
+
+def _module_checks() -> list[str]:
+    """Without a module, configtest stops here, naming the command that enables it."""
+    lines = []
+    for module in MODULES:
+        enable = ENABLE if module in ENABLE.split() else f"a2enmod {module}"
+        lines += [f"<IfModule !{module}_module>"]
+        lines += [f'    Error "snapfront needs mod_{module}: {enable}, then reload apache2"']
+        lines += ["</IfModule>"]
+    return lines
+
+
+def _types() -> list[str]:
+    """snapfront's Content-Type for every file this host serves (later sections win)."""
+    lines = ["# snapfront's media types (server/media_types.py), by file name.", '<Files "*">']
+    lines += [f"    ForceType {_q(DEFAULT)}", "</Files>"]
+    by_media: dict[str, list[str]] = {}
+    for ext, media in sorted(LAST_EXTENSION.items()):
+        by_media.setdefault(media, []).append(re.escape(ext))
+    sections = [(f"(?i)\\.(?:{'|'.join(exts)})$", m) for m, exts in by_media.items()]
+    sections += [(rule.pattern, rule.media) for rule in reversed(OVERRIDES)]
+    for pattern, media in sections:
+        lines += [f"<FilesMatch {_q(pattern)}>", f"    ForceType {_q(media)}", "</FilesMatch>"]
+    return lines
 
 
 def _directories(rules: Rules) -> list[str]:
@@ -92,7 +132,8 @@ def _directories(rules: Rules) -> list[str]:
     for keyring in sorted({m.keyring for m in rules.mounts if m.keyring}):
         folder, name = keyring.rsplit("/", 1)
         lines += [f"<Directory {_q(folder or '/')}>", f"    <Files {_q(name)}>"]
-        lines += ["        Require all granted", "    </Files>", "</Directory>"]
+        lines += ["        Require all granted", f"        ForceType {_q(media_of(name))}"]
+        lines += ["    </Files>", "</Directory>"]
     return lines
 
 

@@ -8,13 +8,22 @@ Each mount is a prefix location whose nested regex locations are the mount's rou
 `add_header … always` over a map of $status, evaluated when the header is sent: the class of
 the location that answered, `no-store` (the error class) for every 4xx, and the volatile class
 for redirects, as snapfront sends them.
+
+Content-Type is snapfront's (server/media_types.py through export_types): the server block's
+own `types {}` (it replaces the http-level mime.types for this server only; every URL of this
+server is snapfront's) maps the last extension; a route serving names that the last extension
+does not decide (InRelease, Contents-amd64, debian-archive-keyring.gpg) is preceded by a copy
+per name rule, whose lookahead picks those names and whose empty `types {}` and
+`default_type` give their type.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from .export import DENY, FIRST, GUARDS, REDIRECT, MountRoutes, Route, header
+from .export_types import DEFAULT, LAST_EXTENSION, OVERRIDES, in_path, media_of
 from .model import CacheClass
 from .resolve import Rules
 
@@ -57,6 +66,9 @@ def render(
         "    add_header Cache-Control $snapfront_cc always;",
         f'    set {_CLASS} "";',
         "",
+        "    # snapfront's media types, for this server only (they replace mime.types here).",
+        *_types(),
+        "",
         "    # The request path, checked in the order of rewrite_rules.paths.split_path.",
     ]
     for guard in GUARDS:
@@ -81,14 +93,41 @@ def render(
     return "\n".join(out) + "\n"
 
 
+def _types() -> list[str]:
+    by_media: dict[str, list[str]] = {}
+    for ext, media in sorted(LAST_EXTENSION.items()):
+        by_media.setdefault(media, []).append(ext)
+    lines = ["    types {"]
+    lines += [f"        {_q(media)} {' '.join(exts)};" for media, exts in by_media.items()]
+    return [*lines, "    }", f"    default_type {_q(DEFAULT)};"]
+
+
 def _location(route: Route, cache: Mapping[CacheClass, str]) -> list[str]:
     head = f"location ~ {_q(route.pattern)} {{"
     if route.action == DENY:
         return [f"{head} return 404; }}"]
     if route.action == REDIRECT:
         return [f"{head} return 301 {_q(route.targets[0] + '$is_args$args')}; }}"]
+    rules = OVERRIDES  # for names the last extension does not decide; first match wins
+    if route.names:  # the names it serves are known: their type outright, or fewer rules
+        media = {media_of(name) for name in route.names}
+        if len(media) == 1:
+            return _serve(route, cache, head, media.pop())
+        rules = tuple(r for r in rules if any(re.search(r.pattern, n) for n in route.names))
+    lines = []
+    for rule in rules:
+        pattern = "^" + in_path(rule) + route.pattern.removeprefix("^")
+        lines += _serve(route, cache, f"location ~ {_q(pattern)} {{", rule.media)
+    return [*lines, *_serve(route, cache, head)]
+
+
+def _serve(
+    route: Route, cache: Mapping[CacheClass, str], head: str, media: str | None = None
+) -> list[str]:
     assert route.cache is not None
     body = [f"set {_CLASS} {_q(cache[route.cache])};"]
+    if media is not None:
+        body.append(f"types {{ }} default_type {_q(media)};")
     if route.action == FIRST:
         files = " ".join(_q(t) for t in route.targets)
         body += ["root /;", f"try_files {files} =404;"]

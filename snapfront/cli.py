@@ -11,9 +11,11 @@ from pathlib import Path
 
 from . import __version__
 from .cli_diff import add_parser as add_diff_commands
+from .cli_options import add_config_option
 from .cli_serials import add_parser as add_serials_commands
 from .cli_snapshot import add_parser as add_snapshot_commands
 from .config import Config, ConfigError, load, make_output, parse_listen
+from .config_checks import warnings
 
 EXIT_CONFIG = 2
 
@@ -32,7 +34,7 @@ def make_parser() -> argparse.ArgumentParser:
         return sub
 
     serve = command("serve", cmd_serve, "serve the mounts of a config over HTTP")
-    serve.add_argument("--config", required=True, metavar="FILE")
+    add_config_option(serve)
     serve.add_argument(
         "--no-watch",
         dest="watch",
@@ -40,13 +42,13 @@ def make_parser() -> argparse.ArgumentParser:
         help="build once at start; do not keep pages and traces current",
     )
     watch = command("watch", cmd_watch, "keep pages, feeds and traces current (no serving)")
-    watch.add_argument("--config", required=True, metavar="FILE")
+    add_config_option(watch)
     check = command("check-config", cmd_check_config, "validate a config and print its mounts")
-    check.add_argument("--config", required=True, metavar="FILE")
+    add_config_option(check)
     build = command("build", cmd_build, "render every page, feed and trace into the output")
-    build.add_argument("--config", required=True, metavar="FILE")
+    add_config_option(build)
     rules = command("rules", cmd_rules, "print nginx or Apache configuration serving the mounts")
-    rules.add_argument("--config", required=True, metavar="FILE")
+    add_config_option(rules)
     rules.add_argument("--format", choices=("nginx", "apache"), default="nginx")
     rules.add_argument(
         "--listen",
@@ -79,14 +81,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     for mount in config.mounts:
         extra = f" keyring={mount.keyring}" if mount.keyring else ""
         print(f"{mount.url}\t{mount.kind}\t{mount.root}\ttrace={mount.trace}{extra}")
-    for index, mount in enumerate(config.mounts):
-        shadowed = os.path.join(mount.root, "-")
-        if mount.url == "/" and os.path.lexists(shadowed):
-            print(
-                f"snapfront: {config.path}: warning: mount[{index}]: {shadowed} is never served: "
-                "/-/ is snapfront's own URL space",
-                file=sys.stderr,
-            )
+    for line in warnings(config):  # exit 0 all the same
+        print(line, file=sys.stderr)
     return 0
 
 

@@ -14,6 +14,7 @@ import sys
 from lifecycle.errors import EXIT_REFUSED, Refused
 from rewrite_rules import MountKind
 
+from .cli_options import add_config_option
 from .cli_snapshot import find_mount
 from .config import ConfigError, load
 
@@ -21,7 +22,7 @@ from .config import ConfigError, load
 def add_parser(commands: argparse._SubParsersAction) -> None:
     text = "what changed between two serials of a snapshots mount, or two suites of a repository"
     diff = commands.add_parser("diff", help=text, description=text)
-    diff.add_argument("--config", required=True, metavar="FILE")
+    add_config_option(diff)
     diff.add_argument("mount", metavar="MOUNT_URL", help="e.g. /debian/")
     diff.add_argument("a", metavar="A", help="the older serial, or the suite B would replace")
     diff.add_argument("b", metavar="B", help="the newer serial, or the suite replacing A")
@@ -32,7 +33,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     diff.set_defaults(func=_diff)
     text = "the versions of a binary or source package in every serial of a snapshots mount"
     history = commands.add_parser("history", help=text, description=text)
-    history.add_argument("--config", required=True, metavar="FILE")
+    add_config_option(history)
     history.add_argument("mount", metavar="MOUNT_URL", help="e.g. /debian/")
     history.add_argument("package", metavar="PACKAGE")
     history.add_argument("--json", action="store_true", help="for scripts")

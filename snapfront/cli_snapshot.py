@@ -19,6 +19,7 @@ from lifecycle.outcome import Outcome
 from lifecycle.repo import first_line
 from rewrite_rules import Archive, Mount, MountKind
 
+from .cli_options import add_config_option
 from .config import Config, ConfigError, load
 from .inventory import read_inventory, serials_on_disk
 
@@ -34,7 +35,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         name: str, func: Action, tools: tuple[str, ...], text: str
     ) -> argparse.ArgumentParser:
         parser = sub.add_parser(name, help=text, description=text)
-        parser.add_argument("--config", required=True, metavar="FILE")
+        add_config_option(parser)
         parser.add_argument("mount", metavar="MOUNT_URL", help="the snapshots mount, e.g. /debian/")
         parser.set_defaults(func=lambda args: run(args, func, tools))
         return parser

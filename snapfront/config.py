@@ -19,10 +19,12 @@ from rewrite_rules.paths import RESERVED_PREFIX
 from rewrite_rules.policy import cache_control_problem
 
 from . import ops_config
-from .config_values import PATH_MAX, UNSAFE, nearest_existing, parse_listen, within
+from .config_values import PATH_MAX, UNSAFE, nearest_existing, parse_listen, unknown_key, within
 from .ops_config import Health, MetricsAccess
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
+DEFAULT_PATH = "/etc/snapfront/snapfront.toml"
+"""The Debian package's config: what a command reads without --config."""
 _TRACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _TIMEOUT_KEYS = ("header_timeout", "keepalive_timeout", "send_timeout")
 
@@ -79,7 +81,8 @@ def load(path: str) -> Config:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except OSError as exc:
-        raise ConfigError(path, "", f"cannot read: {exc.strerror}") from None
+        hint = " (the default; give --config FILE)" if path == DEFAULT_PATH else ""
+        raise ConfigError(path, "", f"cannot read: {exc.strerror}{hint}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "", f"invalid TOML: {exc}") from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8 (Latin-1 bytes, a UTF-16 BOM ...)
@@ -100,7 +103,7 @@ class _Parser:
             raise self.fail(key, "must be a table")
         for name in value:
             if name not in allowed:
-                raise self.fail(f"{key}.{name}" if key else name, "unknown key")
+                raise self.fail(f"{key}.{name}" if key else name, unknown_key(name, allowed))
         return value
 
     def string(self, value: Any, key: str) -> str:

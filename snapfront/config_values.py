@@ -3,9 +3,11 @@ resolve), a path (not too long), text fit for a URL or a Host header."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import socket
+from collections.abc import Iterable
 
 UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 """Whitespace and control characters: never part of a URL or Host header snapfront sends."""
@@ -26,6 +28,13 @@ def parse_listen(text: str) -> tuple[str, int]:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ValueError(f"cannot resolve host {host!r}: {reason}") from None
     return host, port
+
+
+def unknown_key(name: str, allowed: Iterable[str]) -> str:
+    """The problem for a key the table does not have, naming the nearest known one (a typo
+    like `lisen` is the likely cause; difflib's default 0.6 similarity keeps guesses sane)."""
+    near = difflib.get_close_matches(name, sorted(allowed), n=1)
+    return f"unknown key (did you mean {near[0]}?)" if near else "unknown key"
 
 
 def nearest_existing(path: str) -> str:

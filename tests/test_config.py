@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+CHECKOUT = Path(__file__).resolve().parent.parent
 GOOD_MOUNT = '[[mount]]\nurl = "/debian/"\nkind = "snapshots"\nroot = "root"\n'
 
 
@@ -131,6 +134,16 @@ def run(tmp_path: Path, text: str, command: str = "check-config") -> subprocess.
             "cdn[0].purge: must be an http(s) URL",
         ),
         ('[server]\noutput = "out"\n[mirror]\nx = 1\n' + GOOD_MOUNT, "mirror: unknown key"),
+        # a typo names the key it most likely meant
+        (
+            '[server]\noutput = "out"\nlisen = "127.0.0.1:8080"\n' + GOOD_MOUNT,
+            "server.lisen: unknown key (did you mean listen?)",
+        ),
+        (
+            '[server]\noutput = "out"\n[[mount]]\nurl = "/a/"\nkind = "files"\nrot = "root"\n',
+            "mount[0].rot: unknown key (did you mean root?)",
+        ),
+        ('[sever]\noutput = "out"\n' + GOOD_MOUNT, "sever: unknown key (did you mean server?)"),
         ('[server\noutput = "out"\n', "invalid TOML"),
     ],
 )
@@ -155,6 +168,69 @@ def test_missing_config_file(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.startswith(f"snapfront: {tmp_path / 'nope.toml'}: cannot read")
+
+
+def _leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    """(command words, parser) for every command and sub-action of the CLI."""
+    groups = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for action in groups:
+        for name, sub in action.choices.items():
+            yield from _leaves(sub, (*path, name))
+    if path and not groups:
+        yield path, parser
+
+
+def test_config_defaults_to_the_debian_package_file() -> None:
+    """Every command that reads a config documents --config and reads /etc/snapfront without
+    it; when that file is missing, the contract's one line, exit 2."""
+    from snapfront.cli import make_parser
+    from snapfront.config import DEFAULT_PATH
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "snapfront.cli", *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=CHECKOUT)
+
+    reading = []
+    for path, parser in _leaves(make_parser()):
+        option = next(a for a in parser._actions if "--config" in a.option_strings)
+        assert option.help, path
+        if path[0] not in ("demo", "serials"):  # these two take --config and ignore it
+            assert (option.default, option.required) == (DEFAULT_PATH, False), path
+            assert DEFAULT_PATH in option.help, path
+            reading.append(path)
+    assert len(reading) >= 12, reading
+    assert f"(default: {DEFAULT_PATH})" in " ".join(cli("rules", "--help").stdout.split())
+    result = cli("check-config")
+    if os.path.exists(DEFAULT_PATH):  # the package is installed here: it was read
+        assert DEFAULT_PATH in result.stdout + result.stderr
+    else:
+        assert result.returncode == 2, result
+        assert result.stdout == ""
+        first = f"snapfront: {DEFAULT_PATH}: cannot read: No such file or directory"
+        assert result.stderr.strip().splitlines() == [f"{first} (the default; give --config FILE)"]
+
+
+def test_check_config_warns_of_a_root_that_is_no_basedir(tmp_path: Path) -> None:
+    """A snapshots, repository or tagged root without conf/distributions and dists/ (a typo in
+    `root`, a tag without its archive) still validates, with one warning line each."""
+    for empty in ("snap", "tagged/5.0/debian", "tagged/6.0/debian/dists", "repo/conf"):
+        (tmp_path / empty).mkdir(parents=True)
+    (tmp_path / "repo/conf/distributions").write_text("Codename: bookworm\n")
+    mounts = [("/debian/", "snapshots", "snap"), ("/tagged/", "tagged", "tagged")]
+    mounts += [("/apt/", "repository", "repo"), ("/t2/", "tagged", "root"), ("/", "files", "root2")]
+    text = '[server]\noutput = "out"\n' + "".join(
+        f'[[mount]]\nurl = "{url}"\nkind = "{kind}"\nroot = "{root}"\n'
+        for url, kind, root in mounts
+    )
+    result = run(tmp_path, text)
+    assert result.returncode == 0, result.stderr
+    head = f"snapfront: {tmp_path / 'snapfront.toml'}: warning: "
+    neither = "has neither conf/distributions nor dists/"
+    assert result.stderr.splitlines() == [
+        f"{head}mount[0]: {tmp_path / 'snap'} {neither}: not a reprepro basedir or outdir (a wrong root?)",
+        f"{head}mount[1]: {tmp_path / 'tagged/5.0/debian'} {neither}: not a reprepro basedir or outdir (a wrong root?)",
+        f"{head}mount[3]: {tmp_path / 'root'} holds no TAG/ARCHIVE directory (a tagged mount's layout)",
+    ]  # fmt: skip
 
 
 def test_good_config_prints_mounts_with_resolved_paths(tmp_path: Path) -> None:

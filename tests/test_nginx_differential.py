@@ -121,6 +121,7 @@ class Answer:
     location: str | None
     content_encoding: str | None
     body: bytes
+    content_type: str | None = None
 
     @property
     def digest(self) -> str | None:
@@ -150,6 +151,7 @@ def get(port: int, target: str, headers: tuple[tuple[str, str], ...] = ()) -> An
         location,
         resp.getheader("Content-Encoding"),
         body,
+        resp.getheader("Content-Type"),
     )
 
 
@@ -541,6 +543,7 @@ ATOMS = [
     "updates", "bookworm", "main", "InRelease", "Release.gpg", "Packages", "project", "trace",
     "keyring.gpg", "conf", "db", "by-hash", "x.new", "lockfile", "%2e%2e", ".git", "a%2fb",
     "caf%C3%A9", "%ff", "h+1~2", "", "%00", "a%01", "changes", "changes.json",
+    "index.html", "index.json", "feed.atom",
 ]  # fmt: skip
 
 
