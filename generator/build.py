@@ -9,9 +9,6 @@ not written.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 import logging
 import os
 import time
@@ -21,19 +18,21 @@ from urllib.parse import unquote
 
 from basedir.model import Distribution
 from diffs.cache import IndexCache
+from health import newest_file
 from rewrite_rules import Archive, Mount, MountKind, Rules
 from rewrite_rules.resolve import INDEX_PAGE, match_mount
 from snapfront import __version__
-from snapfront.atomic import STATE_DIR, atomic_write
 from snapfront.config import Config
 from snapfront.inventory import read_archive, read_inventory
 
 from .gather import expand, outputs
 from .hashes import HashCache
 from .model import Feed, Page, expiring_within
+from .newest import NewestData
 from .pages import Output, Site, Trace
 from .plan import Part, PartKind, archive_parts, mount_part
-from .render import page_json, render_feed, render_page, site_dir
+from .render import page_json, render_feed, render_page
+from .render_memo import RenderMemo
 from .scan import Entry
 from .write import Writer
 
@@ -90,6 +89,8 @@ class Builder:
         self.indexes = IndexCache(config.output)
         """Parsed indexes and deltas by SHA256 (diffs.cache): a new serial parses only its
         new index files; kept on disk under output/.snapfront/indexes/."""
+        self.newest = NewestData()
+        """Each mount's newest entry, for health (health.newest_file): from the listings."""
         self.save_every = save_every
         """Seconds between saves of the sha256 cache after updates (its JSON holds every file
         of the tree: rewriting it for each new upload would cost more than the pages)."""
@@ -120,6 +121,7 @@ class Builder:
         for path in changed or ():
             self.listings.pop(os.path.normpath(path), None)
             self.listings.pop(os.path.dirname(os.path.normpath(path)), None)
+        _forget_removed(self.listings, changed or ())
         for mount in self.config.mounts:
             if mount.kind is MountKind.SNAPSHOTS and mount.url in wanted:
                 new = read_archive(mount.root)
@@ -172,6 +174,7 @@ class Builder:
         if full:
             skip = [m.url for m in missing]
             removed = writer.prune((m.url for m in self.config.mounts if m not in missing), skip)
+        self._record_newest(missing)
         return Report(
             counts[Page],
             counts[Feed],
@@ -185,6 +188,15 @@ class Builder:
             tuple(produced),
             tuple(sorted(site.held_back)),
         )
+
+    def _record_newest(self, missing: list[Mount]) -> None:
+        """Each mount's newest data for health; a missing root keeps what was last seen."""
+        newest = self.newest.find(
+            (m for m in self.config.mounts if m not in missing), self.listings
+        )
+        before = newest_file.read(self.config.output) if missing else {}
+        kept = {m.url: before[m.url] for m in missing if m.url in before}
+        newest_file.write(self.config.output, kept | newest)
 
     def _write(self, writer: Writer, output: Output) -> list[str]:
         """Write an output, unless it equals the one this builder last wrote at its URL and
@@ -207,54 +219,19 @@ class Builder:
         self._saved = time.monotonic()
 
 
-class RenderMemo:
-    """What each URL's output was when last written, by a digest stable across processes.
-
-    The digest covers the value (its repr: frozen dataclasses of plain data) and a salt of
-    snapfront's version and templates, so an upgrade or a template edit renders everything
-    again. Stored in the output's state directory, written atomically like everything else.
-    """
-
-    def __init__(self, output: str) -> None:
-        self.path = os.path.join(output, STATE_DIR, "rendered.json")
-        self.salt = _template_salt()
-        self._shown: dict[str, tuple[str, tuple]] = {}
-        self._dirty = False
-        try:
-            with open(self.path, encoding="utf-8") as fh:
-                stored = json.load(fh)
-            if stored.get("salt") == self.salt:
-                self._shown = {url: (d, _tuples(s)) for url, (d, s) in stored["shown"].items()}
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-
-    def digest(self, output: Output) -> str:
-        return hashlib.blake2b(repr(output).encode(), digest_size=16).hexdigest()
-
-    def get(self, url: str) -> tuple[str, tuple] | None:
-        return self._shown.get(url)
-
-    def set(self, url: str, digest: str, stamps: tuple) -> None:
-        self._shown[url] = (digest, stamps)
-        self._dirty = True
-
-    def save(self) -> None:
-        if self._dirty:
-            data = {"salt": self.salt, "shown": self._shown}
-            atomic_write(self.path, json.dumps(data, sort_keys=True).encode())
-            self._dirty = False
-
-
-def _tuples(stamps: list) -> tuple:
-    return tuple(tuple(s) if s is not None else None for s in stamps)
-
-
-@functools.cache
-def _template_salt() -> str:
-    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
-    for path in sorted(p for p in site_dir().rglob("*") if p.is_file()):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
+def _forget_removed(listings: dict[str, tuple[Entry, ...]], changed: Iterable[str]) -> None:
+    """Drop the listings of directories below a changed path that is gone (an rsync --delete
+    of a whole release directory): their entries must not count as the newest data."""
+    gone = {os.path.normpath(p) for p in changed if not os.path.lexists(p)}
+    if not gone:
+        return
+    for folder in list(listings):
+        above = folder
+        while (parent := os.path.dirname(above)) != above:
+            if parent in gone:
+                del listings[folder]
+                break
+            above = parent
 
 
 def output_paths(output: Output) -> list[tuple[str, bool]]:
