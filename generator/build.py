@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from basedir.model import Distribution
 from diffs.cache import IndexCache
+from health import newest_file
 from rewrite_rules import Archive, Mount, MountKind, Rules
 from rewrite_rules.front import FRONT_URL, generates_front
 from rewrite_rules.resolve import CHECKSUMS, INDEX_PAGE, match_mount
@@ -31,6 +32,7 @@ from .gather import expand, outputs
 from .hashes import HashCache
 from .memo import RenderMemo
 from .model import Feed, Page, expiring_within
+from .newest import NewestData
 from .pages import Output, Site, Trace
 from .plan import Part, PartKind, archive_parts, front_part, mount_part
 from .render import page_json, render_feed, render_page
@@ -90,6 +92,8 @@ class Builder:
         self.indexes = IndexCache(config.output)
         """Parsed indexes and deltas by SHA256 (diffs.cache): a new serial parses only its
         new index files; kept on disk under output/.snapfront/indexes/."""
+        self.newest = NewestData()
+        """Each mount's newest entry, for health (health.newest_file): from the listings."""
         self.save_every = save_every
         """Seconds between saves of the sha256 cache after updates (its JSON holds every file
         of the tree: rewriting it for each new upload would cost more than the pages)."""
@@ -120,6 +124,7 @@ class Builder:
         for path in changed or ():
             self.listings.pop(os.path.normpath(path), None)
             self.listings.pop(os.path.dirname(os.path.normpath(path)), None)
+        _forget_removed(self.listings, changed or ())
         for mount in self.config.mounts:
             if mount.kind is MountKind.SNAPSHOTS and mount.url in wanted:
                 new = read_archive(mount.root)
@@ -178,6 +183,7 @@ class Builder:
         if full:
             skip = [m.url for m in missing]
             removed = writer.prune((m.url for m in self.config.mounts if m not in missing), skip)
+        self._record_newest(missing)
         return Report(
             counts[Page],
             counts[Feed],
@@ -191,6 +197,15 @@ class Builder:
             tuple(produced),
             tuple(sorted(site.held_back)),
         )
+
+    def _record_newest(self, missing: list[Mount]) -> None:
+        """Each mount's newest data for health; a missing root keeps what was last seen."""
+        newest = self.newest.find(
+            (m for m in self.config.mounts if m not in missing), self.listings
+        )
+        before = newest_file.read(self.config.output) if missing else {}
+        kept = {m.url: before[m.url] for m in missing if m.url in before}
+        newest_file.write(self.config.output, kept | newest)
 
     def _write(self, writer: Writer, output: Output) -> list[str]:
         """Write an output, unless it equals the one this builder last wrote at its URL and
@@ -211,6 +226,21 @@ class Builder:
         self.hashes.save(forget_unused=forget_unused)
         self.shown.save()
         self._saved = time.monotonic()
+
+
+def _forget_removed(listings: dict[str, tuple[Entry, ...]], changed: Iterable[str]) -> None:
+    """Drop the listings of directories below a changed path that is gone (an rsync --delete
+    of a whole release directory): their entries must not count as the newest data."""
+    gone = {os.path.normpath(p) for p in changed if not os.path.lexists(p)}
+    if not gone:
+        return
+    for folder in list(listings):
+        above = folder
+        while (parent := os.path.dirname(above)) != above:
+            if parent in gone:
+                del listings[folder]
+                break
+            above = parent
 
 
 def output_paths(output: Output) -> list[tuple[str, bool]]:

@@ -45,6 +45,11 @@ EXPIRING_WITHIN = 7 * DAY
 """The least warning a page gives before Valid-Until (see expiring_within)."""
 
 
+def next_midnight(now: float) -> float:
+    """The next 00:00 UTC after `now`: when pages' days left move (the watcher rescans)."""
+    return (now // DAY + 1) * DAY
+
+
 def expiring_within(min_valid_for: float) -> float:
     """How long before Valid-Until a page marks a snapshot expiring: `[health] min_valid_for`
     (when /-/ready turns 503), but never less than 7 days, time enough to bump it."""
@@ -52,7 +57,8 @@ def expiring_within(min_valid_for: float) -> float:
 
 
 def validity(valid_until: int | None, now: float, within: float = EXPIRING_WITHIN) -> Validity:
-    """A Release file's state at `now` (the clock is a parameter so tests can set it)."""
+    """A Release file's state at `now` (pages pass 00:00 UTC of their day: on the day it
+    expires a snapshot shows as expiring, "expires today", beside its exact Valid-Until)."""
     if valid_until is None:
         return Validity.UNLIMITED
     if valid_until <= now:
@@ -63,8 +69,9 @@ def validity(valid_until: int | None, now: float, within: float = EXPIRING_WITHI
 
 
 def days_left(valid_until: int | None, now: float) -> int | None:
-    """Whole days left before Valid-Until (negative once expired; None without one). It moves
-    once a day, so rebuilding an unchanged tree within the day renders the same bytes."""
+    """Whole days from `now` to Valid-Until (negative once expired; None without one). Pages
+    pass 00:00 UTC of their build's day (pages.Site.today): the UTC dates' difference, which
+    moves only at midnight, so rebuilds and replicas within a day render the same bytes."""
     if valid_until is None:
         return None
     return int((valid_until - now) // DAY)

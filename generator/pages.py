@@ -21,7 +21,18 @@ from rewrite_rules import Mount
 from rewrite_rules.resolve import KEYRING_NAME
 
 from .hashes import HashCache
-from .model import EXPIRING_WITHIN, Distribution, Feed, Link, Page, Row, Stanza, Suite, validity
+from .model import (
+    DAY,
+    EXPIRING_WITHIN,
+    Distribution,
+    Feed,
+    Link,
+    Page,
+    Row,
+    Stanza,
+    Suite,
+    validity,
+)
 from .naturalsort import version_key
 from .scan import Entry, scan
 
@@ -64,6 +75,12 @@ class Site:
     """Directory → its entries as last scanned. Every scan refreshes it; only a `cached` scan
     (a feed walking a whole tree) reads it, and the watcher drops the directories it hears
     about, so a feed costs one scandir per changed directory, not one per directory."""
+
+    @property
+    def today(self) -> float:
+        """00:00 UTC of the build's day: what validity and days left are counted from, so
+        replicas that build minutes apart render the same bytes (only `now`'s date counts)."""
+        return self.now // DAY * DAY
 
     def scan(self, path: str, mount: Mount, cached: bool = False) -> tuple[Entry, ...]:
         path = os.path.normpath(path)
@@ -207,7 +224,7 @@ def suite(mount: Mount, site: Site, directory: str, uri_path: str, href: str) ->
     stanza = Stanza(
         types, absolute(site, uri_path), (dist.codename,), dist.components, signed_by, keyring_url
     )
-    return Suite(dist, validity(dist.valid_until, site.now, site.expiring_within), stanza, href)
+    return Suite(dist, validity(dist.valid_until, site.today, site.expiring_within), stanza, href)
 
 
 def absolute(site: Site, path: str) -> str:

@@ -7,8 +7,8 @@ the same Page always gives the same bytes and an unchanged page keeps its ETag.
 Filters: `size` (1536 -> "1.5 KiB"), `utc` (epoch -> "2024-01-02 03:04 UTC", `utc(False)`
 drops the zone for table cells whose heading names it), `iso` (epoch -> RFC 3339, for Atom
 and `<time datetime>`), `state` (a Validity -> its CSS class, "valid", "expiring", ...),
-`wbr` (escapes a path and lets it break after each "/" on a narrow screen), `days` (whole days
-left before Valid-Until -> "12 days left", "" once expired).
+`wbr` (escapes a path and lets it break after each "/" on a narrow screen), `days` (days left
+before Valid-Until, by UTC date -> "12 days left", "expires today", "" once expired).
 Every template also sees `css`, the stylesheet inlined into each page, and `listing_js`, the
 script inlined after a listing (sortable columns, copy buttons). `demote_headings` keeps a
 README's own headings below the page's one <h1>.
@@ -112,12 +112,12 @@ def state(validity: Validity) -> str:
 
 
 def days(left: int | None) -> str:
-    """Whole days left: "less than a day left", "1 day left", "12 days left"; "" when expired
+    """Days left by UTC date: "expires today", "1 day left", "12 days left"; "" when expired
     (the state says so) or without a Valid-Until."""
     if left is None or left < 0:
         return ""
     if left == 0:
-        return "less than a day left"
+        return "expires today"
     return f"{left} day{'' if left == 1 else 's'} left"
 
 

@@ -155,9 +155,9 @@ def _serial_row(serial: str, codenames: list[str], suites: list[Suite], site: Si
         max(dates) if dates else None,
         tuple(sorted(codenames)),
         until,
-        validity(until, site.now, site.expiring_within),
+        validity(until, site.today, site.expiring_within),
         complete,
-        days_left(until, site.now),
+        days_left(until, site.today),
     )
 
 

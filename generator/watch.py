@@ -29,6 +29,7 @@ from snapfront.config import Config, ConfigError, load
 
 from .batch import Batch
 from .build import Builder, Report
+from .model import next_midnight
 from .observe import Observers
 from .plan import Change, Part, affected
 from .watch_status import BuildLog
@@ -197,8 +198,11 @@ class Watcher:
     # --- building ----------------------------------------------------------------------------
 
     def rescan(self, quietly: bool = False) -> Report:
-        """Everything, compared with what the pages show: only what differs is rewritten."""
-        self._next_rescan = time.monotonic() + self.config.watch.rescan
+        """Everything, compared with what the pages show: only what differs is rewritten.
+        The next one comes after `rescan` seconds, or just after 00:00 UTC if sooner: days
+        left move then, and every replica re-renders them at once."""
+        wait = min(self.config.watch.rescan, next_midnight(time.time()) + 1 - time.time())
+        self._next_rescan = time.monotonic() + wait
 
         def build() -> Report:
             return self.builder.full(settled_ns=self._settled())

@@ -19,7 +19,7 @@ from snapfront.atomic import STATE_DIR
 from snapfront.config import Config
 from snapfront.inventory import read_archive
 
-from . import watcher_file
+from . import newest_file, watcher_file
 from .model import Facts, MountFacts, WatcherFacts
 
 log = logging.getLogger("snapfront.health")
@@ -72,11 +72,14 @@ class Gatherer:
 
     def gather(self, now: float | None = None) -> Facts:
         config = self.config
-        snapshots = [m for m in config.mounts if m.kind is MountKind.SNAPSHOTS]
+        newest = newest_file.read(config.output)
         return Facts(
             now=time.time() if now is None else now,
             role=role(config),
-            mounts=tuple(self.mount(m) for m in snapshots),
+            mounts=tuple(
+                self.mount(m) if m.kind is MountKind.SNAPSHOTS else _tree(m, newest.get(m.url))
+                for m in config.mounts
+            ),
             watcher=self.watcher(),
             unwritable=unwritable(config.output),
             free=free_space([config.output, *(m.root for m in config.mounts)]),
@@ -100,12 +103,14 @@ class Gatherer:
         ]
         dates = [r.date for r in releases if r is not None and r.date is not None]
         valid = [r.valid_until for r in releases if r is not None and r.valid_until is not None]
+        taken = taken_at(serial, min(dates) if dates else None, signed)
         return MountFacts(
             mount.url,
             serial=serial,
-            taken=taken_at(serial, min(dates) if dates else None, signed),
+            taken=taken,
             valid_until=min(valid) if valid else None,
             serials=count,
+            newest=taken,
         )
 
     def release(self, directory: str, root: str) -> Distribution | None:
@@ -127,6 +132,16 @@ class Gatherer:
             return WatcherFacts(expected=False)
         state = watcher_file.read(self.config.output)
         return WatcherFacts(True, state is not None and alive(state.pid), state)
+
+
+def _tree(mount: Mount, newest: newest_file.Newest | None) -> MountFacts:
+    """A files, repository or tagged mount: its newest mtime as the last build recorded it
+    (None before the first build: walking the tree here would cost a stat per file)."""
+    if newest is None:
+        return MountFacts(mount.url, kind=mount.kind.value)
+    return MountFacts(
+        mount.url, kind=mount.kind.value, newest=newest.mtime_ns / 1e9, newest_path=newest.path
+    )
 
 
 def unwritable(output: str) -> str | None:

@@ -23,7 +23,8 @@ RETRY_AFTER = 30
 
 @dataclass(frozen=True)
 class MountFacts:
-    """A snapshots mount's newest complete, signed serial, as the trace file names it."""
+    """A mount's newest data: for a snapshots mount its newest complete, signed serial (as
+    the trace file names it), for the others the newest mtime the last build saw."""
 
     url: str
     serial: str | None = None
@@ -31,6 +32,9 @@ class MountFacts:
     valid_until: int | None = None  # the earliest Valid-Until among its codenames
     serials: int = 0  # serials on disk (complete or not)
     problem: str | None = None  # why the facts could not be read (gpgv missing ...)
+    kind: str = "snapshots"
+    newest: float | None = None  # epoch seconds: `taken`, or the newest mtime under the root
+    newest_path: str | None = None  # what is that new, relative to the root (not snapshots)
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,10 @@ def decide(facts: Facts, health: Health, stale_after: float = WATCHER_STALE) -> 
 
 
 def _freshness(mount: MountFacts, now: float, health: Health) -> list[str]:
+    """Snapshots mounts only: a release tree may rightly stay unchanged for weeks, so its
+    newest data's age is reported (status.json, metrics), never a reason to fail over."""
+    if mount.kind != "snapshots":
+        return []
     if mount.problem:
         return [f"{mount.url}: {mount.problem}"]
     if mount.serial is None:

@@ -17,6 +17,10 @@ def status_document(
         mounts.append(
             {
                 "url": mount.url,
+                "kind": mount.kind,
+                "newest_data": _iso(mount.newest),
+                "newest_data_age_seconds": _since(now, mount.newest),
+                "newest_data_path": mount.newest_path,
                 "serials": mount.serials,
                 "newest_serial": mount.serial,
                 "newest_serial_taken": _iso(mount.taken),
@@ -78,6 +82,7 @@ def status_document(
 
 
 def _iso(when: float | None) -> str | None:
+    """RFC 3339 in UTC, whole seconds."""
     if when is None:
         return None
     moment = dt.datetime.fromtimestamp(when, dt.UTC)

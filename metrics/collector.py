@@ -33,6 +33,7 @@ class FactsCollector(Collector):
         yield _gauge("snapfront_passive", "1 while this host is passive.", facts.role == "passive")
         yield _gauge("snapfront_ready", "1 while /-/ready answers 200.", self.readiness.ready)
         yield _gauge("snapfront_workers", "Serving processes configured.", self.workers)
+        yield from self._newest()
         yield from self._snapshots()
         yield from self._watcher()
         free = GaugeMetricFamily(
@@ -60,6 +61,8 @@ class FactsCollector(Collector):
             )
         }  # fmt: skip
         for mount in self.facts.mounts:
+            if mount.kind != "snapshots":
+                continue
             families["snapfront_snapshot_serials"].add_metric([mount.url], mount.serials)
             if mount.taken is not None:
                 name = "snapfront_snapshot_newest_serial_timestamp_seconds"
@@ -72,6 +75,25 @@ class FactsCollector(Collector):
                 name = "snapfront_snapshot_valid_remaining_seconds"
                 families[name].add_metric([mount.url], mount.valid_until - now)
         yield from families.values()
+
+    def _newest(self) -> Iterator[GaugeMetricFamily]:
+        """Every mount's newest data (a snapshots mount's newest serial, else the newest mtime
+        under its root): on a passive host, how far its rsync'd copy lags the active's
+        (`snapfront_newest_data_timestamp_seconds` of the two hosts, compared per mount)."""
+        stamp = GaugeMetricFamily(
+            "snapfront_newest_data_timestamp_seconds",
+            "Newest data of a mount: its newest serial's Date, or the newest mtime under it.",
+            labels=["mount"],
+        )
+        age = GaugeMetricFamily(
+            "snapfront_newest_data_age_seconds", "Age of a mount's newest data.", labels=["mount"]
+        )
+        for mount in self.facts.mounts:
+            if mount.newest is not None:
+                stamp.add_metric([mount.url], mount.newest)
+                age.add_metric([mount.url], self.facts.now - mount.newest)
+        yield stamp
+        yield age
 
     def _watcher(self) -> Iterator[GaugeMetricFamily]:
         watcher = self.facts.watcher

@@ -198,7 +198,7 @@ class Streamed:
     """A file too large (or too odd) to keep in memory: answered from its open fd."""
 
     etag: str
-    modified: int
+    modified: int | None  # None: a generated file (see validators.last_modified)
     headers: dict[str, str]
     body: Body
 
@@ -244,7 +244,7 @@ async def _serve_source(
     if present == 1 and headers.get("If-None-Match") == cached.etag:
         return web.Response(status=304, headers=not_modified(cached.headers))  # APT, CDNs
     body = Body(cached.stat.st_size, data=cached.data)
-    modified = int(cached.stat.st_mtime)  # never in the future: see _read
+    modified = int(cached.stat.st_mtime) if "Last-Modified" in cached.headers else None
     return await _answer(origin, request, Streamed(cached.etag, modified, cached.headers, body))
 
 
@@ -257,7 +257,7 @@ def _read(origin: Origin, opened: Opened, target: Target, coding: str | None) ->
     if coding:
         name = name.rsplit(".", 1)[0]  # the variant has the page's type, with a coding
     now = time.time()
-    modified = last_modified(st, now)
+    modified = None if source.generated else last_modified(st, now)
     headers = file_headers(etag, modified, origin.cache_control(target.cache), media_type(name))
     headers[SURROGATE_KEY] = surrogate_key(target.mount.url, target.cache)
     if source.generated:

@@ -90,8 +90,12 @@ def _list_field(headers: Mapping[str, str], name: str) -> str | None:
     return headers.get(name)
 
 
-def evaluate(headers: Mapping[str, str], *, method: str, etag: str, last_modified: int) -> Outcome:
-    """Apply the preconditions in the order of §13.2.2 (If-Range is separate: see below)."""
+def evaluate(
+    headers: Mapping[str, str], *, method: str, etag: str, last_modified: int | None
+) -> Outcome:
+    """Apply the preconditions in the order of §13.2.2 (If-Range is separate: see below).
+    `last_modified` None: the representation has no date, so the date preconditions are
+    ignored (§13.1.3, §13.1.4: "if the resource does not have a modification date")."""
     own = _own_tag(etag)
     if_match = _list_field(headers, "If-Match")
     if if_match is not None:
@@ -101,7 +105,7 @@ def evaluate(headers: Mapping[str, str], *, method: str, etag: str, last_modifie
     else:
         # Step 2, §13.1.4: an invalid date is ignored.
         since = parse_http_date(headers.get("If-Unmodified-Since"))
-        if since is not None and last_modified > since:
+        if since is not None and last_modified is not None and last_modified > since:
             return Outcome.PRECONDITION_FAILED
     if_none_match = _list_field(headers, "If-None-Match")
     if if_none_match is not None:
@@ -114,12 +118,12 @@ def evaluate(headers: Mapping[str, str], *, method: str, etag: str, last_modifie
     if method in _SAFE_METHODS:
         # Step 4, §13.1.3: an invalid date is ignored.
         since = parse_http_date(headers.get("If-Modified-Since"))
-        if since is not None and last_modified <= since:
+        if since is not None and last_modified is not None and last_modified <= since:
             return Outcome.NOT_MODIFIED
     return Outcome.OK
 
 
-def if_range_allows_partial(value: str | None, *, etag: str, last_modified: int) -> bool:
+def if_range_allows_partial(value: str | None, *, etag: str, last_modified: int | None) -> bool:
     """§13.1.5: may a Range be honoured? False means send the whole current file (200).
 
     APT resumes with `If-Range: <old Last-Modified>`, so the date must match to the second.
@@ -132,4 +136,4 @@ def if_range_allows_partial(value: str | None, *, etag: str, last_modified: int)
         if isinstance(tags, _Any) or len(tags) != 1:
             return False
         return _strong_match(tags, _own_tag(etag))  # a weak tag never matches
-    return parse_http_date(value) == last_modified
+    return last_modified is not None and parse_http_date(value) == last_modified

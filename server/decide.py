@@ -19,7 +19,7 @@ class Decision:
 
 
 def decide(
-    headers: Mapping[str, str], *, method: str, etag: str, last_modified: int, size: int
+    headers: Mapping[str, str], *, method: str, etag: str, last_modified: int | None, size: int
 ) -> Decision:
     outcome = evaluate(headers, method=method, etag=etag, last_modified=last_modified)
     if outcome is Outcome.NOT_MODIFIED:

@@ -50,12 +50,27 @@ def base_url(server: Running) -> str:
     return server.url.rstrip("/")
 
 
+_BASES: list[debroot.Bases] = []
+"""The session's Bases, for the terminal summary (a session fixture is gone by then)."""
+
+
 @pytest.fixture(scope="session")
 def debian_bases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[debroot.Bases]:
     """Fresh minbase roots per suite (debootstrap or the cache), copied for each test."""
     bases = debroot.Bases(tmp_path_factory.mktemp("debroot"))
+    _BASES.append(bases)
     yield bases
     bases.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """What each Debian root cost (debootstrap or the day's cached tarball), beside
+    --durations' slowest tests: CI's log then shows each stage's time."""
+    lines = [line for bases in _BASES for line in bases.summary()]
+    if lines:
+        terminalreporter.write_sep("=", "Debian roots (tests/debroot.py)")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

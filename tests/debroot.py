@@ -68,7 +68,9 @@ class Bases:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.made: dict[str, Path] = {}
-        self.timings: dict[str, float] = {}
+        self.timings: dict[str, tuple[float, str]] = {}
+        """Suite → (seconds to have its fresh root, "cached" or "debootstrap"): printed at the
+        end of the run (tests/conftest.py), so CI's log shows what each root cost."""
 
     def base(self, suite: str) -> Path:
         if suite in self.made:
@@ -80,9 +82,11 @@ class Bases:
         cache = cache_dir()
         day = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
         tarball = cache / f"{suite}-minbase-{day}.tar" if cache else None
+        how = "cached"
         if tarball and tarball.exists():
             _run(["tar", "-xpf", tarball, "--numeric-owner", "-C", path])
         else:
+            how = "debootstrap"
             _run(["debootstrap", "--variant=minbase", "--include=ca-certificates", suite, path,
                   MIRROR])  # fmt: skip
             if tarball:
@@ -93,7 +97,7 @@ class Bases:
                 for old in tarball.parent.glob(f"{suite}-minbase-*.tar"):
                     if old != tarball:
                         old.unlink()
-        self.timings[suite] = time.monotonic() - start
+        self.timings[suite] = (time.monotonic() - start, how)
         self.made[suite] = path
         return path
 
@@ -107,6 +111,10 @@ class Bases:
     def close(self) -> None:
         for path in self.made.values():
             remove(path)
+
+    def summary(self) -> list[str]:
+        """One line per suite made this session: `trixie: 212.4 s (debootstrap)`."""
+        return [f"{suite}: {sec:.1f} s ({how})" for suite, (sec, how) in self.timings.items()]
 
 
 def remove(path: Path) -> None:

@@ -17,6 +17,7 @@ from generator.model import (
     Validity,
     days_left,
     expiring_within,
+    next_midnight,
     validity,
 )
 from generator.render import days, page_json, render_page
@@ -33,6 +34,13 @@ def test_validity_marks_follow_the_threshold() -> None:
     assert validity(None, T0) is Validity.UNLIMITED
 
 
+def test_the_watcher_rescans_just_after_midnight_utc() -> None:
+    """Days left move at 00:00 UTC: the next midnight is when both replicas re-render."""
+    for now in (T0, T0 // DAY * DAY, T0 // DAY * DAY - 1):
+        midnight = next_midnight(now)
+        assert midnight % DAY == 0 and now < midnight <= now + DAY
+
+
 def test_threshold_is_min_valid_for_but_never_under_seven_days() -> None:
     assert expiring_within(86400.0) == EXPIRING_WITHIN == 7 * DAY  # [health]'s default, 1 d
     assert expiring_within(30 * DAY) == 30 * DAY
@@ -44,7 +52,7 @@ def test_days_left_moves_once_a_day() -> None:
     assert days_left(until, until) == 0 and days_left(until, until + 1) == -1
     assert days_left(None, T0) is None
     assert [days(n) for n in (None, -1, 0, 1, 12)] == [
-        "", "", "less than a day left", "1 day left", "12 days left",
+        "", "", "expires today", "1 day left", "12 days left",
     ]  # fmt: skip
 
 
@@ -90,15 +98,19 @@ def test_built_pages_mark_expiry_and_rebuild_within_the_day_writes_nothing(
     builder.full()
     data = json.loads((host.output / "debian" / "index.json").read_text())
     until = min(s["valid_until"] for s in data["serials"])  # ValidFor 365d
-    assert front_serials(host) == {old: ("valid", 364), new: ("valid", 364)}
+    assert front_serials(host) == {old: ("valid", 365), new: ("valid", 365)}  # by UTC date
     serial_html = (host.output / "debian" / old / "index.html").read_text()
     assert f"snapfront snapshot bump /debian/ {old} --days N" in serial_html
 
-    builder.full(now=until - 3 * DAY - 60)
+    expiry_day = until // DAY * DAY  # 00:00 UTC of the day Valid-Until falls on
+    builder.full(now=expiry_day - 3 * DAY + 60)
     assert front_serials(host)[old] == ("expiring", 3)
-    again = Builder(config).full(now=until - 3 * DAY - 30)  # a rebuild later the same day
+    again = Builder(config).full(now=expiry_day - 2 * DAY - 60)  # later the same UTC day
     assert again.written == 0, again
-    builder.full(now=until + 1)
+    builder.full(now=until + 1)  # counted from 00:00 UTC: on its last day, "expires today"
+    assert front_serials(host)[old] == ("expiring", 0)
+    assert "expires today" in (host.output / "debian" / "index.html").read_text()
+    builder.full(now=expiry_day + DAY)
     assert front_serials(host)[old] == ("expired", -1)
 
     with_health = tmp_path / "health.toml"
@@ -107,5 +119,5 @@ def test_built_pages_mark_expiry_and_rebuild_within_the_day_writes_nothing(
     ).replace('output = "output"', f'output = "{host.output}"').replace(
         'root = "', f'root = "{host.dir}/'
     ).replace('keyring = "', f'keyring = "{host.dir}/'))  # fmt: skip
-    Builder(load(str(with_health))).full(now=until - 20 * DAY)
+    Builder(load(str(with_health))).full(now=expiry_day - 20 * DAY + 60)
     assert front_serials(host)[old] == ("expiring", 20)

@@ -11,6 +11,7 @@ import pytest
 from basedir.taken import taken_at
 from health import facts as gathering
 from health.model import Facts, MountFacts, WatcherFacts, decide
+from health.status import status_document
 from health.watcher_file import LastBuild, WatcherState
 from snapfront import units
 from snapfront.ops_config import LOOPBACK, Health, allowed
@@ -112,6 +113,18 @@ def test_defaults_leave_serial_age_unchecked_and_warn_a_day_before_expiry() -> N
     assert decide(old, Health()).ready
     soon = _facts(mounts=(MountFacts("/d/", "2020010101", None, int(NOW + DAY - 60), 1),))
     assert not decide(soon, Health()).ready
+
+
+def test_a_release_tree_months_old_never_turns_ready_503() -> None:
+    """A files mount's newest data is reported, not judged: releases may pause for months."""
+    files = MountFacts("/", kind="files", newest=NOW - 90 * DAY, newest_path="mediawiki")
+    strict = Health(max_serial_age=3600, min_valid_for=40 * DAY)
+    readiness = decide(_facts(mounts=(files,)), strict)
+    assert readiness.ready, readiness.reasons
+    document = status_document(_facts(mounts=(files,)), readiness, "1.0", {})
+    assert document["mounts"][0]["newest_data_age_seconds"] == 90 * DAY
+    assert document["mounts"][0]["newest_data_path"] == "mediawiki"
+    assert document["mounts"][0]["newest_serial"] is None
 
 
 def test_a_passive_host_is_ready_and_says_so() -> None:

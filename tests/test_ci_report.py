@@ -1,0 +1,29 @@
+"""CI's log shows each stage's time: pytest's slowest tests (--durations in pyproject.toml) and
+what each Debian root cost (tests/conftest.py's terminal summary of debroot.Bases.timings)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def test_the_log_names_slowest_tests_and_each_debian_roots_cost(tmp_path: Path) -> None:
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(
+        "def test_a_root(debian_bases):\n"  # no debootstrap: the timing a root would leave
+        "    debian_bases.timings['trixie'] = (212.4, 'debootstrap')\n"
+        "    debian_bases.timings['bookworm'] = (9.0, 'cached')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-c", str(CHECKOUT / "pyproject.toml"),
+         "--rootdir", str(CHECKOUT), "-p", "tests.conftest", "-q", str(probe)],
+        cwd=CHECKOUT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "slowest 30 durations" in run.stdout, run.stdout
+    summary = run.stdout.split("Debian roots (tests/debroot.py)", 1)
+    assert len(summary) == 2, run.stdout
+    assert "trixie: 212.4 s (debootstrap)\nbookworm: 9.0 s (cached)\n" in summary[1]
