@@ -1,16 +1,7 @@
 """A changed data path → the parts of a mount's output that depend on it. Pure: no I/O.
 
-The watcher hears "this path under this mount changed" and must regenerate only what shows it.
-A `Part` names one regenerable piece of a mount's output by the data it is made from (`path`,
-relative to the mount's root) and by the URL it is served at (`url`, where a part's pages live
-and, for trees, the prefix under which pages that no longer have data are pruned):
-
-    PAGE  one directory's page             TREE      a directory's page and every page below
-    FEED  a files mount's top-level feed   SERIAL    /P/SERIAL/ and everything under it
-    TRACE project/trace/NAME and its page  CODENAMES re-read conf/distributions and follow it
-    LIVE  a snapshots mount's live dists/ pages (/P/dists/ and below, never snapshots/)
-    MOUNT everything the mount has (its root came back, or nothing narrower is known)
-    HOST  the host's front page at "/" (every mount's newest serial: generator.front)
+The watcher hears "this path under this mount changed" and must regenerate only what shows it:
+each mount kind maps its own data layout to the `Part`s (generator.parts) made from it.
 
 A files mount's PAGE also writes its directory's SHA256SUMS (generator.checksums), so a file
 written, added or removed there refreshes the sums with the listing.
@@ -21,15 +12,12 @@ so no page is produced twice. The full build is the union of `generator.gather.f
 
 from __future__ import annotations
 
-import enum
 import posixpath
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from rewrite_rules import Archive, Mount, MountKind
 from rewrite_rules.resolve import (
-    CHANGES,
     DISTS,
     LOCK_NAMES,
     POOL,
@@ -42,39 +30,33 @@ from rewrite_rules.resolve import (
     TRACE_DIR,
 )
 
+from .parts import (
+    FEED_NAME,
+    Change,
+    Part,
+    PartKind,
+    changes_part,
+    feed_part,
+    front_part,
+    host_part,
+    live_part,
+    mount_part,
+    page_url,
+    pool_part,
+    serial_part,
+    trace_part,
+)
+
+__all__ = [  # generator.parts' names too: the page producers and tests take them from here
+    "CONF", "FEED_NAME", "Change", "Part", "PartKind", "affected", "archive_parts",
+    "changes_part", "codename_of", "feed_part", "front_part", "host_part", "ignored",
+    "live_part", "mount_part", "normalize", "page_url", "pool_part", "serial_part",
+    "temporary", "trace_part",
+]  # fmt: skip
+
 CONF = "conf"
-FEED_NAME = "feed.atom"
 EDITOR_SUFFIXES = ("~", ".swp", ".swx", ".swo")
 """Editors' backups and swap files (vim's are hidden names as well: `.NAME.swp`)."""
-
-
-class PartKind(enum.StrEnum):
-    PAGE = "page"
-    TREE = "tree"
-    FEED = "feed"
-    SERIAL = "serial"
-    TRACE = "trace"
-    CODENAMES = "codenames"
-    LIVE = "live"
-    MOUNT = "mount"
-    HOST = "host"
-
-
-@dataclass(frozen=True, order=True)
-class Part:
-    kind: PartKind
-    path: str = ""  # data directory (relative to the root), or the serial for SERIAL
-    url: str = ""  # URL path of the page (ending in "/"), feed or trace file
-    serial: str = ""  # set for pages inside a snapshot serial, so SERIAL covers them
-
-
-@dataclass(frozen=True)
-class Change:
-    """One thing the watcher heard: `rel` (relative to the root, "/"-separated) changed."""
-
-    rel: str
-    is_dir: bool
-    structural: bool  # created, deleted or moved, as opposed to written or touched
 
 
 def temporary(name: str) -> bool:
@@ -91,52 +73,6 @@ def temporary(name: str) -> bool:
 def ignored(rel: str) -> bool:
     """True when no page can depend on `rel`: a temporary name anywhere on its path."""
     return any(temporary(segment) for segment in rel.split("/") if segment)
-
-
-def page_url(mount: Mount, rel: str) -> str:
-    """The URL of the page of data directory `rel` for the kinds whose URLs mirror the disk."""
-    return mount.url + (quote(rel) + "/" if rel else "")
-
-
-def feed_part(mount: Mount, top: str) -> Part:
-    """The Atom feed of a files mount's top-level directory `top`."""
-    return Part(PartKind.FEED, top, page_url(mount, top) + FEED_NAME)
-
-
-def front_part(mount: Mount) -> Part:
-    return Part(PartKind.PAGE, "", mount.url)
-
-
-def trace_part(mount: Mount) -> Part:
-    """A snapshots mount's trace file (and the project/trace/ page that lists it)."""
-    return Part(PartKind.TRACE, "", f"{mount.url}{'/'.join(TRACE_DIR)}/{mount.trace}")
-
-
-def serial_part(mount: Mount, serial: str) -> Part:
-    return Part(PartKind.SERIAL, serial, f"{mount.url}{serial}/")
-
-
-def changes_part(mount: Mount, serial: str) -> Part:
-    """/P/SERIAL/changes/ alone (a SERIAL part produces it too)."""
-    return Part(PartKind.PAGE, CHANGES, f"{mount.url}{serial}/{CHANGES}/", serial)
-
-
-def pool_part(mount: Mount) -> Part:
-    return Part(PartKind.TREE, POOL, f"{mount.url}{POOL}/")
-
-
-def live_part(mount: Mount) -> Part:
-    """Every page of the live archive: a few dozen at most, rebuilt together."""
-    return Part(PartKind.LIVE, DISTS, f"{mount.url}{DISTS}/")
-
-
-def mount_part(mount: Mount) -> Part:
-    return Part(PartKind.MOUNT, "", mount.url)
-
-
-def host_part() -> Part:
-    """The page at "/", whichever mount (or none) it belongs to: it lists the newest serials."""
-    return Part(PartKind.HOST, "", "/")
 
 
 def affected(mount: Mount, codenames: Sequence[str], change: Change) -> frozenset[Part]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .export import DENY, FIRST, GUARDS, REDIRECT, MountRoutes, Route, header
+from .export_routes import DENY, FIRST, GUARDS, REDIRECT, MountRoutes, Route, header
 from .export_types import DEFAULT, LAST_EXTENSION, OVERRIDES, media_of
 from .model import CacheClass
 from .resolve import Rules
