@@ -116,6 +116,17 @@ def fetch(
         conn.close()
 
 
+def fetch_once_settled(url: str, needle: bytes, timeout: float = 15.0) -> Reply:
+    """GET `url` until its body holds `needle` (or time runs out; the caller asserts): a brand
+    new host's files stay out of pages and feeds until they have been quiet for a moment."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = fetch(url)
+        if needle in reply.body or time.monotonic() > deadline:
+            return reply
+        time.sleep(0.2)
+
+
 def escape_links(host) -> list[Path]:
     """The symlinks inside the sample host's roots that the canary fixture points outside them."""
     return [

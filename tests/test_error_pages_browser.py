@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from snapfront.sample import SampleHost
+from tests.support import fetch_once_settled
 from tests.test_pages_browser import background, browser, fits  # noqa: F401
 
 
@@ -63,6 +64,7 @@ def test_an_attack_in_the_path_runs_nothing(browser, base_url: str) -> None:  # 
 def test_the_feed_reads_as_a_page(browser, base_url: str) -> None:  # noqa: F811
     """Through /-/static/feed.xsl. Chromium 156 still applies XSLT, with a console warning
     and a banner that it will stop: then this fails, and the feed needs another view."""
+    fetch_once_settled(f"{base_url}/mediawiki/feed.atom", b"mediawiki-1.41.1.tar.gz")
     page, status, errors = visit(browser, f"{base_url}/mediawiki/feed.atom")
     assert status == 200
     assert errors == [], errors

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass
 from snapfront.site_files import static_dir
-from tests.support import fetch
+from tests.support import fetch, fetch_once_settled
 from tests.test_apache_export import _require_apache, host_copy, running_apache  # noqa: F401
 from tests.test_nginx_differential import get, nginx_port  # noqa: F401
 
@@ -66,7 +66,7 @@ def test_nothing_else_is_served_there(base_url: str) -> None:
 
 
 def test_the_feed_points_at_the_stylesheet_and_stays_atom(base_url: str) -> None:
-    reply = fetch(base_url + "/mediawiki/feed.atom")
+    reply = fetch_once_settled(base_url + "/mediawiki/feed.atom", b"mediawiki-1.41.1.tar.gz")
     assert reply.status == 200 and reply.header("Content-Type") == "application/xml"
     head = reply.body.split(b"\n", 2)
     assert head[1] == b'<?xml-stylesheet type="text/xsl" href="/-/static/feed.xsl"?>'
