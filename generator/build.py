@@ -21,27 +21,25 @@ from diffs.cache import IndexCache
 from health import newest_file
 from rewrite_rules import Archive, Mount, MountKind, Rules
 from rewrite_rules.front import FRONT_URL, generates_front
-from rewrite_rules.resolve import CHECKSUMS, INDEX_PAGE, match_mount
+from rewrite_rules.resolve import match_mount
 from snapfront import __version__
 from snapfront.config import Config
 from snapfront.inventory import read_archive, read_inventory
 
-from .checksums import generated_sums
 from .front import Linker, front_page
 from .gather import expand, outputs
 from .hashes import HashCache
 from .memo import RenderMemo
 from .model import Feed, Page, expiring_within
 from .newest import NewestData
+from .output_files import output_paths, stamps_of, write_output
 from .pages import Output, Site, Trace
 from .plan import Part, PartKind, archive_parts, front_part, mount_part
-from .render import page_json, render_feed, render_page
 from .scan import Entry
 from .write import Writer
 
 log = logging.getLogger("snapfront.watch")
 
-INDEX_JSON = "index.json"
 PRUNED = (PartKind.TREE, PartKind.SERIAL, PartKind.LIVE)
 """Parts that stand for everything under their URL: what they no longer produce is removed."""
 
@@ -211,14 +209,14 @@ class Builder:
         """Write an output, unless it equals the one this builder last wrote at its URL and
         those files are untouched since: a rescan that finds nothing new renders nothing."""
         paths = output_paths(output)
-        stamps = _stamps(self.config.output, paths)
+        stamps = stamps_of(self.config.output, paths)
         digest = self.shown.digest(output)
         if self.shown.get(output.url) == (digest, stamps) and None not in stamps:
             for path, packed in paths:
                 writer.keep(path, packed)
             return []
         changed = write_output(writer, output)
-        self.shown.set(output.url, digest, _stamps(self.config.output, paths))
+        self.shown.set(output.url, digest, stamps_of(self.config.output, paths))
         return changed
 
     def save(self, forget_unused: bool = False) -> None:
@@ -243,40 +241,11 @@ def _forget_removed(listings: dict[str, tuple[Entry, ...]], changed: Iterable[st
             above = parent
 
 
-def output_paths(output: Output) -> list[tuple[str, bool]]:
-    """(path relative to the output directory, precompressed) of each file an output makes."""
-    where = unquote(output.url).lstrip("/")
-    if isinstance(output, Page):
-        sums = output.checksums is not None and output.checksums.generated
-        sums = [(where + CHECKSUMS, False)] if sums else []  # sent as is, never compressed
-        return [(where + INDEX_PAGE, True), (where + INDEX_JSON, True), *sums]
-    return [(where, isinstance(output, Feed))]
-
-
-def write_output(writer: Writer, output: Output) -> list[str]:
-    """Render and write one output; the output paths whose bytes changed, or that were removed
-    (a SHA256SUMS no longer generated: the release manager put theirs in the root)."""
-    gone: list[str] = []
-    if isinstance(output, Page):
-        texts = [render_page(output), page_json(output), *generated_sums(output)]
-        stale = unquote(output.url).lstrip("/") + CHECKSUMS
-        gone = [stale] if len(texts) == 2 and writer.discard(stale) else []
-    elif isinstance(output, Feed):
-        texts = [render_feed(output)]
-    else:
-        texts = [output.text]
-    return gone + [
-        path
-        for (path, packed), text in zip(output_paths(output), texts, strict=True)
-        if writer.write(path, text.encode(), compress=packed)
-    ]
-
-
 def _with_host(
     rules: Rules, parts: Mapping[str, Iterable[Part]], full: bool
 ) -> tuple[dict[str, list[Part]], bool]:
     """The parts, plus the page at "/" when its Repositories section must be redone (a full
-    build, or a newest serial changed: plan.host_part); and whether it must."""
+    build, or a newest serial changed: parts.host_part); and whether it must."""
     found = {url: list(wanted) for url, wanted in parts.items()}
     host = full or any(p.kind is PartKind.HOST for wanted in found.values() for p in wanted)
     if host and not generates_front(rules):
@@ -298,18 +267,6 @@ def _prune(writer: Writer, rules: Rules, mount: Mount, parts: list[Part], seen: 
     others = [m.url for m in rules.mounts if m is not mount]
     nested = [u for u in others if any(u.startswith(p) for p in prefixes)]
     return writer.prune(prefixes, nested) if prefixes else 0
-
-
-def _stamps(output: str, paths: list[tuple[str, bool]]) -> tuple:
-    found = []
-    for path, _ in paths:
-        try:
-            st = os.stat(os.path.join(output, path))
-        except OSError:
-            found.append(None)
-            continue
-        found.append((st.st_ino, st.st_size, st.st_mtime_ns))
-    return tuple(found)
 
 
 def _segments(url: str) -> tuple[str, ...]:

@@ -1,0 +1,61 @@
+"""Which files one output (a page, a feed, a trace) becomes in the output directory, and
+writing them: index.html, index.json and a generated SHA256SUMS for a page; the file itself
+for a feed or trace. The builder asks here so the watcher, purger and memo agree on names."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import unquote
+
+from rewrite_rules.resolve import CHECKSUMS, INDEX_PAGE
+
+from .checksums import generated_sums
+from .model import Feed, Page
+from .pages import Output
+from .render import page_json, render_feed, render_page
+from .write import Writer
+
+INDEX_JSON = "index.json"
+
+
+def output_paths(output: Output) -> list[tuple[str, bool]]:
+    """(path relative to the output directory, precompressed) of each file an output makes."""
+    where = unquote(output.url).lstrip("/")
+    if isinstance(output, Page):
+        sums = output.checksums is not None and output.checksums.generated
+        sums = [(where + CHECKSUMS, False)] if sums else []  # sent as is, never compressed
+        return [(where + INDEX_PAGE, True), (where + INDEX_JSON, True), *sums]
+    return [(where, isinstance(output, Feed))]
+
+
+def write_output(writer: Writer, output: Output) -> list[str]:
+    """Render and write one output; the output paths whose bytes changed, or that were removed
+    (a SHA256SUMS no longer generated: the release manager put theirs in the root)."""
+    gone: list[str] = []
+    if isinstance(output, Page):
+        texts = [render_page(output), page_json(output), *generated_sums(output)]
+        stale = unquote(output.url).lstrip("/") + CHECKSUMS
+        gone = [stale] if len(texts) == 2 and writer.discard(stale) else []
+    elif isinstance(output, Feed):
+        texts = [render_feed(output)]
+    else:
+        texts = [output.text]
+    return gone + [
+        path
+        for (path, packed), text in zip(output_paths(output), texts, strict=True)
+        if writer.write(path, text.encode(), compress=packed)
+    ]
+
+
+def stamps_of(output: str, paths: list[tuple[str, bool]]) -> tuple:
+    """(inode, size, mtime_ns) of each file, or None: the memo's check that nothing else
+    rewrote them since."""
+    found = []
+    for path, _ in paths:
+        try:
+            st = os.stat(os.path.join(output, path))
+        except OSError:
+            found.append(None)
+            continue
+        found.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(found)
