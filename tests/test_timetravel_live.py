@@ -183,7 +183,7 @@ def test_the_live_archive(world: World, tmp_path: Path) -> None:
         release = fetch(f"{base}/dists/bookworm/InRelease")
         assert release.header("Cache-Control") == SIGNED
         assert fetch(f"{base}/dists/bookworm/snapshots/{s1}/InRelease").status == 404
-        front = fetch(f"{base}/").body.decode()
+        front = fetch(f"{base}/").body.decode().replace("<wbr>", "")  # as a browser copies it
         assert re.search(r"URIs: http://127\.0\.0\.1:\d+/debian/\n", front), front
         assert "Acquire::Snapshots::URI::Host::127.0.0.1" in front
 
