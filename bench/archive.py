@@ -18,15 +18,19 @@ codenames x 40 signed serials whose Packages list them, and a 100,000-file relea
   wrk      wrk -t2 -c64 on a snapshot Release and a 404, workers "auto" against nginx's auto
   watcher  the watcher's peak RSS after the measures above
 
-and writes the targets table with the machine to --results.
+and writes the targets table with the machine to --results. An `--only` run keeps the other
+measures' rows from the last run on the same DIR (DIR/results.json) and says which command
+produced which.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -107,40 +111,55 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(made, flush=True)
     run = Run(tree, args.scale, args.serials, args.duration, args.rate)
-    rows: list[Row] = []
-    try:
-        for name in (n for n in MEASURES if n in only):
-            start = time.monotonic()
-            found = MEASURES[name](run)
-            rows += found
-            print(
-                table(found).split("\n", 2)[2],
-                f"({name}: {time.monotonic() - start:.0f} s)",
-                flush=True,
-            )
-    finally:
-        if run.session is not None:
-            run.session.__exit__()
-    text = table(rows)
-    print(text)
-    label = (
-        ""
-        if args.scale == 1
-        else (
-            f"**Scaled run (--scale {args.scale:g}): not the issue's full size; targets marked n/a "
-            "hold for 1M files.**\n\n"
-        )
-    )
     command = f"python3 bench/archive.py --scale {args.scale:g}"
     if only != list(MEASURES):
         command += f" --only {','.join(only)}"
+    command += f" --serials {args.serials} --duration {args.duration:g} --rate {args.rate:g}"
+    done: dict[str, dict] = {}
+    try:
+        for name in (n for n in MEASURES if n in only):
+            done[name] = measure(run, name, command)
+    finally:
+        if run.session is not None:
+            run.session.__exit__()
+    kept = remember(top, done, partial=only != list(MEASURES))
+    text = table([Row(**row) for entry in kept.values() for row in entry["rows"]])
+    print(text)
+    label = "" if args.scale == 1 else (
+        f"**Scaled run (--scale {args.scale:g}): not the issue's full size; targets marked n/a "
+        "hold for 1M files.**\n\n"
+    )  # fmt: skip
+    commands = dict.fromkeys(entry["command"] for entry in kept.values())
+    runs = "".join(f"- `{c}`: {', '.join(n for n, e in kept.items() if e['command'] == c)}\n"
+                   for c in commands)  # fmt: skip
+    notes = "".join(f"- {note}\n" for entry in kept.values() for note in entry["notes"])
     args.results.write_text(
         f"# Archive benchmark (issue 14)\n\n{label}Machine: {machine()}\n\n"
-        f"Command: `{command} --serials {args.serials} --duration {args.duration:g} "
-        f"--rate {args.rate:g}` (RLIMIT_NOFILE {nofile})\n\n{describe(run, made)}\n\n{text}\n\n"
-        "Notes:\n" + "".join(f"- {note}\n" for note in run.notes)
+        f"Commands (RLIMIT_NOFILE {nofile}), and the measures each produced:\n{runs}\n"
+        f"{describe(run, made)}\n\n{text}\n\nNotes:\n{notes}"
     )
     return 0
+
+
+def measure(run: Run, name: str, command: str) -> dict:
+    """One measure's rows and notes; a failure is a row saying so, and the others still run."""
+    start, before = time.monotonic(), len(run.notes)
+    try:
+        rows = MEASURES[name](run)
+    except Exception as exc:  # a bench run of an hour must not be lost to one measure
+        rows = [Row(f"{name}: FAILED", f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300])]
+    print(table(rows).split("\n", 2)[2], f"({name}: {time.monotonic() - start:.0f} s)", flush=True)
+    return {"rows": [asdict(r) for r in rows], "notes": run.notes[before:], "command": command}
+
+
+def remember(top: Path, done: dict[str, dict], partial: bool) -> dict[str, dict]:
+    """This run's measures, plus (after an `--only` run) those an earlier run of the same tree
+    stored in DIR/results.json, in the table's order."""
+    store = top / "results.json"
+    kept = json.loads(store.read_text()) if partial and store.exists() else {}
+    kept.update(done)
+    store.write_text(json.dumps(kept, indent=1))
+    return {name: kept[name] for name in MEASURES if name in kept}
 
 
 if __name__ == "__main__":

@@ -132,11 +132,12 @@ async def keepalive(port: int, count: int, seconds: float, files: list[tuple[str
     start = time.monotonic()
     await asyncio.gather(*(_loop(port, files, start + seconds, tally) for _ in range(count)))
     elapsed = time.monotonic() - start
-    ok = tally.pop("ok", 0)
+    ok, reconnects = tally.pop("ok", 0), tally.pop("reconnects", 0)
     return {
         "count": count,
         "ok": ok,
         "failures": dict(tally),
+        "reconnects": reconnects,
         "seconds": elapsed,
         "requests_per_second": ok / elapsed,
     }

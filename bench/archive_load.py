@@ -4,12 +4,20 @@ files; snapfront and nginx in the same run, one after the other."""
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
 
 from bench.archive_clients import RCVBUF
-from bench.archive_measures import Row, Run, client, judged
+from bench.archive_measures import Row, Run, judged
 from bench.archive_serve import Sampler
 from bench.archive_tree import CODENAMES, DOWNLOAD, DOWNLOAD_SIZE
-from bench.loads import wrk
+from bench.loads import ROOT, wrk
+
+
+def client(args: list[str]) -> dict:
+    cmd = [sys.executable, str(ROOT / "bench" / "archive_clients.py"), *args]
+    return json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
 
 
 def _sha(path) -> str:

@@ -7,11 +7,9 @@ the tree it changes (new serials, touched pool files) is put back before it retu
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -293,15 +291,6 @@ def watcher(run: Run) -> list[Row]:
             met=run.sized(peak <= 300),
         )
     ]
-
-
-def client(args: list[str]) -> dict:
-    cmd = [sys.executable, str(ROOT / "bench" / "archive_clients.py"), *args]
-    return json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else 0.0
 
 
 MeasureFn = Callable[[Run], list[Row]]
