@@ -21,7 +21,7 @@ import brotli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.loads import NGINX_WRAPPER, free_port, wait_for_port, wrk
+from bench.loads import free_port, nginx_wrapper, wait_for_port, wrk
 from bench.run import machine
 from snapfront.config import load
 
@@ -29,15 +29,16 @@ DIRS, FILES, BIG = 2000, 100_000, 2000
 ACCEPT = "Accept-Encoding: gzip, br"
 
 
-def make_tree(root: Path) -> None:
-    """2,000 directories, 100,000 files; directory 0000 alone holds 2,000 of them."""
+def make_tree(root: Path, dirs: int = DIRS, files: int = FILES, big: int = BIG) -> None:
+    """2,000 directories, 100,000 files; directory 0000 alone holds 2,000 of them (or the
+    sizes given: bench/archive.py scales them)."""
     if (root / "done").exists():
         return
-    per_dir = (FILES - BIG) // (DIRS - 1)
-    for d in range(DIRS):
+    per_dir = (files - big) // max(1, dirs - 1)
+    for d in range(dirs):
         folder = root / "project" / f"{d // 100}.{d % 100}"
         folder.mkdir(parents=True, exist_ok=True)
-        for f in range(BIG if d == 0 else per_dir):
+        for f in range(big if d == 0 else per_dir):
             (folder / f"project-{d // 100}.{d % 100}.{f}.tar.gz").write_bytes(b"%d" % f)
     (root / "done").write_text("")
 
@@ -89,7 +90,7 @@ def main() -> int:
         f"server {{ listen 127.0.0.1:{ports['nginx']}; root {root}; autoindex on; gzip on;"
         " gzip_types text/html; }\n"
     )
-    (work / "nginx.conf").write_text(NGINX_WRAPPER.format(workers=1, dir=work))
+    (work / "nginx.conf").write_text(nginx_wrapper(1, work))
     procs = [
         subprocess.Popen(["nginx", "-p", str(work), "-c", str(work / "nginx.conf")],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import signal
 import socket
@@ -19,7 +20,8 @@ NGINX_WRAPPER = """worker_processes {workers};
 pid {dir}/nginx.pid;
 error_log {dir}/error.log;
 daemon off;
-events {{ worker_connections 4096; }}
+worker_rlimit_nofile {nofile};
+events {{ worker_connections {connections}; }}
 http {{
     access_log {dir}/access.log;
     sendfile on;
@@ -32,6 +34,50 @@ http {{
     include {dir}/server.conf;
 }}
 """
+
+
+def nginx_wrapper(workers: int | str, directory: Path, connections: int = 4096) -> str:
+    """nginx.conf around DIR/server.conf: `workers` processes ("auto" allowed), each holding
+    up to `connections` connections (and twice as many descriptors)."""
+    return NGINX_WRAPPER.format(
+        workers=workers, dir=directory, connections=connections, nofile=2 * connections
+    )
+
+
+def start_nginx(
+    work: Path, config: Path, port: int, workers: int | str, connections: int = 4096
+) -> subprocess.Popen:
+    """nginx on 127.0.0.1:PORT with the server block `snapfront rules` exports for CONFIG."""
+    rules = subprocess.run(
+        [sys.executable, "-m", "snapfront.cli", "rules", "--config", str(config),
+         "--listen", f"127.0.0.1:{port}"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    ).stdout  # fmt: skip
+    (work / "server.conf").write_text(rules)
+    (work / "nginx.conf").write_text(nginx_wrapper(workers, work, connections))
+    return subprocess.Popen(
+        ["nginx", "-p", str(work), "-c", str(work / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def family(root: int) -> list[int]:
+    """`root` and all its descendants (a supervisor, its workers, the watcher)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found
 
 
 def free_port() -> int:
@@ -100,21 +146,7 @@ class Servers:
                 env=env,
                 cwd=ROOT,
             )
-        nginx_listen = f"127.0.0.1:{self.ports['nginx']}"
-        rules = subprocess.run(
-            [sys.executable, "-m", "snapfront.cli", "rules", "--config", str(config),
-             "--listen", nginx_listen],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-        ).stdout  # fmt: skip
-        (self.work / "server.conf").write_text(rules)
-        (self.work / "nginx.conf").write_text(
-            NGINX_WRAPPER.format(workers=self.workers, dir=self.work)
-        )
-        self.procs["nginx"] = subprocess.Popen(
-            ["nginx", "-p", str(self.work), "-c", str(self.work / "nginx.conf")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.procs["nginx"] = start_nginx(self.work, config, self.ports["nginx"], self.workers)
         specs = [f"{url}={path}" for url, path in self.ceiling_files.items()]
         self.procs["ceiling"] = subprocess.Popen(
             [
@@ -157,9 +189,12 @@ class Servers:
         return [root, *map(int, kids.split())]
 
 
-def wrk(url: str, duration: float, header: str | None = None) -> tuple[float, float]:
-    """(requests/s, p99 latency in ms) of a bounded wrk run: 1 thread, 32 connections."""
-    cmd = ["wrk", "-t1", "-c32", f"-d{duration:g}s", "--latency", url]
+def wrk(
+    url: str, duration: float, header: str | None = None, threads: int = 1, connections: int = 32
+) -> tuple[float, float]:
+    """(requests/s, p99 latency in ms) of a bounded wrk run (1 thread, 32 connections unless
+    told otherwise)."""
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency", url]
     if header:
         cmd[1:1] = ["-H", header]
     out = subprocess.run(

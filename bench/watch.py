@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.generator import DIRS, FILES, make_tree
-from bench.loads import free_port, rss_mb, wait_for_port
+from bench.loads import family, free_port, rss_mb, wait_for_port
 from bench.run import machine
 from generator.build import Builder
 from snapfront.config import load
@@ -38,9 +38,9 @@ BATCH = re.compile(r"watch: (\d+) paths changed: .*; ([\d.]+) s$")
 
 
 def watcher_pid(server: int) -> int:
-    """The child of `snapfront serve` that holds an inotify instance."""
-    kids = subprocess.run(["pgrep", "-P", str(server)], capture_output=True, text=True).stdout
-    for pid in map(int, kids.split()):
+    """The descendant of `snapfront serve` that holds an inotify instance (serve → keeper →
+    watcher)."""
+    for pid in family(server)[1:]:
         fds = os.listdir(f"/proc/{pid}/fd")
         if any(os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:inotify" for fd in fds):
             return pid
