@@ -42,7 +42,10 @@ def _release_dates(root: Path, serial: str) -> tuple[list[int], list[int]]:
 def _newest_mtime(root: Path) -> tuple[int, str]:
     """The newest mtime under `root` (itself included), walked the slow way, as a check."""
     best = (root.stat().st_mtime_ns, "")
+    real = root.resolve()
     for path in root.rglob("*"):
+        if not path.resolve().is_relative_to(real):
+            continue  # the canary fixture's links out of the root: never data of this mount
         best = max(best, (path.stat().st_mtime_ns, path.relative_to(root).as_posix()))
     return best
 
