@@ -8,12 +8,14 @@ zero timestamp and brotli is deterministic, so replicas that render the same pag
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 from collections.abc import Iterable
 
 import brotli
 
+from rewrite_rules.static import ASSET_DIR
 from snapfront.atomic import STATE_DIR, atomic_write
 
 BROTLI_QUALITY = 5
@@ -25,6 +27,8 @@ GZIP_LEVEL = 6
 fraction of a percent smaller; browsers that can take brotli get the .br anyway."""
 MIN_SAVING = 0.05
 """A variant is kept only when it is at least this much smaller (like whitenoise)."""
+MIN_SIZE = 4096
+"""No variant for a smaller file: PLACEHOLDER, measured below."""
 VARIANTS = {".br": lambda data: brotli.compress(data, quality=BROTLI_QUALITY),
             ".gz": lambda data: gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)}  # fmt: skip
 
@@ -43,6 +47,11 @@ def _same(path: str, data: bytes) -> bool:
         return False
 
 
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
 class Writer:
     def __init__(self, output: str) -> None:
         self.output = output
@@ -58,12 +67,15 @@ class Writer:
             raise DuplicateOutput(f"{relpath} was generated twice in one build")
         self.produced.add(path)
         changed = not _same(path, data)
+        wanted = compress and len(data) >= MIN_SIZE
+        for suffix in VARIANTS if not wanted else ():
+            _remove(path + suffix)  # first: a variant of earlier bytes must not answer for these
         if changed:
             atomic_write(path, data)
             self.written += 1
         else:
             self.unchanged += 1
-        for suffix, compressor in VARIANTS.items() if compress else ():
+        for suffix, compressor in VARIANTS.items() if wanted else ():
             variant = path + suffix
             if not changed and os.path.exists(variant):
                 self.produced.add(variant)
@@ -73,8 +85,8 @@ class Writer:
                 if not _same(variant, packed):
                     atomic_write(variant, packed)
                 self.produced.add(variant)
-            elif os.path.exists(variant):
-                os.unlink(variant)  # a stale variant would answer for the new bytes
+            else:
+                _remove(variant)  # a stale variant would answer for the new bytes
         return changed
 
     def keep(self, relpath: str, compress: bool = True) -> None:
@@ -105,6 +117,7 @@ class Writer:
         so is everything under a `skip` prefix (another mount nested inside, which this build
         did not gather). Removed paths are kept in `removed_paths`, relative to the output."""
         removed = 0
+        skip = [*skip, ASSET_DIR]  # the assets' own writer prunes them (generator.assets)
         kept = tuple(os.path.join(self.output, p.strip("/")) + os.sep for p in skip)
         for prefix in prefixes:
             top = os.path.join(self.output, prefix.strip("/"))
