@@ -47,10 +47,11 @@ def asset_url(name: str) -> str:
 
 
 def write_assets(writer: Writer) -> list[str]:
-    """Write every asset (unchanged bytes are left alone) and remove what else lies in the
+    """Write every asset, precompressed whatever its size (one file, fetched by every new
+    visitor; unchanged bytes are left alone), and remove what else lies in the
     asset directory (an earlier snapfront's fingerprints and their variants): the paths
     written or removed, relative to the output."""
-    changed = [a.relpath for a in assets().values() if writer.write(a.relpath, a.data)]
+    changed = [a.relpath for a in assets().values() if writer.write(a.relpath, a.data, min_size=0)]
     folder = os.path.join(writer.output, ASSET_DIR)
     for name in sorted(os.listdir(folder)):
         relpath = f"{ASSET_DIR}/{name}"

@@ -60,14 +60,17 @@ class Writer:
         self.produced: set[str] = set()
         self.removed_paths: list[str] = []
 
-    def write(self, relpath: str, data: bytes, compress: bool = True) -> bool:
-        """Write OUTPUT/relpath (and its .br/.gz) if its bytes changed; True when it did."""
+    def write(
+        self, relpath: str, data: bytes, compress: bool = True, min_size: int = MIN_SIZE
+    ) -> bool:
+        """Write OUTPUT/relpath (and its .br/.gz when `compress`, it holds `min_size` bytes
+        or more and a variant pays) if its bytes changed; True when it did."""
         path = os.path.join(self.output, relpath)
         if path in self.produced:
             raise DuplicateOutput(f"{relpath} was generated twice in one build")
         self.produced.add(path)
         changed = not _same(path, data)
-        wanted = compress and len(data) >= MIN_SIZE
+        wanted = compress and len(data) >= min_size
         for suffix in VARIANTS if not wanted else ():
             _remove(path + suffix)  # first: a variant of earlier bytes must not answer for these
         if changed:
