@@ -26,6 +26,7 @@ from snapfront import __version__
 from snapfront.config import Config
 from snapfront.inventory import read_archive, read_inventory
 
+from .assets import write_assets
 from .front import Linker, front_page
 from .gather import expand, outputs
 from .hashes import HashCache
@@ -181,6 +182,7 @@ class Builder:
         if full:
             skip = [m.url for m in missing]
             removed = writer.prune((m.url for m in self.config.mounts if m not in missing), skip)
+            changed += write_assets(writer)  # the stylesheet and script the pages link
         self._record_newest(missing)
         return Report(
             counts[Page],

@@ -9,9 +9,9 @@ drops the zone for table cells whose heading names it), `iso` (epoch -> RFC 3339
 and `<time datetime>`), `state` (a Validity -> its CSS class, "valid", "expiring", ...),
 `wbr` (escapes a path and lets it break after each "/" on a narrow screen), `days` (days left
 before Valid-Until, by UTC date -> "12 days left", "expires today", "" once expired).
-Every template also sees `css`, the stylesheet inlined into each page, and `listing_js`, the
-script inlined after a listing (sortable columns, copy buttons). `demote_headings` keeps a
-README's own headings below the page's one <h1>.
+Every template also sees `stylesheet` and `listing_script`, the fingerprinted URLs of
+site/static/snapfront.css and listing.js (generator.assets: linked, cached for good, never
+inlined). `demote_headings` keeps a README's own headings below the page's one <h1>.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import functools
 import json
 import re
 import time
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import jinja2
@@ -31,11 +30,12 @@ from diffs.changes import to_json as changes_json
 from diffs.compare import Counts
 from snapfront.site_files import PAGE_TEMPLATE, site_dir
 
+from .assets import asset_url
 from .model import Checksums, Feed, Link, Page, Repository, Row, SerialRow, Suite, Validity
 
 FEED_TEMPLATE = "templates/feed.atom"
-STYLESHEET = "static/snapfront.css"
-LISTING_SCRIPT = "static/listing.js"
+STYLESHEET = "snapfront.css"
+LISTING_SCRIPT = "listing.js"
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
 
@@ -52,17 +52,9 @@ def environment() -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters.update(size=size, utc=utc, iso=iso, state=state, wbr=wbr, days=days)
-    env.globals["css"] = _inline(root, STYLESHEET)
-    env.globals["listing_js"] = _inline(root, LISTING_SCRIPT)
+    env.globals["stylesheet"] = asset_url(STYLESHEET)
+    env.globals["listing_script"] = asset_url(LISTING_SCRIPT)
     return env
-
-
-def _inline(root: Path, name: str) -> Markup:
-    """A static file printed inside <style> or <script>, which a "</" would end early."""
-    text = (root / name).read_text(encoding="utf-8")
-    if "</" in text:
-        raise ValueError(f"{name} must not contain '</': it is inlined into the page")
-    return Markup(text.strip())
 
 
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s/>])", re.IGNORECASE)

@@ -8,12 +8,14 @@ zero timestamp and brotli is deterministic, so replicas that render the same pag
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 from collections.abc import Iterable
 
 import brotli
 
+from rewrite_rules.static import ASSET_DIR
 from snapfront.atomic import STATE_DIR, atomic_write
 
 BROTLI_QUALITY = 5
@@ -25,6 +27,15 @@ GZIP_LEVEL = 6
 fraction of a percent smaller; browsers that can take brotli get the .br anyway."""
 MIN_SAVING = 0.05
 """A variant is kept only when it is at least this much smaller (like whitenoise)."""
+MIN_SIZE = 4096
+"""No variant for a smaller file (assets pass their own). One filesystem block: below it the
+two variants triple the file's footprint (3 blocks, not 1), while the raw answer still fits
+in three TCP segments, inside the first flight: no round trip saved, only 1-3 KB a request.
+Measured on the archive bench's pages (bench/RESULTS-archive.md, scale 0.01, du
+--block-size=1 of whole builds / bytes of one br fetch of every page): T=0 36.5 MB 6,388
+files 1.41 MB; 2048: 31.4 MB 5,138 files 1.83 MB; 4096: 26.6 MB 3,974 files 2.99 MB; 8192:
+21.5 MB 2,736 files 6.16 MB. Above 4 KiB a 25-file pool page's index.json (~5 KB, 0.4 KB
+br) loses its variant: at scale 0.1, 6144 saves 20 % of the disk for 3.2 times the bytes."""
 VARIANTS = {".br": lambda data: brotli.compress(data, quality=BROTLI_QUALITY),
             ".gz": lambda data: gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)}  # fmt: skip
 
@@ -43,6 +54,11 @@ def _same(path: str, data: bytes) -> bool:
         return False
 
 
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
 class Writer:
     def __init__(self, output: str) -> None:
         self.output = output
@@ -51,19 +67,25 @@ class Writer:
         self.produced: set[str] = set()
         self.removed_paths: list[str] = []
 
-    def write(self, relpath: str, data: bytes, compress: bool = True) -> bool:
-        """Write OUTPUT/relpath (and its .br/.gz) if its bytes changed; True when it did."""
+    def write(
+        self, relpath: str, data: bytes, compress: bool = True, min_size: int | None = None
+    ) -> bool:
+        """Write OUTPUT/relpath (and its .br/.gz when `compress`, it holds `min_size` bytes
+        or more and a variant pays) if its bytes changed; True when it did."""
         path = os.path.join(self.output, relpath)
         if path in self.produced:
             raise DuplicateOutput(f"{relpath} was generated twice in one build")
         self.produced.add(path)
         changed = not _same(path, data)
+        wanted = compress and len(data) >= (MIN_SIZE if min_size is None else min_size)
+        for suffix in VARIANTS if not wanted else ():
+            _remove(path + suffix)  # first: a variant of earlier bytes must not answer for these
         if changed:
             atomic_write(path, data)
             self.written += 1
         else:
             self.unchanged += 1
-        for suffix, compressor in VARIANTS.items() if compress else ():
+        for suffix, compressor in VARIANTS.items() if wanted else ():
             variant = path + suffix
             if not changed and os.path.exists(variant):
                 self.produced.add(variant)
@@ -73,8 +95,8 @@ class Writer:
                 if not _same(variant, packed):
                     atomic_write(variant, packed)
                 self.produced.add(variant)
-            elif os.path.exists(variant):
-                os.unlink(variant)  # a stale variant would answer for the new bytes
+            else:
+                _remove(variant)  # a stale variant would answer for the new bytes
         return changed
 
     def keep(self, relpath: str, compress: bool = True) -> None:
@@ -105,6 +127,7 @@ class Writer:
         so is everything under a `skip` prefix (another mount nested inside, which this build
         did not gather). Removed paths are kept in `removed_paths`, relative to the output."""
         removed = 0
+        skip = [*skip, ASSET_DIR]  # the assets' own writer prunes them (generator.assets)
         kept = tuple(os.path.join(self.output, p.strip("/")) + os.sep for p in skip)
         for prefix in prefixes:
             top = os.path.join(self.output, prefix.strip("/"))

@@ -48,7 +48,14 @@ from .resolve import (
     Rules,
     mount_segments,
 )
-from .static import STATIC_CACHE, STATIC_URL, static_mount
+from .static import (
+    ASSET_DIR,
+    FINGERPRINT_CACHE,
+    FINGERPRINTED,
+    STATIC_CACHE,
+    STATIC_URL,
+    static_mount,
+)
 
 __all__ = [  # export_routes' names too: tests and callers of `plan` take them from here
     "DENY", "FILE", "FIRST", "GUARDS", "REDIRECT", "ExportError", "Guard", "MountRoutes",
@@ -87,13 +94,17 @@ def _front_routes(rules: Rules) -> MountRoutes:
 
 
 def _static(rules: Rules) -> tuple[MountRoutes, ...]:
-    """/-/static/NAME → site/static/NAME (rewrite_rules.static), before any mount's routes."""
+    """/-/static/NAME → site/static/NAME, and a fingerprinted NAME → its copy in the output
+    (rewrite_rules.static), before any mount's routes."""
     if not rules.static:
         return ()
     prefix = re.escape(STATIC_URL)
+    shape = FINGERPRINTED.pattern.removeprefix("^").removesuffix("$")
+    copy = f"{rules.output.rstrip('/')}/{ASSET_DIR}/$1"
+    copies = Route(f"^{prefix}({shape})$", FILE, (copy,), FINGERPRINT_CACHE)
     route = Route(f"^{prefix}([^/]+)$", FILE, (f"{rules.static.rstrip('/')}/$1",), STATIC_CACHE)
-    description = "snapfront's static assets (site/static), before any mount"
-    return (MountRoutes(static_mount(rules), prefix, (route,), description),)
+    description = "snapfront's static assets (site/static; fingerprinted copies in the output)"
+    return (MountRoutes(static_mount(rules), prefix, (copies, route), description),)
 
 
 def _paths(rules: Rules) -> Iterable[str]:

@@ -1,6 +1,8 @@
 """Each kind of generated page in a real Chromium, light and dark, at 1280 and 375 px: axe-core
-finds no serious or critical violation, the page has one <h1>, asks for nothing but itself (no
-favicon), never scrolls sideways, and leaves a screenshot in the artifacts directory."""
+finds no serious or critical violation, the page has one <h1>, asks for nothing but itself and
+its fingerprinted stylesheet (and a listing's script) from /-/static/, cached for good, so a
+second load fetches nothing but the page (no favicon either), never scrolls sideways, and
+leaves a screenshot in the artifacts directory."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass
 from snapfront.sample import SampleHost
 from tests import browser as browser_support
 from tests.browser import artifacts, axe_source, fits, launch, open_page
+from tests.support import fetch
 
 KINDS = {
     "files-readme": "/",
@@ -24,6 +28,8 @@ KINDS = {
     "tagged": "/tagged/5.0/debian/",
 }
 BLOCKING = ("serious", "critical")
+LOADED = "performance.getEntriesByType('resource').map(e => [e.name, e.transferSize])"
+"""What the page loaded besides itself, and the bytes each took from the network (0: cache)."""
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +51,22 @@ def test_page_kind_is_accessible(
 ) -> None:
     url = base_url + KINDS[kind].format(new=sample_host.serials[1])
     page, errors = open_page(browser, url, width, dark)
+    linked = page.eval_on_selector_all(
+        "link[rel=stylesheet], script[src]", "els => els.map(e => e.href || e.src)"
+    )
+    assert linked and all(u.startswith(base_url + "/-/static/") for u in linked), linked
+    first = dict(page.evaluate(LOADED))
+    assert sorted(first) == sorted(linked) and all(first.values()), first
+    for asset in linked:
+        cache = fetch(asset).header("Cache-Control")
+        assert cache == DEFAULT_CACHE_CONTROL[CacheClass.IMMUTABLE], asset
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
     page.reload()
     page.wait_for_load_state("load")
-    assert asked == [url], f"a page is one request (no favicon, no asset): {asked}"
+    again = dict(page.evaluate(LOADED))
+    assert sorted(again) == sorted(linked) and not any(again.values()), f"refetched: {again}"
+    assert set(asked) <= {url, *linked}, f"nothing else asked for (no favicon): {asked}"
     assert page.locator("h1").count() == 1, "exactly one <h1> per page"
     assert fits(page), f"{kind} scrolls sideways at {width} px"
     scheme = "dark" if dark else "light"

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
+from generator.assets import assets
 from generator.model import (
     Distribution,
     Feed,
@@ -287,16 +288,20 @@ def test_pages_are_well_formed_and_deterministic(name: str) -> None:
     crumbs_nav = root.one("nav", "crumbs")
     assert [a.attrs["href"] for a in crumbs_nav.all("a")] == [c.href for c in page.breadcrumbs]
     assert crumbs_nav.all("a")[-1].attrs.get("aria-current") == "page"
-    # One request: the stylesheet and script are inline, nothing else is fetched (no favicon).
-    assert root.one("style").text().strip().startswith("/*")
+    # Nothing fetched but the fingerprinted stylesheet (and a listing's deferred script) from
+    # /-/static/, cached for good: no inline copy, no favicon, no image.
+    assert not root.all("style")
     for tag in ("img", "iframe", "object", "embed"):
         assert not root.all(tag), tag
-    assert all("src" not in script.attrs for script in root.all("script"))
+    (sheet,) = [link for link in root.all("link") if link.attrs["rel"] == "stylesheet"]
+    assert sheet.attrs["href"] == assets()["snapfront.css"].url
+    scripts = [script.attrs for script in root.one("head").all("script")]
+    listing = {"defer": None, "src": assets()["listing.js"].url}
+    assert scripts == ([listing] if page.rows else []) and len(root.all("script")) == len(scripts)
     assert [link.attrs["href"] for link in root.all("link") if link.attrs["rel"] == "icon"] == [
         "data:,"
     ]
     assert len(root.all("h1")) == 1
-    assert not [link for link in root.all("link") if "stylesheet" in (link.attrs.get("rel") or "")]
     assert "@import" not in html and "url(" not in html
 
 
@@ -361,6 +366,7 @@ def test_header_feed_and_keyring_links() -> None:
 def test_hostile_file_name_is_escaped() -> None:
     html = render_page(files_page())
     assert html.count("<script") == 1  # the page's own listing script, and no other
+    assert html.count("</script>") == 1 and "alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;.tar.gz" in html
     row = listing_rows(dom(html))[4]
     link = row.one("td", "name").one("a")

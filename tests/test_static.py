@@ -1,15 +1,21 @@
 """/-/static/: snapfront's own assets (site/static/), and the feed that points at feed.xsl.
 
 Served like any file (ETag, Last-Modified, 304, the files class), nothing but the files of
-that one directory; the nginx and Apache exports route the same URLs to the same bytes.
+that one directory; the fingerprinted stylesheet and script the pages link come from the
+output, immutable and precompressed. The nginx and Apache exports route the same URLs to the
+same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import brotli
+
+from generator.assets import assets
 from rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass
 from snapfront.site_files import static_dir
 from tests.support import fetch, fetch_once_settled
@@ -30,13 +36,18 @@ REFUSED = [
     "/-/static/.hidden",
     "/-/staticfeed.xsl",
     "/-/templates/page.html",
+    "/-/static/snapfront.0123456789abcdef.css",  # a fingerprint no snapfront wrote
+    "/-/static/page.0123456789abcdef.html",
 ]
+LINKED = [asset.url for asset in assets().values()]
 COMPARED = [
     "/-/static/feed.xsl",
     "/-/static/snapfront.css",
     "/-/static",
     *REFUSED[:2],
     *REFUSED[5:9],
+    *REFUSED[-2:],
+    *LINKED,
 ]
 
 
@@ -54,6 +65,27 @@ def test_feed_xsl_is_served_like_a_file(base_url: str) -> None:
     assert head.status == 200 and head.header("Content-Length") == str(len(reply.body))
     moved = fetch(base_url + "/-/static")
     assert moved.status == 301 and moved.header("Location") == "/-/static/"
+
+
+def test_pages_link_fingerprinted_assets_cached_for_good(base_url: str) -> None:
+    page = fetch(base_url + "/debian/").body
+    linked = re.findall(rb'<(?:link rel="stylesheet" href|script defer src)="([^"]+)"', page)
+    assert [url.decode() for url in linked] == LINKED
+    for asset in assets().values():
+        reply = fetch(base_url + asset.url)
+        assert reply.status == 200
+        assert reply.body == (Path(static_dir()) / asset.name).read_bytes()
+        assert reply.header("Cache-Control") == DEFAULT_CACHE_CONTROL[CacheClass.IMMUTABLE]
+        assert reply.header("Content-Type").startswith(("text/css", "text/javascript"))
+        packed = fetch(base_url + asset.url, headers={"Accept-Encoding": "br"})
+        assert packed.header("Content-Encoding") == "br" and packed.header("Vary")
+        assert brotli.decompress(packed.body) == reply.body
+        assert len(packed.body) < len(reply.body) / 2
+        again = fetch(base_url + asset.url, headers={"If-None-Match": reply.header("ETag")})
+        assert again.status == 304
+    plain = fetch(base_url + "/-/static/snapfront.css")  # the plain name still answers
+    assert plain.body == assets()["snapfront.css"].data
+    assert plain.header("Cache-Control") == DEFAULT_CACHE_CONTROL[CacheClass.FILES]
 
 
 def test_nothing_else_is_served_there(base_url: str) -> None:

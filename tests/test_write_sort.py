@@ -14,7 +14,7 @@ from generator.hashes import HashCache
 from generator.naturalsort import newest_first
 from generator.pages import listing
 from generator.scan import scan
-from generator.write import DuplicateOutput, Writer
+from generator.write import MIN_SIZE, DuplicateOutput, Writer
 from rewrite_rules import Mount, MountKind
 
 
@@ -88,7 +88,7 @@ def test_writer_is_atomic_idempotent_and_precompresses(tmp_path: Path) -> None:
 
 def test_writer_drops_variants_that_do_not_pay_and_prunes(tmp_path: Path) -> None:
     writer = Writer(str(tmp_path))
-    writer.write("x/index.html", b"<html>" + b"y" * 4000 + b"</html>")
+    writer.write("x/index.html", b"<html>" + b"y" * MIN_SIZE + b"</html>")
     writer.write("x/trace", os.urandom(64), compress=True)  # incompressible: no variants
     assert not (tmp_path / "x/trace.gz").exists() and not (tmp_path / "x/trace.br").exists()
     (tmp_path / "x/old").mkdir()
@@ -96,3 +96,28 @@ def test_writer_drops_variants_that_do_not_pay_and_prunes(tmp_path: Path) -> Non
     assert writer.prune(["/x/"]) == 1
     assert not (tmp_path / "x/old/index.html").exists()
     assert (tmp_path / "x/index.html.br").exists()
+
+
+def test_a_page_below_min_size_has_no_variant_and_loses_the_old_ones(tmp_path: Path) -> None:
+    big = b"<html>" + b"listing row " * 500 + b"</html>"
+    small = b"<html>" + b"one row " * 100 + b"</html>"
+    assert len(small) < MIN_SIZE <= len(big)
+    Writer(str(tmp_path)).write("a/index.html", big)
+    variants = [tmp_path / "a/index.html.br", tmp_path / "a/index.html.gz"]
+    assert all(v.exists() for v in variants)
+    shrunk = Writer(str(tmp_path))
+    assert shrunk.write("a/index.html", small)  # the directory lost most of its files
+    assert not any(v.exists() for v in variants), "a stale variant would answer for the page"
+    assert (tmp_path / "a/index.html").read_bytes() == small
+    for variant in variants:  # left by an older snapfront beside unchanged bytes
+        variant.write_bytes(b"old")
+    assert not Writer(str(tmp_path)).write("a/index.html", small)
+    assert not any(v.exists() for v in variants)
+    assert shrunk.prune(["/a/"]) == 0  # and pruning keeps the page itself
+
+
+def test_a_small_asset_may_still_be_precompressed(tmp_path: Path) -> None:
+    script = b"function listing() { return rows.sort(); }\n" * 40
+    assert len(script) < MIN_SIZE
+    Writer(str(tmp_path)).write("s/listing.js", script, min_size=0)
+    assert brotli.decompress((tmp_path / "s/listing.js.br").read_bytes()) == script

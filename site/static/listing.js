@@ -1,4 +1,4 @@
-/* snapfront: inlined after a listing. Without it the page is whole (server order, hashes
+/* snapfront: linked (deferred) by a listing page. Without it the page is whole (server order, hashes
    selectable); with it the Name, Size and Date headings sort (directories stay first, "../"
    on top) and each SHA-256 gets a copy button. */
 (function () {
