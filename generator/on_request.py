@@ -33,6 +33,7 @@ from .output_files import write_output
 from .pages import Site
 from .plan import Part, PartKind, page_url
 from .pool_pages import page_files, reachable
+from .render import PAGE_TEMPLATE, environment
 from .write import Writer
 
 log = logging.getLogger("snapfront")
@@ -49,12 +50,18 @@ class PageRenderer:
     ("debian/pool/main/h/hello/index.html", decoded); True once the page's files exist.
     False (nothing written) for anything but a reachable pool directory in lazy mode."""
 
-    def __init__(self) -> None:
+    def __init__(self, config: Config | None = None) -> None:
+        """With `config`, what a first render needs is ready before `serve` forks workers
+        (the template compiled, the codenames read), so no first request waits for it."""
         self._lock = threading.Lock()
         self._config: Config | None = None
         self._linker: Linker | None = None
         self._kept: KeptPages | None = None
         self._releases: dict = {}
+        if config is not None and config.pages.lazy_pool:
+            environment().get_template(PAGE_TEMPLATE)
+            template_salt()
+            self._for(config)
 
     def __call__(self, config: Config, mount: Mount, relpath: str) -> bool:
         if not config.pages.lazy_pool:

@@ -156,7 +156,7 @@ def _serve(config: Config, watch: bool = True) -> int:
             config,
             announce=lambda line: print(line, flush=True),
             companion=watcher,
-            render=PageRenderer(),
+            render=PageRenderer(config),
         )
     try:
         report = build(config)
@@ -165,7 +165,7 @@ def _serve(config: Config, watch: bool = True) -> int:
         logging.getLogger("snapfront").exception(
             "building %s failed; serving anyway", config.output
         )
-    return serve(config, announce=lambda line: print(line, flush=True), render=PageRenderer())
+    return serve(config, announce=lambda line: print(line, flush=True), render=PageRenderer(config))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
