@@ -45,6 +45,8 @@ HASH_SAVE_SECONDS = 60.0
 KEPT_SECONDS = 1.0
 """How often the directories of kept pool pages of snapshots mounts are stat'ed (lazy mode):
 their pool is not watched, and a `reprepro update` must show on its pages within seconds."""
+KEPT_SHARE = 10
+"""...or ten times as long as the last check took, when many pages are kept."""
 
 
 @dataclass(frozen=True)
@@ -187,10 +189,11 @@ class Watcher:
             self._next_health = now + self.health_seconds
             self._check()
         if self.config.pages.lazy_pool and now >= self._next_kept:
-            self._next_kept = now + KEPT_SECONDS
             mounts = {m.url: m for m in self.config.mounts}
             for path, gone in self._kept.changed(mounts):
                 self.batch_add(path, True, gone)  # gone: its pages are pruned
+            spent = time.monotonic() - now  # ~5 µs a kept page: at most a tenth of a core
+            self._next_kept = now + max(KEPT_SECONDS, KEPT_SHARE * spent)
         due = self._due()
         if due is not None and time.monotonic() >= due:
             self._check()  # a structural event may be a watched directory coming or going
