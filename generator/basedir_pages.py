@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from rewrite_rules import Archive, Mount
-from rewrite_rules.resolve import DISTS, REPREPRO_INTERNALS, TAGGED_AREAS
+from rewrite_rules.resolve import DISTS, POOL, REPREPRO_INTERNALS, TAGGED_AREAS
 from snapfront.inventory import read_archive
 
 from .model import Page, Suite
@@ -69,16 +69,18 @@ def _basedir(
     root = os.path.join(mount.root, basedir.base)
     if not os.path.isdir(root):
         return
-    suites = _suites(mount, site, basedir)
     if rel != basedir.base:
-        if basedir.shows(rel[len(basedir.base) :].strip("/").split("/", 1)[0]):
+        area = rel[len(basedir.base) :].strip("/").split("/", 1)[0]
+        if basedir.shows(area):  # a pool page carries no suite: no Release read for one
+            suites = _suites(mount, site, basedir) if area != POOL else ()
             yield from _area(mount, site, basedir, suites, rel, recursive)
         return
+    suites = _suites(mount, site, basedir)
     top = tuple(e for e in site.scan(root, mount) if basedir.shows(e.name))
     url = page_url(mount, basedir.base)
     yield page(url, suites=suites, rows=listing(top, root), keyring=keyring_link(mount))
     for entry in top if recursive else ():
-        if entry.is_dir:
+        if entry.is_dir and not (site.lazy_pool and entry.name == POOL):
             area = posixpath.join(rel, entry.name)
             yield from _area(mount, site, basedir, suites, area, True)
 

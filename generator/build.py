@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from urllib.parse import unquote
 
 from basedir.model import Distribution
@@ -30,12 +31,14 @@ from .assets import write_assets
 from .front import Linker, front_page
 from .gather import expand, outputs
 from .hashes import HashCache
-from .memo import RenderMemo
+from .kept import KeptPages
+from .memo import RenderMemo, template_salt
 from .model import Feed, Page, expiring_within
 from .newest import NewestData
 from .output_files import output_paths, stamps_of, write_output
 from .pages import Output, Site, Trace
 from .plan import Part, PartKind, archive_parts, front_part, mount_part
+from .pool_pages import PoolRefresh
 from .scan import Entry
 from .write import Writer
 
@@ -92,6 +95,8 @@ class Builder:
         """Parsed indexes and deltas by SHA256 (diffs.cache): a new serial parses only its
         new index files; kept on disk under output/.snapfront/indexes/."""
         self.newest = NewestData()
+        self.kept = KeptPages(config.output)
+        """The pool pages rendered on request and kept (generator.pool_pages): lazy mode."""
         """Each mount's newest entry, for health (health.newest_file): from the listings."""
         self.save_every = save_every
         """Seconds between saves of the sha256 cache after updates (its JSON holds every file
@@ -146,12 +151,14 @@ class Builder:
             self.config.public_url, when, self.hashes, __version__, settled_ns,
             releases=self.releases, listings=self.listings,
             expiring_within=expiring_within(self.config.health.min_valid_for),
-            indexes=self.indexes,
+            indexes=self.indexes, lazy_pool=self.config.pages.lazy_pool,
         )  # fmt: skip
         rules = Rules(self.config.mounts, self.config.output, self.archives)
         linker = Linker(rules)
         parts, host = _with_host(rules, parts, full)
         writer = Writer(self.config.output)
+        lazy = self.config.pages.lazy_pool
+        pool = PoolRefresh(self.kept, self.config.output, template_salt()) if lazy else None
         counts = {Page: 0, Feed: 0, Trace: 0}
         changed: list[str] = []
         produced: list[str] = []
@@ -166,11 +173,20 @@ class Builder:
                 continue
             archive = rules.archive(mount)
             todo = expand(mount, archive, site, parts.get(mount.url, ()))
-            for output in outputs(mount, archive, site, todo):
+            again: list[Part] = []
+            if pool is not None:  # no walk of the pool: its kept pages, by their stamps
+                produce, again, todo = pool.split(mount, todo, writer)
+            else:
+                produce = todo
+            found = chain(*(outputs(mount, archive, site, p) for p in (produce, again)))
+            for output in found:
                 if _owned(rules, mount, output):
-                    changed += self._write(writer, linker.finish(output))
+                    memo = pool is None or output.url not in pool.pending
+                    changed += self._write(writer, linker.finish(output), memo)
                     produced.append(output.url)
                     counts[type(output)] += 1
+            if pool is not None:
+                pool.written(set(produced))
             if not full:
                 removed += _prune(writer, rules, mount, todo, set(produced))
         if host and generates_front(rules):  # no mount at "/": snapfront's own front page
@@ -180,6 +196,7 @@ class Builder:
         if full or time.monotonic() - self._saved >= self.save_every:
             self.save(forget_unused=full)
         if full:
+            self._full_kept(lazy)
             skip = [m.url for m in missing]
             removed = writer.prune((m.url for m in self.config.mounts if m not in missing), skip)
             changed += write_assets(writer)  # the stylesheet and script the pages link
@@ -207,9 +224,20 @@ class Builder:
         kept = {m.url: before[m.url] for m in missing if m.url in before}
         newest_file.write(self.config.output, kept | newest)
 
-    def _write(self, writer: Writer, output: Output) -> list[str]:
+    def _full_kept(self, lazy: bool) -> None:
+        """After a full build: forget the kept pages of mounts gone from the config; in eager
+        mode, all of them (every pool page is rendered in each build)."""
+        if lazy:
+            self.kept.retain(m.url for m in self.config.mounts)
+        else:
+            self.kept.clear()
+
+    def _write(self, writer: Writer, output: Output, memo: bool = True) -> list[str]:
         """Write an output, unless it equals the one this builder last wrote at its URL and
-        those files are untouched since: a rescan that finds nothing new renders nothing."""
+        those files are untouched since: a rescan that finds nothing new renders nothing.
+        Kept pool pages skip that memo (`memo` False): their stamps say when to render."""
+        if not memo:
+            return write_output(writer, output)
         paths = output_paths(output)
         stamps = stamps_of(self.config.output, paths)
         digest = self.shown.digest(output)

@@ -22,12 +22,24 @@ class HashCache:
         self.path = os.path.join(output, ".snapfront", "sha256.json")
         self.hashed = 0
         self._dirty = False
-        try:
-            with open(self.path, encoding="utf-8") as fh:
-                self._known: dict[str, list] = json.load(fh)
-        except (OSError, ValueError):
-            self._known = {}
+        self._loaded: dict[str, list] | None = None
         self._used: set[str] = set()
+
+    @property
+    def _known(self) -> dict[str, list]:
+        """Read on first use: a page rendered on request (generator.on_request) hashes nothing
+        and must not parse the whole tree's cache to find that out."""
+        if self._loaded is None:
+            try:
+                with open(self.path, encoding="utf-8") as fh:
+                    self._loaded = json.load(fh)
+            except (OSError, ValueError):
+                self._loaded = {}
+        return self._loaded
+
+    @_known.setter
+    def _known(self, value: dict[str, list]) -> None:
+        self._loaded = value
 
     def sha256(self, mount: Mount, path: str, size: int, mtime_ns: int) -> str | None:
         """The file's sha256, read only when it is new or changed; None if it vanished or is

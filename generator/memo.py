@@ -25,7 +25,7 @@ class RenderMemo:
 
     def __init__(self, output: str) -> None:
         self.path = os.path.join(output, STATE_DIR, "rendered.json")
-        self.salt = _template_salt()
+        self.salt = template_salt()
         self._shown: dict[str, tuple[str, tuple]] = {}
         self._dirty = False
         try:
@@ -58,7 +58,7 @@ def _tuples(stamps: list) -> tuple:
 
 
 @functools.cache
-def _template_salt() -> str:
+def template_salt() -> str:
     digest = hashlib.blake2b(__version__.encode(), digest_size=16)
     for path in sorted(p for p in site_dir().rglob("*") if p.is_file()):
         digest.update(path.name.encode() + path.read_bytes())

@@ -72,6 +72,8 @@ class Site:
     """Seconds before Valid-Until a snapshot shows as expiring (model.expiring_within)."""
     indexes: IndexCache = field(default_factory=lambda: IndexCache(None))
     """Parsed Packages/Sources by SHA256, for the changes pages (the builder's, persisted)."""
+    lazy_pool: bool = False
+    """`[pages] pool = "lazy"`: walks do not enter a basedir's pool/ (generator.pool_pages)."""
     """Directory → its entries as last scanned. Every scan refreshes it; only a `cached` scan
     (a feed walking a whole tree) reads it, and the watcher drops the directories it hears
     about, so a feed costs one scandir per changed directory, not one per directory."""

@@ -29,9 +29,11 @@ from snapfront.config import Config, ConfigError, load
 
 from .batch import Batch
 from .build import Builder, Report
+from .memo import template_salt
 from .model import next_midnight
 from .observe import Observers
 from .plan import Change, Part, affected
+from .pool_pages import KeptPoll
 from .watch_status import BuildLog
 
 log = logging.getLogger("snapfront.watch")
@@ -40,6 +42,11 @@ HEALTH_SECONDS = 5.0
 """How often watched directories are checked for having vanished or been replaced."""
 HASH_SAVE_SECONDS = 60.0
 """How often the sha256 cache is saved between rescans (and always when the watcher stops)."""
+KEPT_SECONDS = 1.0
+"""How often the directories of kept pool pages of snapshots mounts are stat'ed (lazy mode):
+their pool is not watched, and a `reprepro update` must show on its pages within seconds."""
+KEPT_SHARE = 10
+"""...or ten times as long as the last check took, when many pages are kept."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,8 @@ class Watcher:
         self._next_rescan = 0.0
         self._next_health = 0.0
         self.health_seconds = health_seconds
+        self._kept = KeptPoll(self.builder.kept, template_salt())
+        self._next_kept = 0.0
 
     # --- called from other threads or signal handlers --------------------------------------
 
@@ -151,7 +160,7 @@ class Watcher:
         watched = [self._wake_r] + ([lifeline] if lifeline is not None else [])
         try:
             while not self._stopping:
-                due = [self._next_rescan, self._next_health, self._due()]
+                due = [self._next_rescan, self._next_health, self._due(), self._kept_due()]
                 timeout = max(0.0, min(d for d in due if d is not None) - time.monotonic())
                 ready, _, _ = select.select(watched, [], [], timeout)
                 if self._wake_r in ready:
@@ -179,6 +188,12 @@ class Watcher:
         if now >= self._next_health:
             self._next_health = now + self.health_seconds
             self._check()
+        if self.config.pages.lazy_pool and now >= self._next_kept:
+            mounts = {m.url: m for m in self.config.mounts}
+            for path, gone in self._kept.changed(mounts):
+                self.batch_add(path, True, gone)  # gone: its pages are pruned
+            spent = time.monotonic() - now  # ~5 µs a kept page: at most a tenth of a core
+            self._next_kept = now + max(KEPT_SECONDS, KEPT_SHARE * spent)
         due = self._due()
         if due is not None and time.monotonic() >= due:
             self._check()  # a structural event may be a watched directory coming or going
@@ -187,6 +202,9 @@ class Watcher:
             self.process(paths, first)
         if time.monotonic() >= self._next_rescan:
             self.rescan()
+
+    def _kept_due(self) -> float | None:
+        return self._next_kept if self.config.pages.lazy_pool else None
 
     def _check(self) -> None:
         if self.observers is None:
@@ -276,6 +294,7 @@ class Watcher:
             self.close()
             self.config = new
             self.builder = Builder(new, save_every=HASH_SAVE_SECONDS)
+            self._kept = KeptPoll(self.builder.kept, template_salt())
             with self._lock:
                 self.batch = Batch(new.watch.quiet, new.watch.max_wait)
             self.observers = self._observing(self.heard)

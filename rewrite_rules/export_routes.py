@@ -82,6 +82,9 @@ def header(rules: Rules, tool: str) -> list[str]:
         "root (nginx: 404, Apache: 403); a path whose dot segments climb above / is a 400;",
         "timestamp URLs of snapshots mounts (/P/20261121T120000Z/…, /P/20261121/…) are 404:",
         "their answer moves with every snapshot, so only snapfront serves them.",
+        "Pages are served only as files that exist in the output: snapfront renders pool",
+        'pages on their first request ([pages] pool = "lazy", its default), so behind this',
+        'config set [pages] pool = "eager" and keep the output current (snapfront watch).',
     ]
     for mount in rules.mounts:
         lines.append(f"mount {mount.url} ({mount.kind}): {mount.root}")

@@ -57,6 +57,8 @@ def make_handler(origin: Origin, reserved: Reserved | None = None) -> Handler:
         if isinstance(found, Target):
             request[METER] = (found.mount.url, found.cache.value)
             answer = await _serve_target(origin, request, found, raw, query)
+            if answer.status == 404 and await origin.render_page(found):  # a lazy pool page
+                answer = await _serve_target(origin, request, found, raw, query)
             if answer.status == 404 and origin.forget_gone(found, raw):
                 again = origin.resolve(raw)
                 if isinstance(again, Miss):

@@ -19,6 +19,7 @@ from snapfront.config import Config
 from snapfront.inventory import codenames_with_serial, read_archive, read_inventory
 from snapfront.site_files import static_dir
 
+from .on_request import OnRequest, Renderer
 from .send import error_response
 from .small_files import SmallFiles
 from .validators import ContentEtags
@@ -31,8 +32,10 @@ RESOLVED_LIMIT = 65536
 class Origin:
     """What the server knows now: config, rules and the archives' codenames and serials."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, render: Renderer | None = None) -> None:
         self.etags = ContentEtags()
+        self.on_request = OnRequest(render) if render is not None else None
+        """Renders a missing page that may be rendered on request (a lazy pool page)."""
         self._refreshed: dict[str, float] = {}
         self._resolved: dict[str, Resolution] = {}
         self.apply(config)
@@ -124,6 +127,12 @@ class Origin:
         archives = {**self.rules.archives, mount.url: archive}
         self._set_rules(self.rules.with_archives(archives))
         return True
+
+    async def render_page(self, target: Target) -> bool:
+        """Whether the missing page of `target` was rendered just now (server.on_request)."""
+        if self.on_request is None:
+            return False
+        return await self.on_request.page(self.config, target)
 
     def cache_control(self, cls: CacheClass) -> str:
         return self.config.cache[cls]

@@ -22,6 +22,7 @@ from .companion import Companion, beside
 from .deadlines import Limits
 from .endpoints import Endpoints
 from .error_pages import with_error_pages
+from .on_request import Renderer
 from .protocol import Server
 from .workers import supervise
 
@@ -36,14 +37,18 @@ UNMETERED = (NO_MOUNT, "none")
 
 
 def serve(
-    config: Config, announce: Callable[[str], None] = print, companion: Companion | None = None
+    config: Config,
+    announce: Callable[[str], None] = print,
+    companion: Companion | None = None,
+    render: Renderer | None = None,
 ) -> int:
     """Serve until SIGTERM or SIGINT with `workers` processes; returns the exit status.
 
     A `companion` is forked first, before any socket or thread exists, and serving starts once
     it is ready: one process however many workers there are, and none of its work (rendering
     pages) ever runs on, or holds the GIL of, a process that answers requests. The metrics'
-    multiprocess directory exists before either forks, and goes when serving ends."""
+    multiprocess directory exists before either forks, and goes when serving ends.
+    `render` writes a missing page that may be rendered on request (server.on_request)."""
     from metrics.process import mark_dead, multiprocess_dir
 
     host = config.host
@@ -67,13 +72,16 @@ def serve(
         count = config.worker_count()
         if count == 1:
             serving = _serve(
-                config, config.port, listening, on_hup=hup, watching=watching, on_stop=stopping
-            )
+                config, config.port, listening, on_hup=hup, watching=watching, on_stop=stopping,
+                render=render,
+            )  # fmt: skip
             return _run(serving)
         supervisor = os.getpid()
 
         def worker(host: str, port: int, ready: Callable[[], None]) -> int:
-            serving = _serve(config, port, lambda _: ready(), True, hup, watching, supervisor)
+            serving = _serve(
+                config, port, lambda _: ready(), True, hup, watching, supervisor, render=render
+            )
             return _run(serving)
 
         return supervise(
@@ -101,8 +109,9 @@ async def _serve(
     watching: bool = False,
     supervisor: int | None = None,
     on_stop: Callable[[], None] = lambda: None,
+    render: Renderer | None = None,
 ) -> int:
-    origin = Origin(config)
+    origin = Origin(config, render)
     tally = _tally()
     endpoints = Endpoints(
         origin, watching, supervisor, metered=tally is not None,

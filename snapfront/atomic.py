@@ -5,6 +5,7 @@ and for the private state the processes share under the output directory (STATE_
 from __future__ import annotations
 
 import os
+import threading
 
 STATE_DIR = ".snapfront"
 """output/.snapfront/: caches and status files; a hidden name, so it is never served."""
@@ -14,7 +15,7 @@ def atomic_write(path: str, data: bytes) -> None:
     """Write `data` to a temp file beside `path`, then rename it over `path`."""
     folder, name = os.path.split(path)
     os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)

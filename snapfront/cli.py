@@ -138,6 +138,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _serve(config: Config, watch: bool = True) -> int:
     """Serve, with the watcher beside (it builds first), or after one build without it."""
     from generator.build import build
+    from generator.on_request import PageRenderer
     from server.run import serve
     from server.workers import check_listen
 
@@ -151,7 +152,12 @@ def _serve(config: Config, watch: bool = True) -> int:
         def watcher(ready: Callable[[], None], lifeline: int) -> int:
             return run_watcher(config, ready, lifeline)
 
-        return serve(config, announce=lambda line: print(line, flush=True), companion=watcher)
+        return serve(
+            config,
+            announce=lambda line: print(line, flush=True),
+            companion=watcher,
+            render=PageRenderer(config),
+        )
     try:
         report = build(config)
         logging.getLogger("snapfront").info("built %s: %s", config.output, report.summary())
@@ -159,7 +165,7 @@ def _serve(config: Config, watch: bool = True) -> int:
         logging.getLogger("snapfront").exception(
             "building %s failed; serving anyway", config.output
         )
-    return serve(config, announce=lambda line: print(line, flush=True))
+    return serve(config, announce=lambda line: print(line, flush=True), render=PageRenderer(config))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from rewrite_rules.policy import cache_control_problem
 
 from . import ops_config
 from .config_values import PATH_MAX, UNSAFE, nearest_existing, parse_listen, unknown_key, within
-from .ops_config import Health, MetricsAccess
+from .ops_config import Health, MetricsAccess, Pages
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_PATH = "/etc/snapfront/snapfront.toml"
@@ -69,6 +69,7 @@ class Config:
     role_file: str | None = None
     health: Health = field(default_factory=Health)
     metrics: MetricsAccess = field(default_factory=MetricsAccess)
+    pages: Pages = field(default_factory=Pages)
 
     def worker_count(self) -> int:
         """`auto` = the CPUs this process may run on."""
@@ -120,7 +121,8 @@ class _Parser:
         return os.path.normpath(os.path.join(self.base, text))
 
     def config(self, data: dict[str, Any]) -> Config:
-        self.table(data, "", {"server", "mount", "cache", "watch", "cdn", "health", "metrics"})
+        tables = {"server", "mount", "cache", "watch", "cdn", "health", "metrics", "pages"}
+        self.table(data, "", tables)
         allowed = {"listen", "output", "workers", "public_url", "max_connections", *_TIMEOUT_KEYS}
         allowed |= {"role", "role_file"}
         server = self.table(data.get("server", {}), "server", allowed)
@@ -145,6 +147,7 @@ class _Parser:
             cdns=self.cdns(data.get("cdn", [])),
             health=ops_config.health(data.get("health", {}), self.fail, self.table),
             metrics=ops_config.metrics(data.get("metrics", {}), self.fail, self.table),
+            pages=ops_config.pages(data.get("pages", {}), self.fail, self.table),
             **self.connections(server),
             **ops_config.role(server, self.fail, self.abspath),
         )

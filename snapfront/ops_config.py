@@ -1,6 +1,6 @@
-"""The [health] and [metrics] tables and [server] role/role_file (README: Health, failover and
-metrics). Parsed here so config.py stays one screenful per concern; errors go through the
-caller's `fail(key, problem)`, so they read like every other config error."""
+"""The [health], [metrics] and [pages] tables and [server] role/role_file (README: Health,
+failover and metrics; Config). Parsed here so config.py stays one screenful per concern;
+errors go through the caller's `fail(key, problem)`, so they read like every other config error."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Fail = Callable[[str, str], Exception]
 
 ROLES = ("active", "passive")
+POOL_MODES = ("lazy", "eager")
 LOOPBACK: tuple[Network, ...] = (
     ipaddress.ip_network("127.0.0.0/8"),
     ipaddress.ip_network("::1/128"),
@@ -39,6 +40,28 @@ class Health:
 @dataclass(frozen=True)
 class MetricsAccess:
     allow: tuple[Network, ...] = LOOPBACK
+
+
+@dataclass(frozen=True)
+class Pages:
+    """`pool`: "lazy" renders a pool directory's page on its first request and keeps it current
+    from then on (most of an archive's pages, most of its build time and output, are pool
+    pages nobody reads); "eager" renders every one in each build, for a config served by the
+    nginx or Apache export, which serve only files that exist."""
+
+    pool: str = "lazy"
+
+    @property
+    def lazy_pool(self) -> bool:
+        return self.pool == "lazy"
+
+
+def pages(value: Any, fail: Fail, table: Callable[[Any, str, set[str]], dict]) -> Pages:
+    found = table(value, "pages", {"pool"})
+    pool = found.get("pool", Pages.pool)
+    if pool not in POOL_MODES:
+        raise fail("pages.pool", f'must be "lazy" or "eager", got {pool!r}')
+    return Pages(pool)
 
 
 def health(value: Any, fail: Fail, table: Callable[[Any, str, set[str]], dict]) -> Health:

@@ -25,6 +25,7 @@ from rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass, Rules, Target, reso
 from snapfront.config import load
 from snapfront.inventory import read_inventory
 from snapfront.sample import SampleHost
+from tests.crawl import crawl
 from tests.test_nginx_differential import (
     Expect,
     _now,
@@ -175,7 +176,10 @@ def _syntax_check(conf: Path) -> None:
 @pytest.fixture(scope="module")
 def host_copy(sample_host: SampleHost, canary: bytes, server) -> Iterator[Path]:
     """A copy of the sample host that www-data can read (symlinks copied as symlinks), taken
-    once the server has built its pages into the output."""
+    once the server has built its pages into the output. Its pool pages are rendered on
+    request ([pages] pool = "lazy", the default), and the exports serve only files that
+    exist: a crawl asks for each page first, as a visitor would."""
+    crawl(server.url.rstrip("/"))
     _wait_until_settled(sample_host.output)
     top = Path(tempfile.mkdtemp(prefix="snapfront-apache-"))
     try:

@@ -39,6 +39,8 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> SampleHost:
     (built.files_root / "mediawiki" / "1.41" / "HEADER.html").write_text(
         "<p>Hand-written header</p>"
     )
+    with open(built.config, "a") as fh:  # every page in each build: what these tests check
+        fh.write('\n[pages]\npool = "eager"\n')
     return built
 
 
