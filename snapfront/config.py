@@ -7,25 +7,23 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from rewrite_rules import CacheClass, Mount, MountKind, cache_policy
-from rewrite_rules.paths import RESERVED_PREFIX
+from rewrite_rules import CacheClass, Mount, cache_policy
 from rewrite_rules.policy import cache_control_problem
 
 from . import ops_config
+from .config_mounts import MountTables
 from .config_values import PATH_MAX, UNSAFE, nearest_existing, parse_listen, unknown_key, within
 from .ops_config import Health, MetricsAccess, Pages
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_PATH = "/etc/snapfront/snapfront.toml"
 """The Debian package's config: what a command reads without --config."""
-_TRACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _TIMEOUT_KEYS = ("header_timeout", "keepalive_timeout", "send_timeout")
 
 
@@ -91,7 +89,7 @@ def load(path: str) -> Config:
     return _Parser(path, os.path.dirname(os.path.abspath(path))).config(data)
 
 
-class _Parser:
+class _Parser(MountTables):
     def __init__(self, path: str, base: str) -> None:
         self.path = path
         self.base = base
@@ -205,61 +203,6 @@ class _Parser:
     def public_url(self, value: Any) -> str:
         url = self.http_url(value, "server.public_url", "an absolute http(s) URL")
         return url if url.endswith("/") else url + "/"
-
-    def mounts(self, value: Any) -> tuple[Mount, ...]:
-        if not isinstance(value, list) or not value:
-            raise self.fail("mount", "at least one [[mount]] is required")
-        mounts: list[Mount] = []
-        for index, item in enumerate(value):
-            mount = self.mount(item, f"mount[{index}]")
-            for other_index, other in enumerate(mounts):
-                if other.url == mount.url:
-                    raise self.fail(f"mount[{index}].url", f"duplicate of mount[{other_index}]")
-            mounts.append(mount)
-        return tuple(mounts)
-
-    def mount(self, value: Any, key: str) -> Mount:
-        item = self.table(value, key, {"url", "kind", "root", "trace", "keyring", "live"})
-        for required in ("url", "kind", "root"):
-            if required not in item:
-                raise self.fail(f"{key}.{required}", "required")
-        url = self.string(item["url"], f"{key}.url")
-        inner = url.strip("/")
-        if (
-            not url.startswith("/")
-            or not url.endswith("/")
-            or "//" in url
-            or any(seg.startswith(".") for seg in inner.split("/") if inner)
-        ):
-            problem = f'must start and end with "/" (like "/debian/"), got {url!r}'
-            raise self.fail(f"{key}.url", problem)
-        if (url + "/").startswith(RESERVED_PREFIX):
-            problem = f"{RESERVED_PREFIX} is reserved for snapfront's own endpoints, got {url!r}"
-            raise self.fail(f"{key}.url", problem)
-        try:
-            kind = MountKind(item["kind"])
-        except ValueError:
-            kinds = " | ".join(k.value for k in MountKind)
-            problem = f"must be one of {kinds}, got {item['kind']!r}"
-            raise self.fail(f"{key}.kind", problem) from None
-        root = self.abspath(item["root"], f"{key}.root")
-        if not os.path.isdir(root):
-            raise self.fail(f"{key}.root", f"no such directory: {root}")
-        trace = item.get("trace", inner.rsplit("/", 1)[-1] if inner else "archive")
-        if not isinstance(trace, str) or not _TRACE_NAME.match(trace):
-            given = "got" if "trace" in item else "required: the URL's last segment is no name:"
-            raise self.fail(f"{key}.trace", f"must be a file name like 'debian', {given} {trace!r}")
-        keyring = None
-        if "keyring" in item:
-            keyring = os.path.realpath(self.abspath(item["keyring"], f"{key}.keyring"))
-            if not os.path.isfile(keyring):
-                raise self.fail(f"{key}.keyring", f"no such file: {keyring}")
-        live = item.get("live", True)
-        if not isinstance(live, bool):
-            raise self.fail(f"{key}.live", f"must be true or false, got {live!r}")
-        if "live" in item and kind is not MountKind.SNAPSHOTS:
-            raise self.fail(f"{key}.live", f"only a snapshots mount has a live archive, not {kind}")
-        return Mount(url, kind, os.path.realpath(root), trace, keyring, live)
 
     def check_output(self, output: str, mounts: tuple[Mount, ...]) -> None:
         if os.path.lexists(output) and not os.path.isdir(output):
