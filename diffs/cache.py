@@ -22,6 +22,7 @@ from collections import OrderedDict
 
 from rewrite_rules import MountKind
 from snapfront.atomic import STATE_DIR, atomic_write
+from snapfront.stamps import stamp
 
 from .compare import Change, Delta, compare
 from .indexes import IndexFile, read_index, release_indexes
@@ -55,7 +56,7 @@ class IndexCache:
     ) -> tuple[IndexFile, ...] | None:
         """release_indexes, remembered by the Release files' stats: an archive page shows the
         counts of every serial, and is rendered again with each new one."""
-        key = (directory, codename, *(_stamp(os.path.join(directory, n)) for n in RELEASE_NAMES))
+        key = (directory, codename, *(stamp(os.path.join(directory, n)) for n in RELEASE_NAMES))
         if key not in self._releases:
             if len(self._releases) >= MEMORY_RELEASES:
                 self._releases.clear()
@@ -138,14 +139,6 @@ class IndexCache:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             total -= size
-
-
-def _stamp(path: str) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _remember(memo: OrderedDict, key: object, value: object, limit: int) -> None:

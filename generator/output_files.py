@@ -8,6 +8,7 @@ import os
 from urllib.parse import unquote
 
 from rewrite_rules.resolve import CHECKSUMS, INDEX_PAGE
+from snapfront.stamps import stamp
 
 from .checksums import generated_sums
 from .model import Feed, Page
@@ -50,12 +51,4 @@ def write_output(writer: Writer, output: Output) -> list[str]:
 def stamps_of(output: str, paths: list[tuple[str, bool]]) -> tuple:
     """(inode, size, mtime_ns) of each file, or None: the memo's check that nothing else
     rewrote them since."""
-    found = []
-    for path, _ in paths:
-        try:
-            st = os.stat(os.path.join(output, path))
-        except OSError:
-            found.append(None)
-            continue
-        found.append((st.st_ino, st.st_size, st.st_mtime_ns))
-    return tuple(found)
+    return tuple(stamp(os.path.join(output, path)) for path, _ in paths)

@@ -19,6 +19,7 @@ from basedir.release import read_distribution
 from diffs.cache import IndexCache
 from rewrite_rules import Mount
 from rewrite_rules.resolve import KEYRING_NAME
+from snapfront.stamps import stamp
 
 from .hashes import HashCache
 from .model import (
@@ -100,20 +101,12 @@ class Site:
     def distribution(self, mount: Mount, directory: str) -> Distribution | None:
         """read_distribution, remembered by the Release family's stats: a snapshots front page
         shows every serial, and the watcher rebuilds it with each new one."""
-        key = (directory, *(_stamp(os.path.join(directory, n)) for n in RELEASE_NAMES))
+        key = (directory, *(stamp(os.path.join(directory, n)) for n in RELEASE_NAMES))
         if key not in self.releases:
             if len(self.releases) >= RELEASE_MEMO_LIMIT:
                 self.releases.clear()
             self.releases[key] = read_distribution(directory, mount.root, mount.kind)
         return self.releases[key]
-
-
-def _stamp(path: str) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def breadcrumbs(url: str) -> tuple[Link, ...]:

@@ -18,6 +18,7 @@ from rewrite_rules import Mount, MountKind
 from snapfront.atomic import STATE_DIR
 from snapfront.config import Config
 from snapfront.inventory import read_archive
+from snapfront.stamps import Stamp, stamp
 
 from . import newest_file, watcher_file
 from .model import Facts, MountFacts, WatcherFacts
@@ -30,8 +31,6 @@ PROBE_NAME = "write-probe"
 """Opened for writing under OUTPUT/.snapfront on each gather: a read-only or full-inode
 filesystem shows up as EROFS/ENOSPC/EACCES, for root too (os.access would say yes)."""
 _MEMO_LIMIT = 4096
-
-StatKey = tuple[int, int, int] | None
 
 
 def role(config: Config) -> str:
@@ -68,7 +67,7 @@ class Gatherer:
     def __init__(self, config: Config, watching: bool) -> None:
         self.config = config
         self.watching = watching
-        self._releases: dict[str, tuple[tuple[StatKey, StatKey], Distribution | None]] = {}
+        self._releases: dict[str, tuple[tuple[Stamp, Stamp], Distribution | None]] = {}
 
     def gather(self, now: float | None = None) -> Facts:
         config = self.config
@@ -115,8 +114,8 @@ class Gatherer:
 
     def release(self, directory: str, root: str) -> Distribution | None:
         key = (
-            _stat(os.path.join(directory, "InRelease")),
-            _stat(os.path.join(directory, "Release")),
+            stamp(os.path.join(directory, "InRelease")),
+            stamp(os.path.join(directory, "Release")),
         )
         memo = self._releases.get(directory)
         if memo is not None and memo[0] == key:
@@ -170,11 +169,3 @@ def free_space(paths: list[str]) -> tuple[tuple[str, int], ...]:
             continue  # a missing root is the watcher's and the build's to report
         found.append((path, vfs.f_bavail * vfs.f_frsize))
     return tuple(found)
-
-
-def _stat(path: str) -> StatKey:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)

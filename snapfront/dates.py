@@ -16,11 +16,13 @@ from basedir.release import is_complete, read_distribution, snapshot_dir
 from basedir.taken import taken_at
 from rewrite_rules import MountKind
 
+from .stamps import Stamp, stamp
+
 RELEASE_NAMES = ("InRelease", "Release", "Release.gpg")
 _MEMO_LIMIT = 100_000
 
-Stat = tuple[int, int, int] | None
-_memo: dict[tuple[str, str | None, tuple[Stat, ...]], int | None] = {}
+
+_memo: dict[tuple[str, str | None, tuple[Stamp, ...]], int | None] = {}
 
 
 def snapshot_dates(
@@ -38,8 +40,8 @@ def snapshot_dates(
 
 def snapshot_date(root: str, codename: str, serial: str, keyring: str | None) -> int | None:
     directory = snapshot_dir(root, codename, serial)
-    stats = tuple(_stat(os.path.join(directory, name)) for name in RELEASE_NAMES)
-    key = (directory, keyring, (*stats, _stat(keyring) if keyring else None))
+    stats = tuple(stamp(os.path.join(directory, name)) for name in RELEASE_NAMES)
+    key = (directory, keyring, (*stats, stamp(keyring) if keyring else None))
     if key not in _memo:
         if len(_memo) >= _MEMO_LIMIT:
             _memo.clear()
@@ -55,11 +57,3 @@ def _read(root: str, directory: str, keyring: str | None) -> int | None:
         return None
     # A bump re-dates an old snapshot to now: it still floors at the day its serial names.
     return taken_at(os.path.basename(directory), dist.date, None)
-
-
-def _stat(path: str) -> Stat:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
