@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -16,7 +15,7 @@ import time
 from pathlib import Path
 
 from bench.archive_tree import Tree
-from bench.loads import ROOT, family, start_nginx, wait_for_port
+from bench.loads import ROOT, family, start_nginx, stop_all, wait_for_port
 from bench.watch import watcher_pid
 
 CONNECTIONS = 16_384
@@ -113,15 +112,7 @@ class Session:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_all(self.procs.values(), timeout=60)
         shutil.rmtree(self.work, ignore_errors=True)
 
     def url(self, name: str, path: str) -> str:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from tests.apt_client import AptRoot
@@ -163,14 +164,7 @@ class Servers:
         time.sleep(0.5)  # let every worker come up
 
     def __exit__(self, *exc: object) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_all(self.procs.values(), timeout=20)
         subprocess.run(["pkill", "-f", str(ROOT / "bench" / "ceiling.py")], check=False)
 
     def url(self, name: str, path: str) -> str:
@@ -271,3 +265,17 @@ def apt_update_seconds(tree: Path, base: str) -> float:
     if result.returncode or result.problems():
         raise RuntimeError(f"apt-get update against {base} failed:\n{result.output}")
     return elapsed
+
+
+def stop_all(procs: Iterable[subprocess.Popen], timeout: float) -> None:
+    """SIGTERM every server at once (they shut down in parallel), then wait; kill stragglers."""
+    procs = list(procs)
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
