@@ -103,9 +103,10 @@ class Origin:
             return False
         serial, codename = _snapshot_of(target, raw)
         archive = self.rules.archive(mount)
-        holders = tuple(c for c in archive.codenames if serial in archive.serials.get(c, ()))
-        if codename in holders and codenames_with_serial(mount.root, (codename,), serial):
+        own = codename and serial in archive.serials.get(codename, ())
+        if own and codenames_with_serial(mount.root, (codename,), serial):
             return False  # its own snapshot is there: just a file it does not have
+        holders = tuple(c for c in archive.codenames if serial in archive.serials.get(c, ()))
         present = codenames_with_serial(mount.root, holders, serial)
         if len(present) == len(holders):
             return False
