@@ -12,9 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from itertools import chain
 from urllib.parse import unquote
 
 from basedir.model import Distribution
@@ -37,7 +36,7 @@ from .model import Feed, Page, expiring_within
 from .newest import NewestData
 from .output_files import output_paths, stamps_of, write_output
 from .pages import Output, Site, Trace
-from .plan import Part, PartKind, archive_parts, front_part, mount_part
+from .plan import Part, PartKind, archive_parts, front_part, host_part, mount_part
 from .pool_pages import PoolRefresh
 from .scan import Entry
 from .write import Writer
@@ -64,6 +63,8 @@ class Report:
     """URLs of the pages, feeds and traces rendered (written or found unchanged)."""
     held_back: tuple[str, ...] = ()
     """Directories in which files still being written were left out (see pages.Site)."""
+    unfinished: tuple[tuple[str, Part], ...] = ()
+    """(mount URL, part) not produced because `stop` said so: the caller builds them later."""
 
     def summary(self) -> str:
         return (
@@ -117,10 +118,14 @@ class Builder:
         now: float | None = None,
         settled_ns: int | None = None,
         changed: Iterable[str] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> Report:
         """Only `parts` (by mount URL); a snapshots mount's archive is re-read first, and the
         serials whose codenames changed (or that came or went) join the parts. `changed`: the
-        data paths behind the parts, whose directories are scanned afresh (None: all are)."""
+        data paths behind the parts, whose directories are scanned afresh (None: all are).
+        `stop`, asked after each output: True ends the build early, the part under way and
+        those after it left in `Report.unfinished` and nothing of theirs pruned (the watcher
+        lets a new serial's trace overtake a long rebuild)."""
         wanted = {url: list(found) for url, found in parts.items()}
         whole = any(p.kind is PartKind.MOUNT for found in wanted.values() for p in found)
         if changed is None or whole:
@@ -135,7 +140,7 @@ class Builder:
                 old = self.archives.get(mount.url, new)
                 wanted[mount.url] += archive_parts(mount, old, new)
                 self.archives[mount.url] = new
-        return self._build(wanted, now, settled_ns, full=False)
+        return self._build(wanted, now, settled_ns, full=False, stop=stop)
 
     def _build(
         self,
@@ -143,6 +148,7 @@ class Builder:
         now: float | None,
         settled_ns: int | None,
         full: bool,
+        stop: Callable[[], bool] | None = None,
     ) -> Report:
         started = time.monotonic()
         hashed_before = self.hashes.hashed
@@ -163,6 +169,7 @@ class Builder:
         changed: list[str] = []
         produced: list[str] = []
         removed = 0
+        left: list[tuple[str, Part]] = []
         missing = [m for m in self.config.mounts if not os.path.isdir(m.root)]
         for mount in missing:  # unmounted, or being replaced: its pages wait for it
             log.warning(
@@ -171,6 +178,9 @@ class Builder:
         for mount in self.config.mounts:
             if mount in missing:
                 continue
+            if left:  # stopped in an earlier mount: all of this one waits
+                left += [(mount.url, p) for p in parts.get(mount.url, ())]
+                continue
             archive = rules.archive(mount)
             todo = expand(mount, archive, site, parts.get(mount.url, ()))
             again: list[Part] = []
@@ -178,18 +188,30 @@ class Builder:
                 produce, again, todo = pool.split(mount, todo, writer)
             else:
                 produce = todo
-            found = chain(*(outputs(mount, archive, site, p) for p in (produce, again)))
-            for output in found:
-                if _owned(rules, mount, output):
-                    memo = pool is None or output.url not in pool.pending
-                    changed += self._write(writer, linker.finish(output), memo)
-                    produced.append(output.url)
-                    counts[type(output)] += 1
+            work = [*produce, *again]
+            for index, part in enumerate(work):
+                for output in outputs(mount, archive, site, [part]):
+                    if _owned(rules, mount, output):
+                        memo = pool is None or output.url not in pool.pending
+                        changed += self._write(writer, linker.finish(output), memo)
+                        produced.append(output.url)
+                        counts[type(output)] += 1
+                    if stop is not None and stop():
+                        break
+                else:
+                    continue
+                done, rest = work[:index], work[index:]
+                left += [(mount.url, p) for p in _redone(done, rest) + rest]
+                finished = set(done)  # prune only what was finished; the rest comes back
+                todo = [p for p in todo if p in finished]
+                break
             if pool is not None:
                 pool.written(set(produced))
             if not full:
                 removed += _prune(writer, rules, mount, todo, set(produced))
-        if host and generates_front(rules):  # no mount at "/": snapfront's own front page
+        if host and left:
+            left.append((self.config.mounts[0].url, host_part()))
+        elif host and generates_front(rules):  # no mount at "/": snapfront's own front page
             changed += self._write(writer, front_page(rules))
             produced.append(FRONT_URL)
             counts[Page] += 1
@@ -213,6 +235,7 @@ class Builder:
             tuple(changed + writer.removed_paths),
             tuple(produced),
             tuple(sorted(site.held_back)),
+            tuple(left),
         )
 
     def _record_newest(self, missing: list[Mount]) -> None:
@@ -254,6 +277,13 @@ class Builder:
         self.hashes.save(forget_unused=forget_unused)
         self.shown.save()
         self._saved = time.monotonic()
+
+
+def _redone(done: list[Part], rest: list[Part]) -> list[Part]:
+    """The parts done whose outputs lie under a part left to do: that one prunes, when it is
+    done, every file below its URL that its own build did not write (a feed below a tree)."""
+    tops = [p.url for p in rest if p.kind in (*PRUNED, PartKind.PAGE)]
+    return [p for p in done if any(p.url.startswith(top) for top in tops)]
 
 
 def _forget_removed(listings: dict[str, tuple[Entry, ...]], changed: Iterable[str]) -> None:

@@ -5,7 +5,8 @@ thread that called `run`, sleeps in select() until a batch is due (quiet for `[w
 seconds, or `max_wait` after its first change), a rescan is due (`rescan` seconds, or a
 watched directory was lost) or it is stopped, then maps each changed path to the parts that
 show it (generator.plan) and has the Builder regenerate only those. Idle, it wakes every
-HEALTH_SECONDS to stat the watched directories, and otherwise costs nothing.
+HEALTH_SECONDS to stat the watched directories, and otherwise costs nothing. A batch that
+changes a trace overtakes a long build under way (generator.batch.Batch.pressing).
 
 Pages are built here, not in the server's event loop: `snapfront serve` runs the watcher in a
 process of its own (server.run), so rendering never holds the GIL of a process that answers
@@ -24,15 +25,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rewrite_rules import Archive, Mount
+from rewrite_rules import Archive
 from snapfront.config import Config, ConfigError, load
 
-from .batch import Batch
+from .batch import Batch, relative, touches_trace
 from .build import Builder, Report
 from .memo import template_salt
 from .model import next_midnight
 from .observe import Observers
-from .plan import Change, Part, affected
+from .plan import Change, affected
 from .pool_pages import KeptPoll
 from .watch_status import BuildLog
 
@@ -109,7 +110,9 @@ class Watcher:
 
     def heard(self, path: str, is_dir: bool, structural: bool) -> None:
         """A watchdog thread saw `path` change."""
-        self.batch_add(path, is_dir, structural)
+        codenames = {url: a.codenames for url, a in self.builder.archives.items()}
+        urgent = touches_trace(self.config.mounts, codenames, path, is_dir, structural)
+        self.batch_add(path, is_dir, structural, urgent)
         self._wake()
 
     def stop(self) -> None:
@@ -129,13 +132,19 @@ class Watcher:
         with contextlib.suppress(BlockingIOError):  # a byte already waits: enough
             os.write(self._wake_w, b".")
 
-    def batch_add(self, path: str, is_dir: bool, structural: bool) -> None:
+    def batch_add(self, path: str, is_dir: bool, structural: bool, urgent: bool = False) -> None:
         with self._lock:
-            self.batch.add(path, is_dir, structural, time.monotonic())
+            self.batch.add(path, is_dir, structural, time.monotonic(), urgent)
 
     def _due(self) -> float | None:
+        """When to wake for a batch: when it is due; at once while a build has parts left."""
         with self._lock:
-            return self.batch.due()
+            return time.monotonic() if self.batch.left else self.batch.due()
+
+    def _pressing(self) -> bool:
+        """A build under way asks, after each output: should an urgent batch overtake it?"""
+        with self._lock:
+            return self.batch.pressing(time.monotonic())
 
     def pending_since(self) -> float | None:
         """Monotonic time of the oldest change not yet built (None: nothing waits)."""
@@ -194,12 +203,15 @@ class Watcher:
                 self.batch_add(path, True, gone)  # gone: its pages are pruned
             spent = time.monotonic() - now  # ~5 µs a kept page: at most a tenth of a core
             self._next_kept = now + max(KEPT_SECONDS, KEPT_SHARE * spent)
-        due = self._due()
+        with self._lock:
+            due = self.batch.due()
         if due is not None and time.monotonic() >= due:
             self._check()  # a structural event may be a watched directory coming or going
             with self._lock:
                 first, paths = self.batch.first, self.batch.take()
             self.process(paths, first)
+        elif self.batch.left:  # what an overtaken build left, while the next batch is quiet
+            self.process({})
         if time.monotonic() >= self._next_rescan:
             self.rescan()
 
@@ -221,6 +233,8 @@ class Watcher:
         left move then, and every replica re-renders them at once."""
         wait = min(self.config.watch.rescan, next_midnight(time.time()) + 1 - time.time())
         self._next_rescan = time.monotonic() + wait
+        with self._lock:
+            self.batch.take_left()  # everything is built now
 
         def build() -> Report:
             return self.builder.full(settled_ns=self._settled())
@@ -230,12 +244,13 @@ class Watcher:
     def process(
         self, paths: dict[str, tuple[bool, bool]], first: float | None = None
     ) -> Report | None:
-        """One batch: changed paths → parts per mount → pages, feeds, traces."""
-        parts: dict[str, set[Part]] = {}
+        """One batch: changed paths → parts per mount (and those an overtaken build left)."""
+        with self._lock:
+            parts = self.batch.take_left()
         mounts = [m for m in self.config.mounts if os.path.isdir(m.root)]
         for path, (is_dir, structural) in paths.items():
             for mount in mounts:
-                rel = _relative(mount, path)
+                rel = relative(mount, path)
                 if rel is None:
                     continue
                 archive = self.builder.archives.get(mount.url, Archive())
@@ -247,7 +262,9 @@ class Watcher:
         data = tuple(sorted(paths))
 
         def build() -> Report:
-            return self.builder.update(parts, settled_ns=self._settled(), changed=paths)
+            return self.builder.update(
+                parts, settled_ns=self._settled(), changed=paths, stop=self._pressing
+            )
 
         return self._run(build, data, first=first)
 
@@ -267,6 +284,9 @@ class Watcher:
             return Report(0, 0, 0, 0, 0, 0, 0, 0.0)
         self.log.record(report, time.monotonic() - started, first)
         self.rebuilds.update(report.produced)
+        if report.unfinished:  # a trace change overtakes them
+            with self._lock:
+                self.batch.defer(report.unfinished)
         if data:
             log.info("watch: %d paths changed: %s", len(data), report.summary())
         elif (report.written or report.removed) and not quietly:
@@ -301,12 +321,3 @@ class Watcher:
             self.observers.on_lost = self.events_lost
             self.observers.start(new.mounts)
         self.rescan()
-
-
-def _relative(mount: Mount, path: str) -> str | None:
-    root = mount.root
-    if path == root:
-        return ""
-    if path.startswith(root.rstrip("/") + "/"):
-        return path[len(root.rstrip("/")) + 1 :]
-    return None

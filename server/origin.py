@@ -98,13 +98,17 @@ class Origin:
 
     def forget_gone(self, target: Target, raw: str) -> bool:
         """A snapshots URL that found no file: when its serial's directory is gone (`snapshot
-        gc` removed it), forget that serial, so the 404 lists the serials left. A stat per
-        codename, only on such misses; True when the rules changed."""
+        gc` removed it), forget that serial, so the 404 lists the serials left. One stat when
+        the URL names a codename whose snapshot is still there (the common 404), else one per
+        codename holding the serial; True when the rules changed."""
         mount = target.mount
         if mount.kind is not MountKind.SNAPSHOTS:
             return False
-        serial = _serial_of(target, raw)
+        serial, codename = _snapshot_of(target, raw)
         archive = self.rules.archive(mount)
+        own = codename and serial in archive.serials.get(codename, ())
+        if own and codenames_with_serial(mount.root, (codename,), serial):
+            return False  # its own snapshot is there: just a file it does not have
         holders = tuple(c for c in archive.codenames if serial in archive.serials.get(c, ()))
         present = codenames_with_serial(mount.root, holders, serial)
         if len(present) == len(holders):
@@ -143,11 +147,11 @@ class Origin:
         return error_response(status, message, headers, self.cache_control(CacheClass.ERROR))
 
 
-def _serial_of(target: Target, raw: str) -> str:
-    """The serial a snapshots Target serves from: dists/CODENAME/snapshots/SERIAL/… on disk,
-    else the URL's first segment (a pool file through /P/SERIAL/pool/…)."""
+def _snapshot_of(target: Target, raw: str) -> tuple[str, str]:
+    """(serial, codename) a snapshots Target serves from: dists/CODENAME/snapshots/SERIAL/…
+    on disk, else (the URL's first segment, "") (a pool file through /P/SERIAL/pool/…)."""
     parts = target.sources[0].relpath.split("/")
     for index in range(2, len(parts) - 1):
         if parts[index] == SNAPSHOTS_DIR and SERIAL.match(parts[index + 1]):
-            return parts[index + 1]
-    return raw[len(target.mount.url) :].split("/", 1)[0]
+            return parts[index + 1], "/".join(parts[1:index]) if parts[0] == "dists" else ""
+    return raw[len(target.mount.url) :].split("/", 1)[0], ""

@@ -22,6 +22,7 @@ from .companion import Companion, beside
 from .deadlines import Limits
 from .endpoints import Endpoints
 from .error_pages import with_error_pages
+from .nofile import make_room
 from .on_request import Renderer
 from .protocol import Server
 from .workers import supervise
@@ -53,6 +54,9 @@ def serve(
 
     host = config.host
     shown = f"[{host}]" if ":" in host else host
+    short = make_room(config.max_connections, config.worker_count())
+    if short:
+        print(short, file=sys.stderr, flush=True)
     watching = companion is not None
 
     def listening(port: int) -> None:

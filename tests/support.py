@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -37,12 +37,16 @@ def with_listen(config: Path, listen: str, dest: Path) -> Path:
 
 
 @contextlib.contextmanager
-def running_server(config: Path, *extra: str, timeout: float = 20.0) -> Iterator[Running]:
-    """Start `snapfront serve`, wait for its "listening on" line, always stop it (SIGTERM)."""
+def running_server(
+    config: Path, *extra: str, timeout: float = 20.0, prefix: Sequence[str] = ()
+) -> Iterator[Running]:
+    """Start `snapfront serve` (after `prefix`, a command that execs it: `prlimit …`), wait for
+    its "listening on" line, always stop it (SIGTERM)."""
     log = config.with_suffix(".stderr.log")
+    command = [sys.executable, "-m", "snapfront.cli", "serve", "--config", str(config), *extra]
     with open(log, "w") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "snapfront.cli", "serve", "--config", str(config), *extra],
+            [*prefix, *command],
             stdout=subprocess.PIPE,
             stderr=err,
             text=True,
