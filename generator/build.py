@@ -14,14 +14,12 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from basedir.model import Distribution
 from diffs.cache import IndexCache
 from health import newest_file
 from rewrite_rules import Archive, Mount, MountKind, Rules
 from rewrite_rules.front import FRONT_URL, generates_front
-from rewrite_rules.resolve import match_mount
 from snapfront import __version__
 from snapfront.config import Config
 from snapfront.inventory import read_archive, read_inventory
@@ -36,14 +34,14 @@ from .model import Feed, Page, expiring_within
 from .newest import NewestData
 from .output_files import output_paths, stamps_of, write_output
 from .pages import Output, Site, Trace
-from .plan import Part, PartKind, archive_parts, front_part, host_part, mount_part
+from .plan import Part, PartKind, archive_parts, host_part, mount_part
 from .pool_pages import PoolRefresh
 from .scan import Entry
+from .scope import forget_removed, owned, prune, redone, with_host
 from .write import Writer
 
 log = logging.getLogger("snapfront.watch")
 
-PRUNED = (PartKind.TREE, PartKind.SERIAL, PartKind.LIVE)
 """Parts that stand for everything under their URL: what they no longer produce is removed."""
 
 
@@ -133,7 +131,7 @@ class Builder:
         for path in changed or ():
             self.listings.pop(os.path.normpath(path), None)
             self.listings.pop(os.path.dirname(os.path.normpath(path)), None)
-        _forget_removed(self.listings, changed or ())
+        forget_removed(self.listings, changed or ())
         for mount in self.config.mounts:
             if mount.kind is MountKind.SNAPSHOTS and mount.url in wanted:
                 new = read_archive(mount.root)
@@ -161,7 +159,7 @@ class Builder:
         )  # fmt: skip
         rules = Rules(self.config.mounts, self.config.output, self.archives)
         linker = Linker(rules)
-        parts, host = _with_host(rules, parts, full)
+        parts, host = with_host(rules, parts, full)
         writer = Writer(self.config.output)
         lazy = self.config.pages.lazy_pool
         pool = PoolRefresh(self.kept, self.config.output, template_salt()) if lazy else None
@@ -191,7 +189,7 @@ class Builder:
             work = [*produce, *again]
             for index, part in enumerate(work):
                 for output in outputs(mount, archive, site, [part]):
-                    if _owned(rules, mount, output):
+                    if owned(rules, mount, output):
                         memo = pool is None or output.url not in pool.pending
                         changed += self._write(writer, linker.finish(output), memo)
                         produced.append(output.url)
@@ -201,14 +199,14 @@ class Builder:
                 else:
                     continue
                 done, rest = work[:index], work[index:]
-                left += [(mount.url, p) for p in _redone(done, rest) + rest]
+                left += [(mount.url, p) for p in redone(done, rest) + rest]
                 finished = set(done)  # prune only what was finished; the rest comes back
                 todo = [p for p in todo if p in finished]
                 break
             if pool is not None:
                 pool.written(set(produced))
             if not full:
-                removed += _prune(writer, rules, mount, todo, set(produced))
+                removed += prune(writer, rules, mount, todo, set(produced))
         if host and left:
             left.append((self.config.mounts[0].url, host_part()))
         elif host and generates_front(rules):  # no mount at "/": snapfront's own front page
@@ -277,57 +275,3 @@ class Builder:
         self.hashes.save(forget_unused=forget_unused)
         self.shown.save()
         self._saved = time.monotonic()
-
-
-def _redone(done: list[Part], rest: list[Part]) -> list[Part]:
-    """The parts done whose outputs lie under a part left to do: that one prunes, when it is
-    done, every file below its URL that its own build did not write (a feed below a tree)."""
-    tops = [p.url for p in rest if p.kind in (*PRUNED, PartKind.PAGE)]
-    return [p for p in done if any(p.url.startswith(top) for top in tops)]
-
-
-def _forget_removed(listings: dict[str, tuple[Entry, ...]], changed: Iterable[str]) -> None:
-    """Drop the listings of directories below a changed path that is gone (an rsync --delete
-    of a whole release directory): their entries must not count as the newest data."""
-    gone = {os.path.normpath(p) for p in changed if not os.path.lexists(p)}
-    if not gone:
-        return
-    for folder in list(listings):
-        above = folder
-        while (parent := os.path.dirname(above)) != above:
-            if parent in gone:
-                del listings[folder]
-                break
-            above = parent
-
-
-def _with_host(
-    rules: Rules, parts: Mapping[str, Iterable[Part]], full: bool
-) -> tuple[dict[str, list[Part]], bool]:
-    """The parts, plus the page at "/" when its Repositories section must be redone (a full
-    build, or a newest serial changed: parts.host_part); and whether it must."""
-    found = {url: list(wanted) for url, wanted in parts.items()}
-    host = full or any(p.kind is PartKind.HOST for wanted in found.values() for p in wanted)
-    if host and not generates_front(rules):
-        root = next(m for m in rules.mounts if m.url == FRONT_URL)
-        found.setdefault(root.url, []).append(front_part(root))
-    return found, host
-
-
-def _owned(rules: Rules, mount: Mount, output: Output) -> bool:
-    return match_mount(rules, _segments(output.url)) is mount
-
-
-def _prune(writer: Writer, rules: Rules, mount: Mount, parts: list[Part], seen: set[str]) -> int:
-    """Remove what a part stood for and no longer produces: a removed directory's pages, a
-    dropped serial's. Another mount's URLs (nested inside, or owning the prefix) are left alone."""
-    prefixes = [p.url for p in parts if p.kind in PRUNED]
-    prefixes += [p.url for p in parts if p.kind is PartKind.PAGE and p.url not in seen]
-    prefixes = [p for p in prefixes if match_mount(rules, _segments(p)) is mount]
-    others = [m.url for m in rules.mounts if m is not mount]
-    nested = [u for u in others if any(u.startswith(p) for p in prefixes)]
-    return writer.prune(prefixes, nested) if prefixes else 0
-
-
-def _segments(url: str) -> tuple[str, ...]:
-    return tuple(s for s in unquote(url).split("/") if s)

@@ -23,12 +23,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from rewrite_rules import Archive
 from snapfront.config import Config, ConfigError, load
 
-from .batch import Batch, relative, touches_trace
+from .batch import Batch, Changes, relative, touches_trace
 from .build import Builder, Report
 from .memo import template_salt
 from .model import next_midnight
@@ -48,27 +47,6 @@ KEPT_SECONDS = 1.0
 their pool is not watched, and a `reprepro update` must show on its pages within seconds."""
 KEPT_SHARE = 10
 """...or ten times as long as the last check took, when many pages are kept."""
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What one batch (or rescan) changed: the hook for whatever must follow, such as a CDN purge.
-
-    `data_paths`: absolute paths under the mounts' roots that changed (created, written,
-    deleted, moved; temporary names left out), sorted; empty after a rescan, which cannot
-    say. A data file's own URL may need purging even when no page changed (an InRelease of a
-    repository mount).
-    `output_paths`: generated files written or removed, relative to the output directory and
-    "/"-separated (`debian/index.html`, `debian/index.json`, `debian/project/trace/debian`,
-    `mediawiki/feed.atom`, and the .br/.gz variants of a removed page); a written page's
-    `.br` and `.gz` variants changed with it.
-
-    `on_change(changes)` is called after the batch is written, on the watcher's thread; an
-    exception it raises is logged and the watcher carries on.
-    """
-
-    data_paths: tuple[str, ...]
-    output_paths: tuple[str, ...]
 
 
 OnChange = Callable[[Changes], None]
