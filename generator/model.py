@@ -177,6 +177,7 @@ class Page:
     keep: str | None = None  # a serial page: the command that extends its Valid-Until
     changes: Comparison | None = None  # a serial's changes page: against the previous serial
     previous: Link | None = None  # a changes page: the previous serial's changes page
+    date: int | None = None  # what it shows dates from, when no row says (a changes page)
     snapshot_conf: SnapshotConf | None = None  # a snapshots archive's page: apt --snapshot
     repositories: tuple[Repository, ...] = ()  # the page at "/": every mount of the host
     checksums: Checksums | None = None  # a files mount directory's SHA256SUMS

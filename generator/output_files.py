@@ -4,6 +4,8 @@ for a feed or trace. The builder asks here so the watcher, purger and memo agree
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import os
 from urllib.parse import unquote
 
@@ -44,8 +46,35 @@ def write_output(writer: Writer, output: Output) -> list[str]:
     return gone + [
         path
         for (path, packed), text in zip(output_paths(output), texts, strict=True)
-        if writer.write(path, text.encode(), compress=packed)
+        if writer.write(path, text.encode(), compress=packed, mtime=date_of(output))
     ]
+
+
+def date_of(output: Output) -> float | None:
+    """The newest date an output shows, as its files' mtime and so their Last-Modified: the
+    same on every replica holding the same data (rsync -a keeps mtimes), where the time of
+    writing would differ. A page: its rows, serials and suites; a feed: its newest entry; a
+    trace: its own `Date:` (the snapshot's InRelease). None (no date shown): writing time.
+    The content-hash ETag stays the validator that notices any change of bytes."""
+    if isinstance(output, Page):
+        found = [r.mtime for r in output.rows]
+        found += [s.date for s in output.serials]
+        found += [s.distribution.date for s in output.suites]
+        found.append(output.date)
+    elif isinstance(output, Feed):
+        found = [e.updated for e in output.entries]
+    else:
+        found = [_trace_date(output.text)]
+    dates = [d for d in found if d is not None]
+    return float(max(dates)) if dates else None
+
+
+def _trace_date(text: str) -> float | None:
+    for line in text.splitlines():
+        if line.startswith("Date: "):
+            with contextlib.suppress(TypeError, ValueError):
+                return email.utils.parsedate_to_datetime(line[6:]).timestamp()
+    return None
 
 
 def stamps_of(output: str, paths: list[tuple[str, bool]]) -> tuple:

@@ -172,7 +172,10 @@ def _changes(mount: Mount, archive: Archive, site: Site, serial: str) -> Page:
     else:
         note = f"Packages added, removed, upgraded and downgraded since {previous}."
     link = Link(previous, f"../../{previous}/{CHANGES}/") if previous else None
-    found = page(url, changes=comparison, previous=link, note=note)
+    codenames = [c for c, serials in archive.serials.items() if serial in serials]
+    dates = [s.distribution.date for s in _suites(mount, site, serial, codenames)]
+    date = max((d for d in dates if d is not None), default=None)  # its Last-Modified
+    found = page(url, changes=comparison, previous=link, note=note, date=date)
     return replace(found, title=f"Changes in {mount.url}{serial}/")
 
 

@@ -68,10 +68,16 @@ class Writer:
         self.removed_paths: list[str] = []
 
     def write(
-        self, relpath: str, data: bytes, compress: bool = True, min_size: int | None = None
+        self,
+        relpath: str,
+        data: bytes,
+        compress: bool = True,
+        min_size: int | None = None,
+        mtime: float | None = None,
     ) -> bool:
         """Write OUTPUT/relpath (and its .br/.gz when `compress`, it holds `min_size` bytes
-        or more and a variant pays) if its bytes changed; True when it did."""
+        or more and a variant pays) if its bytes changed; True when it did. `mtime`: the
+        files' modification time (their Last-Modified), the same on every replica."""
         path = os.path.join(self.output, relpath)
         if path in self.produced:
             raise DuplicateOutput(f"{relpath} was generated twice in one build")
@@ -81,19 +87,21 @@ class Writer:
         for suffix in VARIANTS if not wanted else ():
             _remove(path + suffix)  # first: a variant of earlier bytes must not answer for these
         if changed:
-            atomic_write(path, data)
+            atomic_write(path, data, mtime)
             self.written += 1
         else:
             self.unchanged += 1
+            _set_mtime(path, mtime)
         for suffix, compressor in VARIANTS.items() if wanted else ():
             variant = path + suffix
             if not changed and os.path.exists(variant):
                 self.produced.add(variant)
+                _set_mtime(variant, mtime)
                 continue
             packed = compressor(data)
             if len(packed) <= len(data) * (1 - MIN_SAVING):
                 if not _same(variant, packed):
-                    atomic_write(variant, packed)
+                    atomic_write(variant, packed, mtime)
                 self.produced.add(variant)
             else:
                 _remove(variant)  # a stale variant would answer for the new bytes
@@ -145,3 +153,13 @@ class Writer:
                 if folder != os.path.normpath(self.output) and not os.listdir(folder):
                     os.rmdir(folder)  # an empty directory left by a dropped snapshot
         return removed
+
+
+def _set_mtime(path: str, mtime: float | None) -> None:
+    """An unchanged file keeps its bytes but takes the wanted date (written before dates were
+    set, or the date's inputs moved without changing the page)."""
+    if mtime is None:
+        return
+    with contextlib.suppress(FileNotFoundError):
+        if os.stat(path).st_mtime != mtime:
+            os.utime(path, (mtime, mtime))

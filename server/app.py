@@ -83,7 +83,7 @@ class Streamed:
     """A file too large (or too odd) to keep in memory: answered from its open fd."""
 
     etag: str
-    modified: int | None  # None: a generated file (see validators.last_modified)
+    modified: int | None  # None: no date to send (see send.file_headers)
     headers: dict[str, str]
     body: Body
 
@@ -142,7 +142,7 @@ def _read(origin: Origin, opened: Opened, target: Target, coding: str | None) ->
     if coding:
         name = name.rsplit(".", 1)[0]  # the variant has the page's type, with a coding
     now = time.time()
-    modified = None if source.generated else last_modified(st, now)
+    modified = last_modified(st, now)
     headers = file_headers(etag, modified, origin.cache_control(target.cache), media_type(name))
     headers[SURROGATE_KEY] = surrogate_key(target.mount.url, target.cache)
     if source.generated:

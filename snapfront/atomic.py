@@ -11,14 +11,17 @@ STATE_DIR = ".snapfront"
 """output/.snapfront/: caches and status files; a hidden name, so it is never served."""
 
 
-def atomic_write(path: str, data: bytes) -> None:
-    """Write `data` to a temp file beside `path`, then rename it over `path`."""
+def atomic_write(path: str, data: bytes, mtime: float | None = None) -> None:
+    """Write `data` to a temp file beside `path`, then rename it over `path`; with `mtime`,
+    the file has that modification time from the moment it appears."""
     folder, name = os.path.split(path)
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
+        if mtime is not None:
+            os.utime(tmp, (mtime, mtime))
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

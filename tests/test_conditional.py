@@ -122,8 +122,8 @@ def test_if_range(value: str | None, partial: bool) -> None:
 
 
 def test_without_a_date_the_date_preconditions_are_ignored() -> None:
-    """Generated files have no Last-Modified (replicas would disagree): §13.1.3-4 ignore the
-    date conditions then, and If-Range by date never allows a partial answer."""
+    """A representation without a modification date: §13.1.3-4 ignore the date conditions,
+    and If-Range by date never allows a partial answer."""
     for header in ("If-Modified-Since", "If-Unmodified-Since"):
         assert evaluate({header: AT}, method="GET", etag=ETAG, last_modified=None) is Outcome.OK
     assert evaluate({"If-None-Match": ETAG}, method="GET", etag=ETAG, last_modified=None) is (

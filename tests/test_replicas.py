@@ -96,6 +96,7 @@ def test_two_replicas_render_and_answer_alike(sample_host: SampleHost, tmp_path:
                 got = [fetch(s.url.rstrip("/") + url, headers=coding) for s in (a, b)]
                 assert [r.status for r in got] == [200, 200], (url, got[0].body[:200])
                 assert got[0].body == got[1].body, url
+                assert got[0].header("Last-Modified"), url  # every file has both validators
                 for name in ("ETag", "Last-Modified", "Content-Encoding", "Cache-Control"):
                     assert got[0].header(name) == got[1].header(name), (url, name)
                 # a cache revalidating against the other host gets a 304
