@@ -25,6 +25,7 @@ import pytest
 from generator.build import build as build_all
 from generator.kept import KeptPages
 from generator.on_request import PageRenderer
+from generator.render import environment
 from snapfront import sample
 from snapfront.config import load
 from snapfront.sample import SampleHost
@@ -264,3 +265,16 @@ def test_pages_pool_accepts_lazy_or_eager_only(host: SampleHost, tmp_path: Path)
     assert done.stderr.strip() == (
         f'snapfront: {config}: pages.pool: must be "lazy" or "eager", got \'sometimes\''
     )
+
+
+def test_a_first_render_in_a_worker_compiles_no_template(host: SampleHost, tmp_path: Path) -> None:
+    """`serve` makes the renderer before it forks: every template the page extends or
+    includes is compiled then, so no request pays for it (bench/archive.py cold)."""
+    config = load(str(_config(host, tmp_path / "lazy")))
+    build_all(config)
+    mount = next(m for m in config.mounts if m.url == "/debian/")
+    environment.cache_clear()  # a fresh worker's templates, whatever other tests rendered
+    render = PageRenderer(config)
+    compiled = set(environment().cache.keys())
+    assert render(config, mount, "debian/pool/main/lib8/pkg108/index.html")
+    assert set(environment().cache.keys()) == compiled, "compiled on the request"
