@@ -33,7 +33,7 @@ from .output_files import write_output
 from .pages import Site
 from .plan import Part, PartKind, page_url
 from .pool_pages import page_files, reachable
-from .render import PAGE_TEMPLATE, environment
+from .render import compile_templates
 from .write import Writer
 
 log = logging.getLogger("snapfront")
@@ -52,14 +52,14 @@ class PageRenderer:
 
     def __init__(self, config: Config | None = None) -> None:
         """With `config`, what a first render needs is ready before `serve` forks workers
-        (the template compiled, the codenames read), so no first request waits for it."""
+        (every template compiled, the codenames read), so no first request waits for it."""
         self._lock = threading.Lock()
         self._config: Config | None = None
         self._linker: Linker | None = None
         self._kept: KeptPages | None = None
         self._releases: dict = {}
         if config is not None and config.pages.lazy_pool:
-            environment().get_template(PAGE_TEMPLATE)
+            compile_templates()
             template_salt()
             self._for(config)
 

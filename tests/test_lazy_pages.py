@@ -25,6 +25,8 @@ import pytest
 from generator.build import build as build_all
 from generator.kept import KeptPages
 from generator.on_request import PageRenderer
+from generator.pool_pages import AHEAD_ENTRIES
+from generator.render import environment
 from snapfront import sample
 from snapfront.config import load
 from snapfront.sample import SampleHost
@@ -264,3 +266,46 @@ def test_pages_pool_accepts_lazy_or_eager_only(host: SampleHost, tmp_path: Path)
     assert done.stderr.strip() == (
         f'snapfront: {config}: pages.pool: must be "lazy" or "eager", got \'sometimes\''
     )
+
+
+def test_a_first_render_in_a_worker_compiles_no_template(host: SampleHost, tmp_path: Path) -> None:
+    """`serve` makes the renderer before it forks: every template the page extends or
+    includes is compiled then, so no request pays for it (bench/archive.py cold)."""
+    config = load(str(_config(host, tmp_path / "lazy")))
+    build_all(config)
+    mount = next(m for m in config.mounts if m.url == "/debian/")
+    environment.cache_clear()  # a fresh worker's templates, whatever other tests rendered
+    render = PageRenderer(config)
+    compiled = set(environment().cache.keys())
+    assert render(config, mount, "debian/pool/main/lib8/pkg108/index.html")
+    assert set(environment().cache.keys()) == compiled, "compiled on the request"
+
+
+def test_a_build_renders_large_pool_directories_ahead_of_requests(
+    host: SampleHost, tmp_path: Path
+) -> None:
+    """A directory of AHEAD_ENTRIES entries would take a request tens of ms to render: the
+    build writes its page, byte for byte the one a request renders, and keeps it current."""
+    config = load(str(_config(host, tmp_path / "lazy")))
+    folder = host.snapshots_root / "pool" / "main" / "lib9" / "big"
+    url = "debian/pool/main/lib9/big/"
+    page = Path(config.output) / url / "index.html"
+    folder.mkdir()
+    try:
+        for i in range(AHEAD_ENTRIES):
+            (folder / f"big_1.{i}-1_all.deb").write_bytes(b"x")
+        build_all(config)
+        assert page.exists(), "a large pool directory was left to its first request"
+        assert [p.url for p in KeptPages(config.output).under("/debian/", "/debian/pool/")] == [
+            "/" + url
+        ]  # and no small one
+        ahead = _pool_files(Path(config.output))
+        shutil.rmtree(page.parent)
+        mount = next(m for m in config.mounts if m.url == "/debian/")
+        assert PageRenderer()(config, mount, url + "index.html")
+        assert _pool_files(Path(config.output)) == ahead
+        (folder / "big_2.0-1_all.deb").write_bytes(b"new")
+        build_all(config)
+        assert b"big_2.0-1_all.deb" in page.read_bytes()
+    finally:
+        shutil.rmtree(folder)
