@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.archive_serve import Session, status_kb, write_config
-from bench.archive_tree import CODENAMES, SCRATCH_SERIAL, TOUCH_PREFIX, Tree, prefix, source_name
+from bench.archive_tree import (
+    BIG_DIRS,
+    CODENAMES,
+    SCRATCH_SERIAL,
+    TOUCH_PREFIX,
+    Tree,
+    prefix,
+    source_name,
+)
 from bench.loads import ROOT, free_port
 from bench.watch import percentile
 
@@ -256,10 +264,11 @@ def cold(run: Run) -> list[Row]:
     """First byte of listing pages nobody asked for yet, each after emptying the caches."""
     session, tree = run.servers(), run.tree
     small = source_name(tree.sizes.source_dirs // 2 + 1)
+    biggest = max(BIG_DIRS[len(BIG_DIRS) - tree.sizes.big_dirs :])  # source_name(0) holds it
     pages = {
         "archive page": "/debian/",
         "serial page": f"/debian/{tree.serials[len(tree.serials) // 2]}/",
-        "pool directory, 600 files": f"/debian/pool/main/{prefix(source_name(0))}/"
+        f"pool directory, {biggest:,} files": f"/debian/pool/main/{prefix(source_name(0))}/"
         f"{source_name(0)}/",
         "pool directory, small": f"/debian/pool/main/{prefix(small)}/{small}/",
         "files directory": "/releases/project/0.1/",
