@@ -15,8 +15,9 @@ import time
 from pathlib import Path
 
 from bench.archive_tree import Tree
-from bench.loads import ROOT, family, start_nginx, stop_all, wait_for_port
+from bench.loads import ROOT, start_nginx, stop_all, wait_for_port
 from bench.watch import watcher_pid
+from tests.support import family
 
 CONNECTIONS = 16_384
 

@@ -139,3 +139,22 @@ def escape_links(host) -> list[Path]:
         host.snapshots_root / "pool" / "escape.deb",
         host.repository_root / "dists" / "escape",
     ]
+
+
+def family(root: int) -> list[int]:
+    """`root` and all its descendants (serve's supervisor, its workers, the watcher's keeper and
+    the watcher), found by parent pid across /proc: a child of any thread counts."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found

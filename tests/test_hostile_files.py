@@ -27,7 +27,7 @@ import pytest
 from rewrite_rules import MountKind
 from rewrite_rules.confine import may_serve, relative
 from snapfront import sample
-from tests.support import fetch, running_server, with_listen
+from tests.support import family, fetch, running_server, with_listen
 
 PASSWD = b"root:x:0:0"
 SIGN_WITH = b"SignWith:"
@@ -307,20 +307,7 @@ def test_symlink_loops_end_the_walk_and_are_not_listed(tmp_path: Path) -> None:
 
 def children(pid: int) -> set[int]:
     """Every descendant of `pid` (serve → the watcher's keeper → the watcher)."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found: set[int] = set()
-    while True:
-        more = {child for child, parent in parents.items() if parent in found | {pid}} - found
-        if not more:
-            return found
-        found |= more
+    return set(family(pid)) - {pid}
 
 
 def alive(pid: int) -> bool:

@@ -20,7 +20,7 @@ import pytest
 
 from snapfront import sample
 from tests.apt_client import AptRoot
-from tests.support import Running, fetch, running_server, with_listen
+from tests.support import Running, family, fetch, running_server, with_listen
 
 TRACE = "/debian/project/trace/debian"
 WITHIN = 2.0  # seconds from the last write to the fresh page being served (the issue's bound)
@@ -162,12 +162,6 @@ def inotify_holders(pids: list[int]) -> list[int]:
             if any(os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:inotify" for fd in fds):
                 found.append(pid)
     return found
-
-
-def family(pid: int) -> list[int]:
-    """`pid` and all its descendants."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [pid, *(p for child in map(int, children) for p in family(child))]
 
 
 def test_one_watcher_with_several_workers_and_none_without(host: sample.SampleHost) -> None:
