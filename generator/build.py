@@ -42,8 +42,6 @@ from .write import Writer
 
 log = logging.getLogger("snapfront.watch")
 
-"""Parts that stand for everything under their URL: what they no longer produce is removed."""
-
 
 @dataclass(frozen=True)
 class Report:
@@ -94,9 +92,9 @@ class Builder:
         """Parsed indexes and deltas by SHA256 (diffs.cache): a new serial parses only its
         new index files; kept on disk under output/.snapfront/indexes/."""
         self.newest = NewestData()
+        """Each mount's newest entry, for health (health.newest_file): from the listings."""
         self.kept = KeptPages(config.output)
         """The pool pages rendered on request and kept (generator.pool_pages): lazy mode."""
-        """Each mount's newest entry, for health (health.newest_file): from the listings."""
         self.save_every = save_every
         """Seconds between saves of the sha256 cache after updates (its JSON holds every file
         of the tree: rewriting it for each new upload would cost more than the pages)."""
@@ -203,10 +201,11 @@ class Builder:
                 finished = set(done)  # prune only what was finished; the rest comes back
                 todo = [p for p in todo if p in finished]
                 break
+            seen = set(produced)
             if pool is not None:
-                pool.written(set(produced))
+                pool.written(seen)
             if not full:
-                removed += prune(writer, rules, mount, todo, set(produced))
+                removed += prune(writer, rules, mount, todo, seen)
         if host and left:
             left.append((self.config.mounts[0].url, host_part()))
         elif host and generates_front(rules):  # no mount at "/": snapfront's own front page

@@ -38,11 +38,6 @@ def repositories(rules: Rules) -> tuple[Repository, ...]:
     return tuple(found)
 
 
-def newest_serials(rules: Rules) -> dict[str, str | None]:
-    """Mount URL → newest serial: what the front page shows that snapshots change."""
-    return {r.url: r.newest.label if r.newest else None for r in repositories(rules)}
-
-
 def front_page(rules: Rules) -> Page:
     """`/` when no mount is there: the Repositories section alone."""
     return page(FRONT_URL, repositories=repositories(rules), note=FRONT_NOTE)

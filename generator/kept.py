@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ def stamp_of(path: str, salt: str) -> str | None:
         st = os.stat(path)
     except OSError:
         return None
-    if not os.path.isdir(path):
+    if not stat.S_ISDIR(st.st_mode):
         return None
     return f"{salt}:{st.st_ino}:{st.st_mtime_ns}"
 

@@ -19,6 +19,7 @@ import time
 from urllib.parse import unquote
 
 from rewrite_rules import Archive, Mount, Rules
+from rewrite_rules.names import PAGE_FILES
 from snapfront import __version__
 from snapfront.config import Config
 from snapfront.inventory import read_inventory
@@ -67,7 +68,7 @@ class PageRenderer:
         if not config.pages.lazy_pool:
             return False
         folder, name = posixpath.split(relpath)
-        if name not in ("index.html", "index.json") or mount.kind.value not in _PRODUCERS:
+        if name not in PAGE_FILES or mount.kind.value not in _PRODUCERS:
             return False
         top = unquote(mount.url).strip("/")
         if top and not (folder == top or folder.startswith(top + "/")):

@@ -9,7 +9,7 @@ import email.utils
 import os
 from urllib.parse import unquote
 
-from rewrite_rules.resolve import CHECKSUMS, INDEX_PAGE
+from rewrite_rules.names import CHECKSUMS, INDEX_JSON, INDEX_PAGE
 from snapfront.stamps import stamp
 
 from .checksums import generated_sums
@@ -17,8 +17,6 @@ from .model import Feed, Page
 from .pages import Output
 from .render import page_json, render_feed, render_page
 from .write import Writer
-
-INDEX_JSON = "index.json"
 
 
 def output_paths(output: Output) -> list[tuple[str, bool]]:
@@ -43,10 +41,11 @@ def write_output(writer: Writer, output: Output) -> list[str]:
         texts = [render_feed(output)]
     else:
         texts = [output.text]
+    date = date_of(output)
     return gone + [
         path
         for (path, packed), text in zip(output_paths(output), texts, strict=True)
-        if writer.write(path, text.encode(), compress=packed, mtime=date_of(output))
+        if writer.write(path, text.encode(), compress=packed, mtime=date)
     ]
 
 

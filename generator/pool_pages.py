@@ -20,21 +20,17 @@ from urllib.parse import unquote
 
 from rewrite_rules import Mount, MountKind
 from rewrite_rules.confine import may_serve, private_name, relative
-from rewrite_rules.resolve import INDEX_PAGE, POOL
+from rewrite_rules.names import INDEX_JSON, INDEX_PAGE, POOL, POOL_AT
 from snapfront.confined import real_root
 
 from .kept import KeptPage, KeptPages, stamp_of
-from .output_files import INDEX_JSON
 from .plan import Part, PartKind, page_url
 from .write import Writer
-
-_POOL_AT = {MountKind.SNAPSHOTS: 0, MountKind.REPOSITORY: 0, MountKind.TAGGED: 2}
-"""Where the pool sits in a data path: pool/… or TAG/ARCHIVE/pool/…; files mounts have none."""
 
 
 def in_pool(mount: Mount, rel: str) -> bool:
     """Whether the data directory `rel` (relative to the root) is the pool or below it."""
-    at = _POOL_AT.get(mount.kind)
+    at = POOL_AT.get(mount.kind)
     segments = rel.split("/") if rel else []
     return at is not None and len(segments) > at and segments[at] == POOL
 
@@ -59,7 +55,7 @@ def large_dirs(mount: Mount, top: str) -> list[str]:
     missed (deeper, or on a filesystem whose directory size says nothing) is rendered on
     its first request as any other."""
     found: list[str] = []
-    source_depth = _POOL_AT[mount.kind] + 1 + SOURCE_LEVEL
+    source_depth = POOL_AT[mount.kind] + 1 + SOURCE_LEVEL
     stack = [top]
     while stack:
         rel = stack.pop()
@@ -109,7 +105,7 @@ def reachable(mount: Mount, rel: str) -> bool:
     if not in_pool(mount, rel):
         return False
     segments = rel.split("/")
-    base = _POOL_AT[mount.kind] + 1
+    base = POOL_AT[mount.kind] + 1
     root = real_root(mount.root)
     chain: set[str] = set()
     here: tuple[str, ...] = ()

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from .context import Rules
 from .model import CacheClass, Mount, MountKind, Source, Target
-from .names import INDEX_PAGE
+from .names import INDEX_PAGE, PAGE_FILES
 
 FRONT_URL = "/"
-FRONT_NAMES = (INDEX_PAGE, "index.json")
+FRONT_NAMES = PAGE_FILES
 """The files of the generated front page, answered at /index.html and /index.json."""
 
 

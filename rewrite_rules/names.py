@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import re
 
+from .model import MountKind
+
 SERIAL = re.compile(r"\d{10}\Z")
 RELEASE_FAMILY = frozenset({"Release", "InRelease", "Release.gpg"})
 REPREPRO_INTERNALS = frozenset({"conf", "db", "incoming", "logs", "tmp"})
 TRACE_DIR = ("project", "trace")
 KEYRING_NAME = "keyring.gpg"
+POOL_AT = {MountKind.SNAPSHOTS: 0, MountKind.REPOSITORY: 0, MountKind.TAGGED: 2}
+"""Where the pool sits in a data path, per kind with one: pool/… or TAG/ARCHIVE/pool/…"""
 INDEX_PAGE = "index.html"
-GENERATED_NAMES = frozenset({INDEX_PAGE, "index.json", "feed.atom"})
+INDEX_JSON = "index.json"
+PAGE_FILES = (INDEX_PAGE, INDEX_JSON)  # what a directory's generated page is
+GENERATED_NAMES = frozenset({*PAGE_FILES, "feed.atom"})
 """File names the generator writes beside a directory's page; they answer before the root's."""
 CHECKSUMS = "SHA256SUMS"
 """A files mount's directory checksums (`sha256sum -c`): a release manager's own file in the

@@ -83,7 +83,7 @@ class Streamed:
     """A file too large (or too odd) to keep in memory: answered from its open fd."""
 
     etag: str
-    modified: int | None  # None: no date to send (see send.file_headers)
+    modified: int
     headers: dict[str, str]
     body: Body
 
@@ -129,7 +129,7 @@ async def _serve_source(
     if present == 1 and headers.get("If-None-Match") == cached.etag:
         return web.Response(status=304, headers=not_modified(cached.headers))  # APT, CDNs
     body = Body(cached.stat.st_size, data=cached.data)
-    modified = int(cached.stat.st_mtime) if "Last-Modified" in cached.headers else None
+    modified = int(cached.stat.st_mtime)  # never in the future: see _read
     return await _answer(origin, request, Streamed(cached.etag, modified, cached.headers, body))
 
 

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from .app import Handler, Origin
 from .error_hints import Hint, Link, breadcrumbs, hint, shown_path
+from .negotiate import q_value
 
 HTML = "text/html; charset=utf-8"
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -58,14 +59,7 @@ def prefers_html(accept: str | None) -> bool:
 
 
 def _weight(params: str) -> float:
-    for param in params.split(";"):
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                return min(max(float(value), 0.0), 1.0)
-            except ValueError:
-                return 0.0
-    return 1.0
+    return min(max(q_value(params), 0.0), 1.0)
 
 
 def with_error_pages(handler: Handler, origin: Origin) -> Handler:

@@ -12,6 +12,19 @@ VARIANTS = (("br", ".br"), ("gzip", ".gz"))
 """Preference order when the client accepts both equally."""
 
 
+def q_value(params: str) -> float:
+    """The weight in an Accept-style item's parameters (`;q=0.5`): 1 when absent, 0 when
+    unreadable (RFC 9110 §12.4.2)."""
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
 @functools.lru_cache(maxsize=256)
 def acceptable(header: str | None) -> tuple[tuple[str, str], ...]:
     """(coding, file suffix) pairs the Accept-Encoding header allows, best first."""
@@ -21,16 +34,8 @@ def acceptable(header: str | None) -> tuple[tuple[str, str], ...]:
     for item in header.split(","):
         coding, _, params = item.strip().partition(";")
         coding = coding.strip().lower()
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
         if coding:
-            weights[coding] = q
+            weights[coding] = q_value(params)
     star = weights.get("*", 0.0)
     ranked = [
         (weights.get(coding, star), -index, coding, suffix)

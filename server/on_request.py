@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 
 from rewrite_rules import Mount, Target
+from rewrite_rules.names import PAGE_FILES, POOL_AT
 from snapfront.config import Config
 
 log = logging.getLogger("snapfront")
@@ -21,7 +22,6 @@ log = logging.getLogger("snapfront")
 Renderer = Callable[[Config, Mount, str], bool]
 """render(config, mount, missing file relative to the output) -> whether it now exists."""
 RENDERS = 2
-PAGE_FILES = ("index.html", "index.json")
 
 
 class OnRequest:
@@ -32,6 +32,8 @@ class OnRequest:
 
     async def page(self, config: Config, target: Target) -> bool:
         """Render the page `target` names if it may be; True when its files now exist."""
+        if not config.pages.lazy_pool or target.mount.kind not in POOL_AT:
+            return False  # nothing to render: no executor trip for an ordinary 404
         source = target.sources[0]
         if not source.generated or source.relpath.rsplit("/", 1)[-1] not in PAGE_FILES:
             return False

@@ -48,15 +48,11 @@ def error_response(
     return resp
 
 
-def file_headers(
-    etag: str, last_modified: int | None, cache_control: str, content_type: str
-) -> dict:
-    """The headers of a file's plain 200; its 304 and 206 answers are cut from them. No
-    Last-Modified when None (a generated file: see validators.last_modified)."""
-    headers = {"ETag": etag}
-    if last_modified is not None:
-        headers["Last-Modified"] = format_http_date(last_modified)
-    return headers | {
+def file_headers(etag: str, last_modified: int, cache_control: str, content_type: str) -> dict:
+    """The headers of a file's plain 200; its 304 and 206 answers are cut from them."""
+    return {
+        "ETag": etag,
+        "Last-Modified": format_http_date(last_modified),
         "Cache-Control": cache_control,
         "Content-Type": content_type,
         "Accept-Ranges": "bytes",

@@ -1,10 +1,9 @@
 """ETag and Last-Modified that every replica holding the same bytes agrees on.
 
 Data files: mtime_ns and size (rsync -a preserves both; the inode is left out on purpose).
-Generated files: a hash of the content, so two hosts that render the same page agree, and
-no Last-Modified: a page's file is as new as the build that wrote it, which differs from
-host to host (RFC 9110 §8.8.2 asks for a date only when it "can be reasonably and
-consistently determined"). Caches and browsers revalidate them with If-None-Match.
+Generated files: a hash of the content, so two hosts that render the same page agree; their
+mtime, and so their Last-Modified, is the newest date the page shows, set by the generator
+when it writes them (generator.output_files.date_of), not the time of writing.
 """
 
 from __future__ import annotations
