@@ -27,9 +27,7 @@ from .send import Body, file_headers, not_modified, send_body
 from .small_files import Cached
 from .validators import data_etag, last_modified
 
-__all__ = [  # Origin is server.origin's: server.run, endpoints and error_pages take it from here
-    "ALLOWED", "METER", "NO_MOUNT", "Handler", "Origin", "Reserved", "make_handler",
-]  # fmt: skip
+__all__ = ["ALLOWED", "METER", "NO_MOUNT", "Handler", "Reserved", "make_handler"]
 
 ALLOWED = "GET, HEAD"
 

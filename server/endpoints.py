@@ -23,7 +23,7 @@ from health.status import status_document
 from snapfront import __version__
 from snapfront.ops_config import allowed
 
-from .app import Origin
+from .origin import Origin
 
 ROLE_HEADER = "X-Snapfront-Role"
 NO_STORE = "no-store"

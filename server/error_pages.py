@@ -16,9 +16,10 @@ from html import escape
 
 from aiohttp import web
 
-from .app import Handler, Origin
+from .app import Handler
 from .error_hints import Hint, Link, breadcrumbs, hint, shown_path
 from .negotiate import q_value
+from .origin import Origin
 
 HTML = "text/html; charset=utf-8"
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

@@ -17,13 +17,14 @@ from rewrite_rules import CacheClass
 from snapfront.config import Config, ConfigError, load
 
 from . import access_log, sd_notify
-from .app import METER, NO_MOUNT, Origin, make_handler
+from .app import METER, NO_MOUNT, make_handler
 from .companion import Companion, beside
 from .deadlines import Limits
 from .endpoints import Endpoints
 from .error_pages import with_error_pages
 from .nofile import make_room
 from .on_request import Renderer
+from .origin import Origin
 from .protocol import Server
 from .workers import supervise
 
