@@ -55,6 +55,16 @@ OPEN_CONNECTIONS = Gauge(
     multiprocess_mode="livesum",
     registry=None,
 )
+CONNECTIONS_EVICTED = Counter(
+    "snapfront_http_connections_evicted",
+    "Connections waiting for a request head closed to make room (max_connections running low).",
+    registry=None,
+)
+CONNECTIONS_REFUSED = Counter(
+    "snapfront_http_connections_refused",
+    "Connections answered 503 because max_connections were all busy answering requests.",
+    registry=None,
+)
 BUILD_SECONDS = Histogram(
     "snapfront_build_duration_seconds",
     "Watcher builds (batches and rescans), by how long they took.",

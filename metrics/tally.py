@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import Any
+from typing import Any, Protocol
 
 from . import families
 
 BOUNDS = (*families.REQUEST_BUCKETS, math.inf)
+
+
+class Connections(Protocol):
+    """A worker's connections (server.budget.Budget): open now, and since it started, closed
+    to make room or refused."""
+
+    open: int
+    evicted: int
+    refused: int
 
 
 class Tally:
@@ -22,6 +31,7 @@ class Tally:
         self.sent: dict[str, int] = {}
         self.buckets: dict[str, list[int]] = {}
         self.seconds: dict[str, float] = {}
+        self.connections = (0, 0)  # evicted, refused: as last folded
 
     def record(self, mount: str, cache: str, status: int, sent: int, elapsed: float) -> None:
         """One answered request: a few dict updates, nothing else (the hot path)."""
@@ -34,7 +44,7 @@ class Tally:
         buckets[bisect.bisect_left(BOUNDS, elapsed)] += 1
         self.seconds[mount] = self.seconds.get(mount, 0.0) + elapsed
 
-    def fold(self, open_connections: int | None = None) -> None:
+    def fold(self, connections: Connections | None = None) -> None:
         """Add what was counted since the last fold to the multiprocess values."""
         requests, self.requests = self.requests, {}
         sent, self.sent = self.sent, {}
@@ -47,8 +57,16 @@ class Tally:
                 families.RESPONSE_BYTES.labels(mount).inc(count)
         for mount, counts in buckets.items():
             add_observations(families.REQUEST_SECONDS.labels(mount), counts, seconds[mount])
-        if open_connections is not None:
-            families.OPEN_CONNECTIONS.set(open_connections)
+        if connections is not None:
+            self._fold_connections(connections)
+
+    def _fold_connections(self, now: Connections) -> None:
+        (evicted, refused), self.connections = self.connections, (now.evicted, now.refused)
+        families.OPEN_CONNECTIONS.set(now.open)
+        if now.evicted > evicted:
+            families.CONNECTIONS_EVICTED.inc(now.evicted - evicted)
+        if now.refused > refused:
+            families.CONNECTIONS_REFUSED.inc(now.refused - refused)
 
 
 def add_observations(child: Any, counts: list[int], total: float) -> None:

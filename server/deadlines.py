@@ -27,7 +27,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from snapfront.config import Config
+from snapfront.config import MAX_CONNECTIONS, Config
 
 SLEEP_AGAIN = 0.001
 """A timer firing within this of the deadline counts as on time (asyncio runs timers up to
@@ -43,7 +43,7 @@ class Limits:
     header_timeout: float = 60.0
     keepalive_timeout: float = 75.0
     send_timeout: float = 60.0
-    max_connections: int = 512
+    max_connections: int = MAX_CONNECTIONS
 
     @classmethod
     def of(cls, config: Config) -> Limits:

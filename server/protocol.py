@@ -1,7 +1,9 @@
 """aiohttp's server, made fit for the open internet (issue 9; OPERATIONS: slow and idle clients).
 
 - Every connection has deadlines (deadlines.py), and each worker at most `max_connections`:
-  one more is told `503` with `Retry-After` and closed, while the others are still served.
+  when they run low, the connections waiting longest for a request head are closed to make
+  room (budget.py); only when every one is being answered is one more told `503` with
+  `Retry-After` and closed, while the others are still served.
 - A malformed request is its 4xx access-log line and a client going away its access-log line;
   only a failure of ours (a 500) is logged with a traceback. The 4xx aiohttp's own parser
   answers carry the error class's Cache-Control, like ours (DESIGN: cache classes).
@@ -25,6 +27,7 @@ from aiohttp import hdrs, web
 from aiohttp.http import HttpVersion10, HttpVersion11
 from aiohttp.web_protocol import RequestHandler
 
+from .budget import Budget, Report
 from .deadlines import Deadlines, Limits, close
 from .send import error_response
 
@@ -69,10 +72,9 @@ class _Handler(RequestHandler):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         owner = self._owner
         limits = owner.limits()
-        if owner.open_connections >= limits.max_connections:
+        if not owner.budget.admit(self, limits.max_connections):
             self._refuse(transport)  # type: ignore[arg-type]
             return
-        owner.open_connections += 1
         self._transport = transport  # type: ignore[assignment]
         self._deadlines = Deadlines(limits, asyncio.get_running_loop(), self._expire)
         super().connection_made(transport)
@@ -83,8 +85,16 @@ class _Handler(RequestHandler):
         if self._deadlines is not None:
             self._deadlines.stop()
             self._deadlines = None
-            self._owner.open_connections -= 1
+            self._owner.budget.closed(self)
         super().connection_lost(exc)
+
+    def evict(self) -> None:
+        """Closed to make room for a new connection (budget.py), which counted it out."""
+        if self._deadlines is not None:
+            self._deadlines.stop()
+            self._deadlines = None
+        close(self._transport, reset=False)
+        self.force_close()
 
     def data_received(self, data: bytes) -> None:
         deadlines = self._deadlines
@@ -108,11 +118,17 @@ class _Handler(RequestHandler):
     def request_started(self) -> None:
         if self._deadlines is not None:
             self._deadlines.request_started()
+            self._owner.budget.serving(self)
 
     def log_access(self, request: web.BaseRequest, response: web.StreamResponse, time: Any) -> None:
         super().log_access(request, response, time)
         if self._deadlines is not None:
-            self._deadlines.response_done(bool(response.keep_alive))
+            keep_alive = bool(response.keep_alive)
+            self._deadlines.response_done(keep_alive)
+            if keep_alive:  # else the rest of the response leaves, then it closes
+                # Handed over (a sendfile body to the kernel, others at most a socket buffer
+                # short): the youngest waiting connection, the last closed for room.
+                self._owner.budget.waiting(self)
 
     def handle_error(
         self,
@@ -163,7 +179,7 @@ class _Handler(RequestHandler):
 
 
 class Server(web.Server):
-    """web.Server whose connections are _Handlers, with deadlines and a connection limit."""
+    """web.Server whose connections are _Handlers, with deadlines and a connection budget."""
 
     def __init__(
         self,
@@ -178,7 +194,8 @@ class Server(web.Server):
         )
         self._error_cache_control = error_cache_control
         self.limits = limits
-        self.open_connections = 0
+        self.budget = Budget()
+        self._report = Report(self.budget, self._loop.call_later)
 
     def __call__(self) -> RequestHandler:
         handler = _Handler(self, loop=self._loop, **self._kwargs)

@@ -178,7 +178,7 @@ def _tally() -> Any:
 
 def _fold(tally: Any, server: Server) -> None:
     if tally is not None:
-        tally.fold(server.open_connections)
+        tally.fold(server.budget)
 
 
 def _reload(origin: Origin) -> None:

@@ -25,6 +25,9 @@ DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_PATH = "/etc/snapfront/snapfront.toml"
 """The Debian package's config: what a command reads without --config."""
 _TIMEOUT_KEYS = ("header_timeout", "keepalive_timeout", "send_timeout")
+MAX_CONNECTIONS = 4096
+"""Per worker: a connection costs one descriptor (two downloading) and 6-10 KiB of memory
+(server/budget.py); the unit's LimitNOFILE=16384 holds up to 8,064 (server/nofile.py)."""
 
 
 class ConfigError(Exception):
@@ -62,7 +65,7 @@ class Config:
     header_timeout: float = 60.0  # seconds for a whole request head
     keepalive_timeout: float = 75.0  # seconds idle between requests
     send_timeout: float = 60.0  # seconds a send may make no progress
-    max_connections: int = 512  # per worker; see README "HTTP behaviour"
+    max_connections: int = MAX_CONNECTIONS  # per worker; see README "HTTP behaviour"
     role: str = "active"  # or "passive"; role_file, while it exists, makes it passive
     role_file: str | None = None
     health: Health = field(default_factory=Health)

@@ -76,14 +76,22 @@ def request(path: str, *headers: str) -> bytes:
     return "\r\n".join(lines).encode()
 
 
-def read_response(sock: socket.socket) -> tuple[bytes, bytes]:
-    """One response with a Content-Length: (head, body)."""
+def read_head(sock: socket.socket) -> tuple[bytes, bytes]:
+    """A response's head, and the start of its body that came with it."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
         assert chunk, f"connection closed before a response: {data!r}"
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
+    return head, body
+
+
+def read_response(
+    sock: socket.socket, started: tuple[bytes, bytes] | None = None
+) -> tuple[bytes, bytes]:
+    """One response with a Content-Length: (head, body); `started`: its read_head already."""
+    head, body = started or read_head(sock)
     length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))
     while len(body) < length:
         chunk = sock.recv(65536)
@@ -206,16 +214,25 @@ def test_every_kind_of_stuck_connection_is_closed_in_time(server: Running) -> No
             w.sock.close()
 
 
-def test_max_connections_refuses_the_extra_one_cleanly(
+def test_max_connections_refuses_the_extra_one_only_when_all_are_busy(
     sample_host: SampleHost, files: Path
 ) -> None:
+    """Four downloads the clients do not read yet keep all of max_connections = 4 busy: a fifth
+    is refused cleanly. Once they are done and kept alive, a newcomer closes the one that has
+    waited longest (server/budget.py; tests/test_slow_flood.py floods it)."""
     keys = {"max_connections": 4, "keepalive_timeout": 30}
     config = server_config(sample_host, files, "connections-limit.toml", **keys)
     with running_server(config, "--no-watch") as running:
-        served = [connect(running) for _ in range(4)]
-        for sock in served:
-            sock.sendall(request("/conn/small.txt"))
-            assert read_response(sock)[1] == SMALL
+        served, started = [], []
+        for _ in range(4):
+            sock = socket.socket()  # a small buffer from the start: read fast once it grows
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.settimeout(10)
+            sock.connect(address(running))
+            sock.sendall(request("/conn/big.bin"))
+            started.append(read_head(sock))
+            assert started[-1][0].startswith(b"HTTP/1.1 200 "), started[-1][0]
+            served.append(sock)
         extra = connect(running)
         extra.sendall(request("/conn/small.txt"))
         extra.settimeout(2)
@@ -225,17 +242,21 @@ def test_max_connections_refuses_the_extra_one_cleanly(
         assert re.search(rb"(?im)^connection: close\r?$", head), head
         assert extra.recv(100) == b"", "the refused connection is closed after its 503"
         extra.close()
-        for sock in served:  # the others are still served
-            sock.sendall(request("/conn/small.txt"))
-            head, body = read_response(sock)
+        # The others are still served: every download completes.
+        for sock, begun in zip(served, started, strict=True):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            assert len(read_response(sock, begun)[1]) == BIG_SIZE
+        time.sleep(0.3)  # all four wait for their next request now, the first longest
+        with connect(running) as again:
+            again.sendall(request("/conn/small.txt"))
+            head, body = read_response(again)
             assert head.startswith(b"HTTP/1.1 200") and body == SMALL
+        time.sleep(0.3)
+        assert closed_by_peer(served[0]) and not closed_by_peer(served[3])
+        served[3].sendall(request("/conn/small.txt"))
+        assert read_response(served[3])[1] == SMALL
+        for sock in served:
             sock.close()
-        time.sleep(0.3)  # the server notices the closes
-        for _ in range(4):
-            with connect(running) as again:
-                again.sendall(request("/conn/small.txt"))
-                head, body = read_response(again)
-                assert head.startswith(b"HTTP/1.1 200") and body == SMALL
 
 
 def answer_or_close(sock: socket.socket, within: float) -> bytes:

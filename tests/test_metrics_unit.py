@@ -16,13 +16,15 @@ def test_folded_histogram_equals_one_observe_per_request(tmp_path) -> None:
         from prometheus_client import CollectorRegistry, Histogram, generate_latest
         from prometheus_client.multiprocess import MultiProcessCollector
         from metrics import families
+        from types import SimpleNamespace
         from metrics.tally import Tally, add_observations, BOUNDS
         import bisect
         values = [0.0001, 0.0005, 0.0007, 0.003, 0.2, 7.0, 100.0, 0.0005]
         tally = Tally()
         for v in values:
             tally.record("/debian/", "immutable", 200, 10, v)
-        tally.fold(3)
+        tally.fold(SimpleNamespace(open=3, evicted=5, refused=1))
+        tally.fold(SimpleNamespace(open=3, evicted=7, refused=1))  # totals: the growth is added
         direct = Histogram("direct_seconds", "d", ["mount"], buckets=families.REQUEST_BUCKETS,
                            registry=None)
         for v in values:
@@ -38,6 +40,8 @@ def test_folded_histogram_equals_one_observe_per_request(tmp_path) -> None:
         assert 'snapfront_http_requests_total{cache="immutable",mount="/debian/",status="200"} 8.0' in text
         assert 'snapfront_http_response_bytes_total{mount="/debian/"} 80.0' in text
         assert "snapfront_http_connections_open 3.0" in text
+        assert "snapfront_http_connections_evicted_total 7.0" in text
+        assert "snapfront_http_connections_refused_total 1.0" in text
         print("ok")
         """
     )
