@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from server.nofile import needed
+from snapfront.config import MAX_CONNECTIONS
 from tests.support import Running, running_server
 
 SOFT, HARD = 256, 2048
@@ -30,21 +31,30 @@ def workers_of(server: Running) -> list[int]:
     return [int(pid) for pid in children.split()]
 
 
-def config(tmp_path: Path, max_connections: int) -> Path:
+def config(tmp_path: Path, max_connections: int | None) -> Path:
+    """Two workers; `max_connections` None: the key left out, its default applies."""
     (tmp_path / "files").mkdir(exist_ok=True)
     path = tmp_path / f"nofile{max_connections}.toml"
+    key = "" if max_connections is None else f"max_connections = {max_connections}\n"
     path.write_text(
         f'[server]\nlisten = "127.0.0.1:0"\noutput = "{tmp_path / "out"}"\nworkers = 2\n'
-        f'max_connections = {max_connections}\n\n[[mount]]\nurl = "/"\nkind = "files"\n'
-        f'root = "{tmp_path / "files"}"\n'
+        f'{key}\n[[mount]]\nurl = "/"\nkind = "files"\nroot = "{tmp_path / "files"}"\n'
     )
     return path
 
 
-def prlimit() -> list[str]:
+def prlimit(hard: int = HARD) -> list[str]:
     tool = shutil.which("prlimit")
     assert tool, "prlimit not found (util-linux): apt-get install util-linux"
-    return [tool, f"--nofile={SOFT}:{HARD}"]
+    return [tool, f"--nofile={SOFT}:{hard}"]
+
+
+def unit_limit() -> int:
+    """LimitNOFILE= of the systemd unit the Debian package installs."""
+    text = (Path(__file__).parent.parent / "debian" / "snapfront.service").read_text()
+    found = re.search(r"(?m)^LimitNOFILE=(\d+)$", text)
+    assert found, "debian/snapfront.service sets no LimitNOFILE="
+    return int(found.group(1))
 
 
 @pytest.mark.parametrize("max_connections", [512, 700])
@@ -68,3 +78,12 @@ def test_a_hard_limit_too_low_is_said_once_and_the_soft_limit_raised_to_it(
     said = [line for line in server.log.read_text().splitlines() if "open files" in line]
     assert len(said) == 1, said
     assert f"LimitNOFILE={needed(5000)}" in said[0] and "ulimit -n" in said[0], said[0]
+
+
+def test_the_units_limit_holds_the_default_budget(tmp_path: Path) -> None:
+    """Under the unit's LimitNOFILE, the default max_connections gets all it needs, unsaid."""
+    hard = unit_limit()
+    with running_server(config(tmp_path, None), prefix=prlimit(hard)) as server:
+        found = {pid: limits(pid) for pid in [server.process.pid, *workers_of(server)]}
+    assert set(found.values()) == {(needed(MAX_CONNECTIONS), hard)}, found
+    assert "open files" not in server.log.read_text()
