@@ -1,16 +1,15 @@
-"""Ask a snapfront (or any host with the same URL layout) about an origin's serials.
+"""Ask a snapshot host with Tails' URL layout (a snapfront, or nginx serving the reprepro tree
+as files) about an origin's serials.
 
 `URL/ORIGIN/project/trace/ORIGIN` names the newest complete, signed serial (its `Archive
-serial:` line); `URL/ORIGIN/SERIAL/` (then `SERIAL/pool/`) answers 200 or a redirect when the
-serial exists, and a 404 listing the serials that do when it does not (snapfront looks on disk
-before answering, so a serial taken a moment ago is found). Every failure is one line: Failed when
-the server cannot be asked or answers nonsense, Refused when it says a serial does not exist.
+serial:` line); a frozen serial exists when its Release answers (serials.confirm: which
+codename, what a 404 says). Every failure is one line: Failed when the host cannot be asked or
+answers nonsense, Refused when a serial or codename does not exist there.
 """
 
 from __future__ import annotations
 
 import http.client
-import re
 import socket
 import urllib.error
 import urllib.request
@@ -19,13 +18,14 @@ from urllib.parse import quote, urlsplit
 
 from snapfront import __version__
 
+from . import confirm
+from .confirm import Kind
 from .errors import Failed, Refused
 from .files import is_serial
 
 TIMEOUT = 30.0
 """Seconds for connecting and for each read."""
 MAX_BODY = 1 << 20
-_UNKNOWN = re.compile(r"snapshot (\S+) does not exist[^;\n]*; snapshots that do:\n(.*)", re.S)
 
 
 def check_base(url: str) -> str:
@@ -43,10 +43,6 @@ def trace_url(base: str, origin: str) -> str:
     return f"{base}/{name}/project/trace/{name}"
 
 
-def serial_url(base: str, origin: str, serial: str) -> str:
-    return f"{base}/{quote(origin, safe='')}/{serial}/"
-
-
 def archive_serial(text: str, url: str) -> str:
     """The serial of a trace file's `Archive serial:` line."""
     for line in text.splitlines():
@@ -58,24 +54,11 @@ def archive_serial(text: str, url: str) -> str:
     raise Failed(f"{url}: no 'Archive serial:' line (is this a trace file?)")
 
 
-def listed_serials(body: str) -> list[str] | None:
-    """The serials a 404 for an unknown serial lists; None when the body is not such a 404."""
-    match = _UNKNOWN.search(body)
-    if match is None:
-        return None
-    return [line.strip() for line in match.group(2).splitlines() if is_serial(line.strip())]
-
-
 @dataclass(frozen=True)
 class _Answer:
     status: int
     reason: str
     body: str
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # a redirect is an answer here (the serial exists), not a hop
 
 
 class Remote:
@@ -88,43 +71,64 @@ class Remote:
     def newest(self, origin: str) -> str:
         """The serial the origin's trace names now."""
         url = trace_url(self.base, origin)
-        answer = self._get(url, follow=True)
+        answer = self._get(url)
         if answer.status == 404:
             raise Failed(f"{url}: 404 Not Found (no trace: is {origin} an archive there?)")
         if answer.status != 200:
             raise Failed(f"{url}: {answer.status} {answer.reason}")
         return archive_serial(answer.body, url)
 
-    def check(self, origin: str, serial: str) -> None:
-        """Return when SERIAL exists for ORIGIN; refuse it, with the list, when it does not.
+    def check(self, origin: str, serial: str, codename: str, named: bool) -> None:
+        """Return when SERIAL's Release answers; refuse, saying which is wrong, when not.
 
-        `SERIAL/` first (any host); a plain 404 there may only mean that snapfront has not
-        rendered the serial's page yet (a moment after gensnapshot, or `serve --no-watch`),
-        so `SERIAL/pool/` is asked next: snapfront redirects it for every serial on disk."""
-        url = serial_url(self.base, origin, serial)
-        for probe in (url, url + "pool/"):
-            answer = self._get(probe, follow=False)
-            if answer.status == 200 or 300 <= answer.status < 400:
+        A codename the user did not name (`stable`) that snapfront's 404 says is not there
+        is replaced by the codenames it lists, the serial then found under any of them."""
+        where = confirm.origin_url(self.base, origin)
+        asked, serials, plain = [codename], set[str](), ""
+        while asked:
+            name = asked.pop(0)
+            url = confirm.release_url(self.base, origin, serial, name)
+            answer = self._get(url)
+            judged = confirm.judge(answer.status, answer.body)
+            if judged.kind is Kind.FOUND:
                 return
-            if answer.status != 404:
-                raise Failed(f"{probe}: {answer.status} {answer.reason}")
-            known = listed_serials(answer.body)
-            if known is not None:
-                listing = ", ".join(known) if known else "none"
-                where = serial_url(self.base, origin, "")[:-1]
-                refusal = f"{origin}: serial {serial} does not exist on {where}"
-                raise Refused(f"{refusal}; serials that do: {listing}")
-        raise Refused(f"{origin}: serial {serial} not found ({url}: 404 Not Found)")
+            if judged.kind is Kind.FAILED:
+                raise Failed(f"{url}: {answer.status} {answer.reason}")
+            if judged.kind is Kind.NO_CODENAME:
+                if named or name != codename:
+                    there = f"codenames there: {', '.join(judged.listed) or 'none'}"
+                    raise Refused(confirm.no_codename(origin, name, where, there))
+                asked = list(judged.listed)
+            elif judged.kind is Kind.NO_SERIAL:
+                serials.update(judged.listed)
+            else:
+                plain = plain or url
+        if not plain:
+            raise Refused(confirm.no_serial(origin, serial, where, serials))
+        self._blame(origin, serial, codename, plain)
 
-    def _get(self, url: str, follow: bool) -> _Answer:
-        handlers = () if follow else (_NoRedirect(),)
-        opener = urllib.request.build_opener(*handlers)
+    def _blame(self, origin: str, serial: str, codename: str, missing: str) -> None:
+        """A plain 404 names neither the serial nor the codename as wrong: the same codename
+        under the newest serial (the trace's) tells which one is."""
+        newest = self.newest(origin)
+        url = confirm.release_url(self.base, origin, newest, codename)
+        if newest != serial:
+            answer = self._get(url)
+            if confirm.judge(answer.status, answer.body).kind is Kind.FOUND:
+                raise Refused(confirm.not_found(origin, serial, missing))
+        where = confirm.origin_url(self.base, origin)
+        evidence = f"nor has the newest serial, {url}: 404 Not Found"
+        raise Refused(confirm.no_codename(origin, codename, where, evidence))
+
+    def _get(self, url: str) -> _Answer:
+        """GET URL, redirects followed; any status is an answer, not an exception."""
+        opener = urllib.request.build_opener()
         request = urllib.request.Request(url, headers={"User-Agent": f"snapfront/{__version__}"})
         try:
             try:
                 with opener.open(request, timeout=self.timeout) as resp:
                     return _Answer(resp.status, resp.reason, _text(resp.read(MAX_BODY)))
-            except urllib.error.HTTPError as exc:  # 4xx, 5xx, and 3xx when not followed
+            except urllib.error.HTTPError as exc:  # 4xx, 5xx
                 with exc:
                     return _Answer(exc.code, str(exc.reason), _text(exc.read(MAX_BODY)))
         except urllib.error.URLError as exc:

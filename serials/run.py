@@ -4,9 +4,9 @@ leaves DIR as it was."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
-from . import files, plan
+from . import confirm, files, plan
 from .remote import Remote
 
 
@@ -28,13 +28,20 @@ def thaw(directory: str) -> str:
     return plan.as_lines(wanted)
 
 
-def resolve(directory: str, base: str, as_json: bool, remote: Remote | None = None) -> str:
+def resolve(
+    directory: str,
+    base: str,
+    as_json: bool,
+    codenames: Sequence[str] = (),
+    remote: Remote | None = None,
+) -> str:
     """The serial each origin's build uses: `latest` looked up once, a frozen serial checked
-    to exist. Writes nothing."""
+    to exist (its Release under the origin's codename, `--codename`). Writes nothing."""
     remote = remote or Remote(base)
     frozen = plan.values(files.scan(directory), directory)
+    named = confirm.parse_codenames(codenames, frozen)
     for origin, serial in plan.to_check(frozen).items():
-        remote.check(origin, serial)
+        remote.check(origin, serial, *named.of(origin))
     newest = {origin: remote.newest(origin) for origin in plan.to_resolve(frozen)}
     resolved = plan.resolve(frozen, newest)
     return plan.as_json(resolved) if as_json else plan.as_lines(resolved)

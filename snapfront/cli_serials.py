@@ -40,6 +40,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     action("thaw", "write latest for every origin", False)
     resolve = action("resolve", "print ORIGIN: SERIAL with latest resolved once", True)
     resolve.add_argument("--json", action="store_true", help='{"origin": "serial"}')
+    resolve.add_argument(
+        "--codename", dest="codenames", action="append", default=[], metavar="[ORIGIN=]CODENAME",
+        help="the codename whose Release confirms a frozen serial (default: stable)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.serials_command == "thaw":
             text = commands.thaw(args.dir)
         else:
-            text = commands.resolve(args.dir, args.url, args.json)
+            text = commands.resolve(args.dir, args.url, args.json, args.codenames)
     except SerialsError as exc:
         print(f"snapfront: {exc}", file=sys.stderr)
         return exc.exit_status

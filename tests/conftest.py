@@ -90,3 +90,25 @@ def world(lifecycle_template, tmp_path):
     copy = copy_world(lifecycle_template, tmp_path / "host")
     yield copy
     stop_agent(copy)
+
+
+@pytest.fixture(scope="session")
+def tails_host(tmp_path_factory: pytest.TempPathFactory):
+    """Tails' origins, one basedir each, with the codenames its scripts ask for
+    (tests/tails_host.py)."""
+    from tests.tails_host import build_tails_host
+
+    return build_tails_host(tmp_path_factory.mktemp("tails") / "host")
+
+
+@pytest.fixture(scope="session")
+def tails_hosts(tails_host, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The Tails-like host's URL as snapfront serves it and as a files-only nginx does."""
+    from tests.tails_host import tails_nginx
+
+    config = with_listen(tails_host.config, "127.0.0.1:0", tails_host.dir / "test.toml")
+    with (
+        running_server(config) as snapfront,
+        tails_nginx(tails_host, tmp_path_factory.mktemp("tails-nginx")) as nginx,
+    ):
+        yield {"snapfront": snapfront.url, "nginx": nginx}

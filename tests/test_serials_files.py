@@ -4,12 +4,14 @@ decide, and the parsers of a trace and of snapfront's unknown-serial 404. No net
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from serials import Failed, Refused, files, plan
-from serials.remote import archive_serial, check_base, listed_serials, serial_url, trace_url
+from serials import Failed, Refused, confirm, files, plan
+from serials.confirm import Kind, listed_codenames, listed_serials, release_url
+from serials.remote import archive_serial, check_base, trace_url
 
 
 def origins(tmp_path: Path, **contents: str | None) -> Path:
@@ -146,9 +148,61 @@ def test_urls_and_the_base_url() -> None:
     assert trace_url(base, "debian-security") == (
         "http://snap.example/debian-security/project/trace/debian-security"
     )
-    assert serial_url(check_base("https://h/prefix"), "debian", "2026112101") == (
-        "https://h/prefix/debian/2026112101/"
+    assert release_url(check_base("https://h/prefix"), "debian", "2026112101", "stable") == (
+        "https://h/prefix/debian/2026112101/dists/stable/Release"
+    )
+    assert release_url("http://h", "debian-security", "2026112101", "buster/updates") == (
+        "http://h/debian-security/2026112101/dists/buster/updates/Release"
     )
     for bad in ("snap.example", "ftp://h/", "http:///x", "http://h/?q=1"):
         with pytest.raises(Refused, match=r"^--from: "):
             check_base(bad)
+
+
+def test_listed_codenames_of_snapfronts_404() -> None:
+    body = "unknown codename stable; codenames that exist:\nbookworm\njessie/updates\n"
+    assert listed_codenames(body) == ["bookworm", "jessie/updates"]
+    assert listed_codenames("unknown codename x; codenames that exist:\n(none)\n") == []
+    assert listed_codenames("snapshot 1 does not exist; snapshots that do:\n") is None
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "judged"),
+    [(200, "Origin: x\n", confirm.Judged(Kind.FOUND)),
+     (404, "Not Found\n", confirm.Judged(Kind.MISSING)),
+     (404, "snapshot 2 does not exist for stable; snapshots that do:\n2026112101\n",
+      confirm.Judged(Kind.NO_SERIAL, ("2026112101",))),
+     (404, "unknown codename stable; codenames that exist:\nbuster\n",
+      confirm.Judged(Kind.NO_CODENAME, ("buster",))),
+     (403, "Forbidden\n", confirm.Judged(Kind.FAILED)),
+     (503, "busy\n", confirm.Judged(Kind.FAILED))],
+)  # fmt: skip
+def test_judge_a_releases_answer(status: int, body: str, judged: confirm.Judged) -> None:
+    assert confirm.judge(status, body) == judged
+
+
+def test_the_codename_of_each_origin() -> None:
+    origins = {"debian", "debian-security", "torproject"}
+    none = confirm.parse_codenames([], origins)
+    assert none.of("debian") == ("stable", False)  # Tails' expiry script's default
+    named = confirm.parse_codenames(["bookworm", "debian-security=bookworm/updates"], origins)
+    assert named.of("debian") == ("bookworm", True)
+    assert named.of("debian-security") == ("bookworm/updates", True)
+    only = confirm.parse_codenames(["torproject=bookworm"], origins)
+    assert (only.of("torproject"), only.of("debian")) == (("bookworm", True), ("stable", False))
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [(["debain=bookworm"], "no origin directory debain (origins: debian, tor)"),
+     (["=bookworm"], "not CODENAME or ORIGIN=CODENAME: =bookworm"),
+     (["debian="], "not CODENAME or ORIGIN=CODENAME: debian="),
+     (["../etc"], "not CODENAME or ORIGIN=CODENAME: ../etc"),
+     (["a//b"], "not CODENAME or ORIGIN=CODENAME: a//b"),
+     (["bookworm?x"], "not CODENAME or ORIGIN=CODENAME: bookworm?x"),
+     (["debian=a", "debian=b"], "two codenames for debian"),
+     (["a", "b"], "two codenames for every origin")],
+)  # fmt: skip
+def test_bad_codenames_are_refused(values: list[str], message: str) -> None:
+    with pytest.raises(Refused, match=rf"^--codename: {re.escape(message)}"):
+        confirm.parse_codenames(values, {"debian", "tor"})

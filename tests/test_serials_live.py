@@ -1,6 +1,7 @@
 """`snapfront serials freeze|thaw|resolve` run as a build runs them, against a running
 snapfront: the session's sample host (read only) and a private copy where a serial is taken
-between two resolves. A stub server in a thread gives the answers snapfront never gives."""
+between two resolves. A stub server in a thread gives the answers snapfront never gives.
+(The same against a files-only nginx: tests/test_serials_anyhost.py.)"""
 
 from __future__ import annotations
 
@@ -168,7 +169,7 @@ def test_resolve_is_stable_while_a_serial_is_taken(private, tmp_path: Path) -> N
 
 def test_a_serial_without_its_page_yet_is_found(world: World, tmp_path: Path) -> None:
     """`serve --no-watch` never renders a new serial's page, so `SERIAL/` is a plain 404
-    (as it is for a moment under the watcher): the serial is still found, not refused."""
+    (as it is for a moment under the watcher): the serial is found by its Release."""
     config = with_listen(world.config, "127.0.0.1:0", world.dir / "nowatch.toml")
     with running_server(config, "--no-watch") as server:
         taken = snapshot_cli(world, "take", "/debian/")
@@ -218,6 +219,7 @@ def test_answers_snapfront_never_gives(stub: str, tmp_path: Path) -> None:
         "/debian/project/trace/debian": (200, b"<html>a captive portal</html>\n", 0.0),
         "/tor/project/trace/tor": (503, b"busy\n", 0.0),
         "/slow/project/trace/slow": (200, b"Archive serial: 2026112101\n", 2.0),
+        "/tails/2026112101/dists/stable/Release": (403, b"Forbidden\n", 0.0),
     }
     snapshots = make_dir(tmp_path / "d", debian="latest")
     portal = serials("resolve", str(snapshots), "--from", stub)
@@ -226,12 +228,12 @@ def test_answers_snapfront_never_gives(stub: str, tmp_path: Path) -> None:
         f"snapfront: {stub}debian/project/trace/debian: no 'Archive serial:' line "
         "(is this a trace file?)\n"
     )
-    unlisted = serials(
-        "resolve", str(make_dir(tmp_path / "e", debian="2026112101")), "--from", stub
+    forbidden = serials(
+        "resolve", str(make_dir(tmp_path / "e", tails="2026112101")), "--from", stub
     )
-    assert unlisted.returncode == 2
-    assert unlisted.stderr == (
-        f"snapfront: debian: serial 2026112101 not found ({stub}debian/2026112101/: 404 Not Found)\n"
+    assert (forbidden.returncode, forbidden.stdout) == (1, "")
+    assert forbidden.stderr == (
+        f"snapfront: {stub}tails/2026112101/dists/stable/Release: 403 Forbidden\n"
     )
     with pytest.raises(Failed, match=r"tor/project/trace/tor: 503 Service Unavailable$"):
         Remote(stub).newest("tor")
