@@ -44,7 +44,10 @@ def scripts() -> dict[str, bytes]:
         digest, path = line.split()
         file = DATA / "upstream" / path
         if not file.is_file():
-            pytest.fail(f"{file} missing: scripts/setup --test downloads Tails' scripts there")
+            pytest.fail(
+                f"{file} missing: scripts/setup --test copies Tails' scripts there from "
+                "/var/cache/snapfront-ci/tails/COMMIT/ or downloads them (tests/data/tails/README.md)"
+            )
         data = file.read_bytes()
         assert hashlib.sha256(data).hexdigest() == digest, f"{file} is not Tails' {path}"
         found[path] = data
