@@ -42,9 +42,12 @@ GUARDS = (
     Guard(False, _UTF8, 400, negate=True),
     Guard(False, r"[\x00-\x1f\x7f]", 400),  # control characters
     Guard(False, r"\\", 404),  # backslash
-    Guard(True, r"^[^?\s]*//", 404),  # empty segment
     Guard(True, r"^[^?\s]*/(?i:\.|%2e)", 404),  # ".", ".." and hidden names
 )
+SLASHES = r"^([^?\s]*?)//+([^?\s]*)"
+"""After the guards: a run of "/" in the path as sent is a 301 to `$1/$2` and the query, the
+path with that run made one, as `paths.merge_slashes` decides. A regex cannot merge every run
+at once: each hop merges the first, so the last Location is snapfront's."""
 
 
 @dataclass(frozen=True)
