@@ -201,30 +201,36 @@ class _Planner:
                     ("index.json",),
                 ),
             ]
-        if self.mount.live:
-            routes += self.live(archive.codenames)
         # Longest codename first: "jessie/updates" claims its URLs before "jessie" could.
         for codename in sorted(archive.codenames, key=lambda c: (-c.count("/"), c)):
-            name = _lit(codename)
             serials = {s for s in archive.serials.get(codename, ()) if SERIAL.match(s)}
             if serials:
-                serial, rel = _alt(serials), f"{DISTS}/{codename}/{SNAPSHOTS_DIR}/$1/$2"
-                release = _alt(RELEASE_FAMILY)
-                routes += [
-                    self.page(f"{p}{serial}/{dists}/{name}/(?:.*/)?"),
-                    self.data(
-                        f"^{p}({serial})/{dists}/{name}/({release})$",
-                        rel,
-                        CacheClass.SIGNED_METADATA,
-                    ),
-                    self.data(f"^{p}({serial})/{dists}/{name}/(.+)$", rel, CacheClass.IMMUTABLE),
-                ]
-            routes.append(Route(f"^{p}[^/]+/{dists}/{name}(?:/|$)", DENY))
+                routes += self.serial_routes(codename, serials)
+            routes.append(Route(f"^{p}[^/]+/{dists}/{_lit(codename)}(?:/|$)", DENY))
+        if self.mount.live:  # after the snapshots spelt as on disk, which it would refuse
+            routes += self.live(archive.codenames)
         routes += [self.trace(), self.data(f"^{p}({pool}(?:/.*)?)$", "$1", CacheClass.IMMUTABLE)]
         if known:
             routes.append(
                 self.data(f"^{p}{_alt(known)}/{pool}/(.+)$", f"{POOL}/$1", CacheClass.IMMUTABLE)
             )
+        return routes
+
+    def serial_routes(self, codename: str, serials: set[str]) -> list[Route]:
+        """/P/SERIAL/dists/CODENAME/F and, spelt as it lies on disk, /P/dists/CODENAME/
+        snapshots/SERIAL/F → dists/CODENAME/snapshots/SERIAL/F, in the same class; a directory
+        of the latter is a 301 to the former's page."""
+        p, name, dists = self.prefix, _lit(codename), re.escape(DISTS)
+        serial, rel = _alt(serials), f"{DISTS}/{codename}/{SNAPSHOTS_DIR}/$1/$2"
+        on_disk = f"{dists}/{name}/{re.escape(SNAPSHOTS_DIR)}"
+        page = f"{self.mount.url}$1/{DISTS}/{codename}/$2"
+        routes = [
+            self.page(f"{p}{serial}/{dists}/{name}/(?:.*/)?"),
+            Route(f"^{p}{on_disk}/({serial})/(.*/)?$", REDIRECT, (page,)),
+        ]
+        for spelling in (f"({serial})/{dists}/{name}", f"{on_disk}/({serial})"):
+            release = self.data(f"^{p}{spelling}/({_alt(RELEASE_FAMILY)})$", rel, SIGNED)
+            routes += [release, self.data(f"^{p}{spelling}/(.+)$", rel, CacheClass.IMMUTABLE)]
         return routes
 
     def live(self, codenames: Iterable[str]) -> list[Route]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .export_routes import DENY, FIRST, GUARDS, REDIRECT, MountRoutes, Route, header
+from .export_routes import DENY, FIRST, GUARDS, REDIRECT, SLASHES, MountRoutes, Route, header
 from .export_types import DEFAULT, LAST_EXTENSION, OVERRIDES, media_of
 from .model import CacheClass
 from .resolve import Rules
@@ -77,6 +77,9 @@ def render(
         else:
             negate = "!" if guard.negate else ""
             body.append(f"RewriteRule {_q(negate + guard.pattern)} - [R={guard.status},L]")
+    body.append("# A run of /: 301 to the path as sent with it made one (the query passes on).")
+    body.append(f"RewriteCond %{{THE_REQUEST}} {_q(_REQUEST_LINE + SLASHES[1:])}")
+    body.append(f"RewriteRule ^ {_q('%1/%2')} [R=301,NE,L]")
     for mount in mounts:
         url = mount.mount.url
         body += ["", f"# {url}: {mount.description}"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .export_routes import DENY, FIRST, GUARDS, REDIRECT, MountRoutes, Route, header
+from .export_routes import DENY, FIRST, GUARDS, REDIRECT, SLASHES, MountRoutes, Route, header
 from .export_types import DEFAULT, LAST_EXTENSION, OVERRIDES, in_path, media_of
 from .model import CacheClass
 from .resolve import Rules
@@ -57,7 +57,8 @@ def render(
         out.append(f"    listen {listen};")
     out += [
         "    absolute_redirect off;  # Location: /path, as snapfront sends it",
-        "    merge_slashes off;  # an empty segment is refused below, never merged away",
+        "    merge_slashes off;  # a run of / is a 301 below: one URL, one cache key",
+        "    server_tokens off;  # Server: nginx, no version",
         "    disable_symlinks on;  # nginx cannot tell a symlink that leaves its root: none",
         "    error_page 403 =404 @snapfront_not_found;  # a refused symlink is simply absent",
         "    autoindex off;",
@@ -75,6 +76,9 @@ def render(
         op = "!~" if guard.negate else "~"
         var = "$request_uri" if guard.raw else "$uri"
         out.append(f"    if ({var} {op} {_q(guard.pattern)}) {{ return {guard.status}; }}")
+    out.append(
+        f"    if ($request_uri ~ {_q(SLASHES)}) {{ return 301 {_q('$1/$2$is_args$args')}; }}"
+    )
     out += ["", "    location @snapfront_not_found { return 404; }"]
     for mount in mounts:
         url = mount.mount.url

@@ -42,9 +42,12 @@ GUARDS = (
     Guard(False, _UTF8, 400, negate=True),
     Guard(False, r"[\x00-\x1f\x7f]", 400),  # control characters
     Guard(False, r"\\", 404),  # backslash
-    Guard(True, r"^[^?\s]*//", 404),  # empty segment
     Guard(True, r"^[^?\s]*/(?i:\.|%2e)", 404),  # ".", ".." and hidden names
 )
+SLASHES = r"^([^?\s]*?)//+([^?\s]*)"
+"""After the guards: a run of "/" in the path as sent is a 301 to `$1/$2` and the query, the
+path with that run made one, as `paths.merge_slashes` decides. A regex cannot merge every run
+at once: each hop merges the first, so the last Location is snapfront's."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,8 @@ def header(rules: Rules, tool: str) -> list[str]:
         "Differences from snapfront: no symlink is followed, even one that stays inside its",
         "root (nginx: 404, Apache: 403); a path whose dot segments climb above / is a 400;",
         "timestamp URLs of snapshots mounts (/P/20261121T120000Z/…, /P/20261121/…) are 404:",
-        "their answer moves with every snapshot, so only snapfront serves them.",
+        "their answer moves with every snapshot, so only snapfront serves them; a path with",
+        "several runs of / takes one 301 per run to its single-slash URL (snapfront: one).",
         "Pages are served only as files that exist in the output: snapfront renders pool",
         'pages on their first request ([pages] pool = "lazy", its default), so behind this',
         'config set [pages] pool = "eager" and keep the output current (snapfront watch).',

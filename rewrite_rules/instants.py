@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .model import Miss, Mount, MountKind
-from .paths import split_path
+from .paths import merge_slashes, split_path
 from .resolve import Rules, match_mount, mount_segments
 from .timetravel import INSTANT
 
@@ -14,8 +14,8 @@ from .timetravel import INSTANT
 def instant_mount(rules: Rules, raw_path: str) -> Mount | None:
     """The snapshots mount when `raw_path` is a timestamp URL (/P/TIME/…), whose answer
     depends on the clock and on the Dates known: never remembered, re-read when asked."""
-    if not _INSTANT_SEGMENT.search(raw_path):
-        return None  # the common case, without decoding the path
+    if not _INSTANT_SEGMENT.search(raw_path) or merge_slashes(raw_path) is not None:
+        return None  # the common case, without decoding the path; or a 301 to one
     split = split_path(raw_path)
     if isinstance(split, Miss):
         return None

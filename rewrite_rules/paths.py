@@ -1,7 +1,9 @@
 """Turn the path of a request line into safe segments, or say why not.
 
 Decoding happens exactly once, here. Anything that could name a file outside a root, or a
-file that is not meant to be public, is refused before any rule looks at it.
+file that is not meant to be public, is refused before any rule looks at it. A run of "/"
+(`//debian/…`, a base URL's trailing slash plus a path's leading one) names what one "/"
+names: the segments skip it, and `merge_slashes` gives the one URL that caches key on.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ MAX_PATH_BYTES = 4096
 _ENCODED_SEPARATOR = re.compile(r"%(2f|5c)", re.IGNORECASE)
 _BAD_PERCENT = re.compile(r"%(?![0-9a-fA-F]{2})")
 _ABSOLUTE_FORM = re.compile(r"https?://[^/?#]*", re.IGNORECASE)
+_SLASHES = re.compile(r"//+")
 
 
 def origin_form(raw: str) -> str:
@@ -50,17 +53,25 @@ def split_path(raw: str) -> tuple[tuple[str, ...], bool] | Miss:
         return Miss(MissReason.BAD_REQUEST, "control character in request path")
     if "\\" in path:
         return Miss(MissReason.NOT_FOUND, "backslash in request path")
-    if "//" in path:
-        return Miss(MissReason.NOT_FOUND, "empty path segment")
     trailing = path.endswith("/")
-    inner = path[1:-1] if trailing else path[1:]
-    if not inner:
+    segments = tuple(seg for seg in path.split("/") if seg)  # a run of "/" is one "/"
+    if not segments:
         return (), True
-    segments = tuple(inner.split("/"))
     for seg in segments:
-        if seg == "":
-            return Miss(MissReason.NOT_FOUND, "empty path segment")
         if seg.startswith("."):
             # "." and "..", and hidden names: rsync temp files, .git, editors' droppings.
             return Miss(MissReason.NOT_FOUND, "dot segment or hidden name")
     return segments, trailing
+
+
+def merge_slashes(raw: str) -> str | None:
+    """The target's path with each run of "/" made one, when it has a run; else None.
+
+    As sent (percent-encoding untouched, no query): the Location of the 301 that gives every
+    spelling one cache key, so a PURGE of `/debian/project/trace/debian` reaches what a cache
+    holds for `//debian/project/trace/debian` (a redirect to it). It starts with exactly one
+    "/", never `//host`, which a client would read as another host."""
+    path = origin_form(raw)
+    if "//" not in path:
+        return None
+    return _SLASHES.sub("/", path)

@@ -12,6 +12,7 @@ Per mount kind (DESIGN: Mounts):
 - no mount at "/": /, /index.html, /index.json → the generated front page (rewrite_rules.front)
 - files      /P/X → X;  /P/DIR/SHA256SUMS → the root's, else the generated one
 A URL ending in "/" is a directory and is answered by the page the generator wrote for it.
+A URL with a run of "/" that would otherwise be valid is a 301 to its single-slash spelling.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from .names import (
     TRACE_DIR,
     is_index_dir,
 )
-from .paths import RESERVED_SEGMENT, split_path
+from .paths import RESERVED_SEGMENT, merge_slashes, split_path
 from .snapshot_urls import resolve_snapshots
 from .static import STATIC_SEGMENT, resolve_static
 
@@ -64,6 +65,9 @@ def resolve(rules: Rules, raw_path: str, now: float | None = None) -> Resolution
     split = split_path(raw_path)
     if isinstance(split, Miss):
         return split
+    merged = merge_slashes(raw_path)
+    if merged is not None:  # only once the path is known to be harmless: it is echoed
+        return Redirect(merged)
     segments, trailing = split
     if segments[:1] == (RESERVED_SEGMENT,):  # shadows a `-` directory under a "/" mount
         if segments[1:2] == (STATIC_SEGMENT,):

@@ -1,8 +1,10 @@
 """The URLs of a snapshots mount: serials, the live archive, timestamps; no I/O.
 
-/P/SERIAL/dists/CODENAME/F → dists/CODENAME/snapshots/SERIAL/F; /P/SERIAL/pool/X and /P/pool/X
-→ pool/X; /P/dists/CODENAME/F → dists/CODENAME/F (the live archive, never its snapshots/);
-/P/TIME/… → /P/SERIAL/… of the floor serial (rewrite_rules.timetravel).
+/P/SERIAL/dists/CODENAME/F → dists/CODENAME/snapshots/SERIAL/F, also spelt as it lies on disk,
+/P/dists/CODENAME/snapshots/SERIAL/F (what Tails' apt-snapshots-expiry reads; served as the
+first spelling, with or without the live archive); /P/SERIAL/pool/X and /P/pool/X → pool/X;
+/P/dists/CODENAME/F → dists/CODENAME/F (the live archive); /P/TIME/… → /P/SERIAL/… of the
+floor serial (rewrite_rules.timetravel).
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from .timetravel import INSTANT, floor, out_of_range, parse_instant
 
 def resolve_snapshots(ctx: Context) -> Resolution:
     rest = ctx.rest
-    if rest[0] == DISTS and ctx.mount.live:
-        return _resolve_live(ctx)
+    if rest[0] == DISTS:
+        return _resolve_dists(ctx)
     if INSTANT.match(rest[0]):
         return _resolve_instant(ctx)
     if ctx.trailing:
@@ -100,12 +102,40 @@ def _resolve_live(ctx: Context) -> Resolution:
     codename, file = _split_codename(archive.codenames, ctx.rest[1:])
     if codename is None:
         return _unknown_codename(ctx, archive.codenames, ctx.rest[1:])
-    if file[:1] == (SNAPSHOTS_DIR,):
+    if file[:1] == (SNAPSHOTS_DIR,):  # without a serial: the serials are listed at /P/
         return ctx.miss(MissReason.NOT_FOUND, "snapshots are served at /SERIAL/dists/CODENAME/")
     if ctx.trailing:
         return ctx.page()
     cache = CacheClass.IMMUTABLE if BY_HASH in file else CacheClass.SIGNED_METADATA
     return ctx.data(ctx.rest, cache)
+
+
+def _resolve_dists(ctx: Context) -> Resolution:
+    """/P/dists/…: a snapshot spelt as it lies on disk, else the live archive (none with
+    `live = false`; the on-disk spelling is a snapshot's, so it is served either way)."""
+    archive = ctx.rules.archive(ctx.mount)
+    codename, file = _split_codename(archive.codenames, ctx.rest[1:])
+    if codename is None and SNAPSHOTS_DIR in ctx.rest[2:]:  # a codename added since?
+        return _unknown_codename(ctx, archive.codenames, ctx.rest[1:])
+    if codename and len(file) >= 2 and file[0] == SNAPSHOTS_DIR and SERIAL.match(file[1]):
+        return _resolve_on_disk(ctx, codename, file[1], file[2:])
+    if ctx.mount.live:
+        return _resolve_live(ctx)
+    return ctx.miss(MissReason.NOT_FOUND, "the live archive is not served (live = false)")
+
+
+def _resolve_on_disk(ctx: Context, codename: str, serial: str, file: tuple[str, ...]) -> Resolution:
+    """/P/dists/CODENAME/snapshots/SERIAL/F answers as /P/SERIAL/dists/CODENAME/F: the same
+    file, so the same validators and class (and the purger, asking `resolve`, finds both
+    spellings); a directory is a 301 to the serial's own page, which links relatively."""
+    prefix = ctx.segments[: len(ctx.segments) - len(ctx.rest)]
+    served = (serial, DISTS, *codename.split("/"), *file)
+    inner = resolve_snapshots(
+        Context(ctx.rules, ctx.mount, (*prefix, *served), served, ctx.trailing, ctx.now)
+    )
+    if isinstance(inner, Target) and ctx.trailing:
+        return Redirect(url((*prefix, *served), trailing=True))
+    return inner
 
 
 def _resolve_instant(ctx: Context) -> Resolution:

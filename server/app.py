@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from rewrite_rules import CacheClass, Miss, Redirect, Source, Target
-from rewrite_rules.paths import RESERVED_PREFIX
+from rewrite_rules.paths import RESERVED_PREFIX, merge_slashes
 from rewrite_rules.policy import SURROGATE_KEY, surrogate_key
 from rewrite_rules.static import is_static
 
@@ -45,7 +45,7 @@ def make_handler(origin: Origin, reserved: Reserved | None = None) -> Handler:
         if request.method not in ("GET", "HEAD"):
             return origin.error(405, "method not allowed", {"Allow": ALLOWED})
         raw, _, query = request.raw_path.partition("?")
-        if reserved is not None and raw.startswith(RESERVED_PREFIX) and not is_static(raw):
+        if _reserved(raw) and reserved is not None:
             request[METER] = (RESERVED_PREFIX, NO_MOUNT)  # no cache class: all no-store
             return await reserved(request, raw)
         await origin.before_instant(raw)
@@ -71,6 +71,11 @@ def make_handler(origin: Origin, reserved: Reserved | None = None) -> Handler:
         return origin.error(found.status, found.message)
 
     return handle
+
+
+def _reserved(raw: str) -> bool:
+    """A path of snapfront's own endpoints (/-/ready); `/-//ready` is resolve's 301 to it."""
+    return raw.startswith(RESERVED_PREFIX) and not is_static(raw) and merge_slashes(raw) is None
 
 
 CONDITIONAL = ("If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "Range")

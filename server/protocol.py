@@ -7,12 +7,17 @@
 - A malformed request is its 4xx access-log line and a client going away its access-log line;
   only a failure of ours (a 500) is logged with a traceback. The 4xx aiohttp's own parser
   answers carry the error class's Cache-Control, like ours (DESIGN: cache classes).
+- Every answer says `Server: snapfront`, without versions (hosts on the open internet hide
+  them; /-/status.json has snapfront's): set as each response is prepared, so aiohttp's own
+  400s, streamed bodies, 304s and redirects alike, and in the 503 refusal's bytes.
 - HTTP/0.9 (a request line without a version) is answered `HTTP/1.1 400`, never with an
   `HTTP/0.9` status line. A request carrying `Upgrade` (h2c) is answered and the connection
   then closed: aiohttp stops parsing what is pipelined behind it, which would hang forever.
 
-Only public asyncio Protocol hooks and aiohttp's public constructor arguments are used, so
-this works the same on aiohttp 3.11 (Debian trixie) and 3.14.
+Only public asyncio Protocol hooks and aiohttp's public constructor arguments are used, and
+`BaseRequest._prepare_hook` (where aiohttp's own Application runs on_response_prepare, called
+for every response since aiohttp 3.0), so this works the same on aiohttp 3.11 (Debian trixie)
+and 3.14; tests/test_server_header.py notices if that ever changes.
 """
 
 from __future__ import annotations
@@ -36,20 +41,30 @@ _HTTP09_LINE = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+ +[^ \r\n]+\r?\n\Z")
 """`GET /x` and nothing more: llhttp would wait for headers that an HTTP/0.9 client never sends."""
 LINE_LIMIT = 8192
 
+SERVER = "snapfront"
+"""The Server header of every answer: no versions."""
 REFUSAL_BODY = b"too many connections; retry shortly\n"
 REFUSAL = (
     b"HTTP/1.1 503 Service Unavailable\r\n"
+    b"Server: %s\r\n"
     b"Content-Type: text/plain; charset=utf-8\r\n"
     b"Content-Length: %d\r\n"
     b"Cache-Control: no-store\r\n"
     b"Retry-After: 1\r\n"
-    b"Connection: close\r\n\r\n%s" % (len(REFUSAL_BODY), REFUSAL_BODY)
+    b"Connection: close\r\n\r\n%s" % (SERVER.encode(), len(REFUSAL_BODY), REFUSAL_BODY)
 )
 REFUSAL_LINGER = 2.0
 """Seconds a refused connection reads (and drops) the client's request before it is reset:
 closing with unread input would send RST at once, and RST can destroy the 503 in flight."""
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+
+
+class _Request(web.BaseRequest):
+    """A request whose every response names the server as SERVER, whoever built it."""
+
+    async def _prepare_hook(self, response: web.StreamResponse) -> None:
+        response.headers[hdrs.SERVER] = SERVER  # after aiohttp's own setdefault
 
 
 class _Handler(RequestHandler):
@@ -217,7 +232,7 @@ class Server(web.Server):
         if http09 or message.upgrade or hdrs.UPGRADE in message.headers:
             version = HttpVersion11 if http09 else message.version
             message = message._replace(version=version, should_close=True)
-        request = web.BaseRequest(message, payload, protocol, writer, task, self._loop)
+        request = _Request(message, payload, protocol, writer, task, self._loop)
         if http09:
             request[_HTTP09] = True
         return request

@@ -80,6 +80,15 @@ class Edge:
         finally:
             sample.stop_agent(self.host.gnupghome)
 
+    def gensnapshot(self, serial: str, *codenames: str) -> None:
+        """A new snapshot serial of the snapshots mount, as Tails' cron takes one."""
+        try:
+            for codename in codenames:
+                args = ("gensnapshot", codename, serial)
+                sample.reprepro(self.host.snapshots_root, self.host.gnupghome, *args)
+        finally:
+            sample.stop_agent(self.host.gnupghome)
+
     def gpg(self, *args: str) -> None:
         env = {"GNUPGHOME": str(self.host.gnupghome), "LC_ALL": "C.UTF-8"}
         batch = ["gpg", "--batch", "--yes", "--no-tty", "--local-user", self.host.fingerprint]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -131,6 +132,12 @@ DIFFERENCES = [
         Expect(404, ERROR),
         Expect(403, ERROR),
     ),
+    (
+        "two runs of /: snapfront's 301 merges both; Apache's merges the first (two hops)",
+        lambda path: len(re.findall("//+", path)) == 2,
+        Expect(301, VOLATILE, "/debian/{new}/dists/jessie/updates/InRelease"),
+        Expect(301, VOLATILE, "/debian/{new}/dists//jessie/updates/InRelease"),
+    ),
 ]
 # fmt: off
 ALWAYS = [  # besides a sample of the nginx corpus: one of each kind of answer
@@ -149,6 +156,12 @@ ALWAYS = [  # besides a sample of the nginx corpus: one of each kind of answer
     "/debian/{now}/dists/bookworm/InRelease", "/debian/{now}/pool/main/h/hello/hello_1.0-1_all.deb",
     "/debian/{now}/", "/debian/20200101/dists/bookworm/InRelease",
     "/mediawiki/1.41/SHA256SUMS", "/SHA256SUMS", "/mediawiki/SHA256SUMS",
+    "//debian/project/trace/debian", "//debian/project/trace/debian?x=1", "//", "/-//ready",
+    "/debian//{new}/dists/bookworm/InRelease", "/tagged//5.0/debian/pool/", "//apt/dists/",
+    "/debian/{new}//dists//jessie/updates/InRelease", "//.hidden",
+    "/debian/dists/bookworm/snapshots/{new}/InRelease", "/debian/dists/bookworm/snapshots/{old}/",
+    "/debian/dists/jessie/updates/snapshots/{new}/main/source/Sources.gz",
+    "/debian/dists/bookworm/snapshots/2099123199/InRelease",
 ]
 # fmt: on
 

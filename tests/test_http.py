@@ -839,9 +839,3 @@ def test_parser_errors_are_not_cached_either(base_url: str) -> None:
         head = sock.recv(65536).split(b"\r\n\r\n")[0].decode()
     assert head.split()[1] == "400"
     assert "Cache-Control: no-store" in head
-
-
-def test_double_slash_is_404(base_url: str) -> None:
-    for path in ("//", "//mediawiki/", "/mediawiki//1.41/"):
-        reply = fetch(base_url, path=path)
-        assert reply.status == 404 and reply.header("Cache-Control") == "no-store", path

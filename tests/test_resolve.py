@@ -170,7 +170,6 @@ def test_redirects(url: str, location: str) -> None:
         ("/debian/2026112101/changes.json/", MissReason.NOT_FOUND),
         ("/debian/2026112101/other/", MissReason.NOT_FOUND),
         ("/debian/20261121/dists/bookworm/InRelease", MissReason.NO_SNAPSHOT_AT),  # no Date
-        ("/debian/dists/bookworm/snapshots/2026112101/InRelease", MissReason.NOT_FOUND),  # live
         ("/debian/conf/distributions", MissReason.NOT_FOUND),
         ("/debian/db/packages.db", MissReason.NOT_FOUND),
         ("/apt/conf/distributions", MissReason.FORBIDDEN_NAME),
@@ -188,7 +187,6 @@ def test_redirects(url: str, location: str) -> None:
         ("/mediawiki%2f..%2f..%2fetc/passwd", MissReason.NOT_FOUND),
         ("/mediawiki/..%5c..%5cetc", MissReason.NOT_FOUND),
         ("/mediawiki\\..\\etc", MissReason.NOT_FOUND),
-        ("/mediawiki//1.41/", MissReason.NOT_FOUND),
         ("/mediawiki/%00", MissReason.BAD_REQUEST),
         ("/mediawiki/%zz", MissReason.BAD_REQUEST),
         ("/mediawiki/%ff%fe", MissReason.BAD_REQUEST),

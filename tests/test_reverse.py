@@ -23,9 +23,11 @@ OLD, NEW = "2026112101", "2026112102"
     ("path", "urls"),
     [
         ("/srv/snap/dists/bookworm/snapshots/2026112101/main/binary-amd64/Packages",
-         ["/debian/2026112101/dists/bookworm/main/binary-amd64/Packages"]),
+         ["/debian/2026112101/dists/bookworm/main/binary-amd64/Packages",  # and as on disk:
+          "/debian/dists/bookworm/snapshots/2026112101/main/binary-amd64/Packages"]),
         ("/srv/snap/dists/jessie/updates/snapshots/2026112102/InRelease",
-         ["/debian/2026112102/dists/jessie/updates/InRelease"]),
+         ["/debian/2026112102/dists/jessie/updates/InRelease",
+          "/debian/dists/jessie/updates/snapshots/2026112102/InRelease"]),
         ("/srv/snap/pool/main/h/hello/hello_1.0-1_all.deb",
          ["/debian/pool/main/h/hello/hello_1.0-1_all.deb",
           f"/debian/{OLD}/pool/main/h/hello/hello_1.0-1_all.deb",
@@ -96,7 +98,25 @@ def test_a_removed_serial_is_purged_with_rules_that_still_know_it() -> None:
     serials = {**archive.serials, "bookworm": frozenset({OLD, NEW, "2026112199"})}
     rules = Rules(RULES.mounts, RULES.output, {"/debian/": Archive(archive.codenames, serials)})
     path = "/srv/snap/dists/bookworm/snapshots/2026112199/InRelease"
-    assert urls_for(rules, path) == ["/debian/2026112199/dists/bookworm/InRelease"]
+    assert urls_for(rules, path) == [
+        "/debian/dists/bookworm/snapshots/2026112199/InRelease",
+        "/debian/2026112199/dists/bookworm/InRelease",
+    ]
+
+
+def test_a_snapshot_spelt_as_on_disk_is_purged_in_its_stage() -> None:
+    """A bump re-signs a snapshot: its InRelease is dropped under both spellings, after the
+    index files (also under both), so no cache keeps the old one under the other name."""
+    folder = "/srv/snap/dists/bookworm/snapshots/2026112101"
+    index, release, _ = purge_order(RULES, [f"{folder}/InRelease", f"{folder}/main/Packages"])
+    assert index == (
+        "/debian/2026112101/dists/bookworm/main/Packages",
+        "/debian/dists/bookworm/snapshots/2026112101/main/Packages",
+    )
+    assert release == (
+        "/debian/2026112101/dists/bookworm/InRelease",
+        "/debian/dists/bookworm/snapshots/2026112101/InRelease",
+    )
 
 
 def test_purge_order_index_files_then_release_family_then_pages() -> None:

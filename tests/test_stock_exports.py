@@ -23,6 +23,7 @@ from rewrite_rules.export_types import media_of
 from server.media_types import media_type
 from snapfront.sample import SampleHost
 from tests.stock_servers import apache_confdir, configtest, stock_apache, stock_nginx
+from tests.support import fetch
 from tests.test_apache_export import host_copy  # noqa: F401 (a fixture)
 from tests.test_nginx_differential import free_port, get, place, snapfront_rules
 
@@ -51,6 +52,8 @@ URLS = [
     "/debian/{new}/dists/bookworm/main/binary-amd64/Packages.gz",
     "/debian/{old}/dists/jessie/updates/main/source/Sources.gz",
     "/debian/dists/bookworm/InRelease",
+    "/debian/dists/bookworm/snapshots/{new}/InRelease",  # a snapshot spelt as on disk
+    "/debian/dists/jessie/updates/snapshots/{old}/main/source/Sources.gz",
     "/debian/keyring.gpg",
     "/debian/project/trace/debian",
     "/debian/{new}/changes.json",
@@ -130,6 +133,12 @@ def _compare(sample_host: SampleHost, server, port: int, who: str) -> list[str]:
     return problems
 
 
+def _slashes(port: int) -> None:
+    """A run of "/" is a 301 to the single-slash URL, the query kept, as snapfront answers."""
+    answer = get(port, "//debian/project/trace/debian?x=1")
+    assert (answer.status, answer.location) == (301, "/debian/project/trace/debian?x=1")
+
+
 def _stock_site(port: int) -> None:
     for name, media in STOCK_SITE.items():
         answer = get(port, f"/{name}")
@@ -152,6 +161,9 @@ def test_stock_nginx_serves_snapfront_media_types(
     rules = snapfront_rules(stock_copy / "snapfront.toml", "--listen", f"127.0.0.1:{port}")
     with stock_nginx(tmp_path, rules, port, docroot) as nginx:
         problems = _compare(sample_host, server, nginx.port, "nginx")
+        _slashes(nginx.port)
+        server_header = fetch(f"http://127.0.0.1:{nginx.port}/debian/").header("Server")
+        assert server_header == "nginx", server_header  # server_tokens off: no version
         _stock_site(nginx.default_port)  # the types {} block stays in snapfront's server
     assert not problems, "\n".join(problems)
 
@@ -164,6 +176,7 @@ def test_stock_apache_serves_snapfront_media_types(
     rules = snapfront_rules(config, "--format", "apache", "--listen", f"127.0.0.1:{port}")
     with stock_apache(tmp_path, rules, port, docroot) as apache:
         problems = _compare(sample_host, server, apache.port, "apache2")
+        _slashes(apache.port)
         _stock_site(apache.default_port)
     assert not problems, "\n".join(problems)
 

@@ -182,7 +182,10 @@ def test_the_live_archive(world: World, tmp_path: Path) -> None:
         assert live.candidate("hello") == "1.1~rc1-1" and live.candidate("extra") == "1.0-1"
         release = fetch(f"{base}/dists/bookworm/InRelease")
         assert release.header("Cache-Control") == SIGNED
-        assert fetch(f"{base}/dists/bookworm/snapshots/{s1}/InRelease").status == 404
+        on_disk = fetch(f"{base}/dists/bookworm/snapshots/{s1}/InRelease")  # a snapshot's,
+        assert on_disk.status == 200  # not the live archive's
+        assert on_disk.body == fetch(f"{base}/{s1}/dists/bookworm/InRelease").body
+        assert fetch(f"{base}/dists/bookworm/snapshots/").status == 404
         front = fetch(f"{base}/").body.decode().replace("<wbr>", "")  # as a browser copies it
         assert re.search(r"URIs: http://127\.0\.0\.1:\d+/debian/\n", front), front
         assert "Acquire::Snapshots::URI::Host::127.0.0.1" in front

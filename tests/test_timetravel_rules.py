@@ -79,14 +79,16 @@ def test_live_files(url: str, file: str, cache: CacheClass) -> None:
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
-        ("/debian/dists/bookworm/snapshots/2026112101/InRelease", MissReason.NOT_FOUND),
         ("/debian/dists/bookworm/snapshots/", MissReason.NOT_FOUND),
-        ("/debian/dists/jessie/updates/snapshots/2026112102/Release", MissReason.NOT_FOUND),
-        ("/debian/dists/sid/InRelease", MissReason.UNKNOWN_CODENAME),
         ("/debian/dists/bookworm/snapshots", MissReason.NOT_FOUND),
+        ("/debian/dists/bookworm/snapshots/x/InRelease", MissReason.NOT_FOUND),
+        ("/debian/dists/jessie/updates/snapshots/2026112101/Release", MissReason.UNKNOWN_SERIAL),
+        ("/debian/dists/sid/InRelease", MissReason.UNKNOWN_CODENAME),
     ],
 )
 def test_live_never_serves_snapshots_through_its_path(url: str, reason: MissReason) -> None:
+    """Only a known snapshot, spelt as it lies on disk, is served below snapshots/ (as
+    /P/SERIAL/dists/CODENAME/…: tests/test_resolve.py); nothing else there, no listing."""
     found = resolve(RULES, url, NOW)
     assert isinstance(found, Miss) and found.reason is reason, found
 

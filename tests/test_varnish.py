@@ -2,7 +2,8 @@
 
 Hits, Range, HEAD and 304 through the cache; repository files never coded; PURGE only from
 the ACL; purge by Surrogate-Key; real apt-get through the cache; a snapshot Release re-signed
-by hand is seen right after snapfront purges it.
+by hand is seen right after snapfront purges it; Tails' doubled-slash trace URL follows a new
+serial as soon as the single-slash trace is purged.
 """
 
 from __future__ import annotations
@@ -164,3 +165,41 @@ def test_resigned_snapshot_release_is_seen_after_its_purge(edge: Edge) -> None:
     new = edge.cache.fetch(url)
     assert new.body != old and b"Valid-Until: Fri, 01 Jan 2100" in new.body
     assert new.body == (folder / "InRelease").read_bytes()
+
+
+TRACE = "/debian/project/trace/debian"
+SERIAL_LINE = re.compile(rb"^Archive serial: (\d{10})$", re.MULTILINE)
+
+
+def serial_behind_the_doubled_trace(edge: Edge) -> tuple[str, Reply]:
+    """What //debian/project/trace/debian names through the cache, following its 301 through
+    the cache as wget does; and the 301 as the cache answered it."""
+    moved = edge.cache.fetch("/" + TRACE)
+    assert moved.status == 301 and moved.header("Location") == TRACE, moved.headers
+    trace = edge.cache.fetch(TRACE)
+    found = SERIAL_LINE.search(trace.body)
+    assert trace.status == 200 and found, trace.body
+    return found[1].decode(), moved
+
+
+def test_the_doubled_slash_trace_names_a_new_serial_once_it_is_purged(edge: Edge) -> None:
+    """The cache keeps the 301 of the doubled URL (volatile class: harmless, it always points
+    at the single-slash trace) and the trace; the new serial's purge drops the trace, so the
+    doubled URL names the new serial within seconds, never the old one for the 60 s
+    (s-maxage) the cache would otherwise keep it."""
+    old = max(edge.host.serials)
+    assert serial_behind_the_doubled_trace(edge)[0] == old
+    named, moved = serial_behind_the_doubled_trace(edge)
+    assert named == old and hit(moved) and hit(edge.cache.fetch(TRACE))  # both cached
+    new = old[:8] + "09"
+    edge.gensnapshot(new, "bookworm", "jessie/updates")
+    taken = time.monotonic()
+    while (named := serial_behind_the_doubled_trace(edge)[0]) != new:
+        assert named == old, named
+        assert time.monotonic() - taken < 10, "the old serial outlived the purge"
+        time.sleep(0.1)
+    print(f"doubled-slash trace names the new serial {time.monotonic() - taken:.2f} s after it")
+    for _ in range(10):  # and stays there
+        named, moved = serial_behind_the_doubled_trace(edge)
+        assert named == new and hit(moved)
+        time.sleep(0.1)
