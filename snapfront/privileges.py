@@ -65,10 +65,13 @@ def become_owner(path: str, config_path: str, key: str, port: int = 0) -> User |
     user = lookup(owner)
     if user is None:
         raise ConfigError(config_path, key, no_such_user(existing, owner))
-    unreadable = unreadable_by(user, code_places())
-    if unreadable:
-        raise ConfigError(config_path, key, cannot_read(user.name, unreadable))
-    switch(user, keep_bind=keeps_bind(port, _unprivileged_start()))
+    try:
+        unreadable = unreadable_by(user, code_places())
+        if unreadable:
+            raise ConfigError(config_path, key, cannot_read(user.name, unreadable))
+        switch(user, keep_bind=keeps_bind(port, _unprivileged_start()))
+    except OSError as exc:
+        raise ConfigError(config_path, key, f"cannot switch to {user.name}: {exc}") from None
     return user
 
 
@@ -87,13 +90,13 @@ def name_of(uid: int) -> str:
 
 def switch(user: User, keep_bind: bool = False) -> None:
     """For good: groups, then gid, then uid (real, effective and saved alike)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if keep_bind:
+    libc = ctypes.CDLL(None, use_errno=True) if keep_bind else None
+    if libc is not None:
         _check(libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl")
     os.initgroups(user.name, user.gid)
     os.setresgid(user.gid, user.gid, user.gid)
     os.setresuid(user.uid, user.uid, user.uid)
-    if keep_bind:
+    if libc is not None:
         _only_bind_capability(libc)
         _check(libc.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl")
     os.umask(umask_for(os.umask(0)))
@@ -117,25 +120,25 @@ def code_places() -> list[str]:
 
 def unreadable_by(user: User, places: list[str]) -> str | None:
     """The first of `places` that `user` cannot read, asked of a child that switched (exact:
-    ACLs and every parent directory count); "" from it means all are readable."""
+    ACLs and every parent directory count). OSError when the child could not switch."""
     read_end, write_end = os.pipe()
     pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        status = 1
+    if pid == 0:  # the child: answers "" (all readable), a place, or "!" and its error
         try:
             os.close(read_end)
             switch(user)
             bad = next((p for p in places if not os.access(p, os.R_OK | os.X_OK)), "")
             os.write(write_end, bad.encode())
-            status = 0
+        except OSError as exc:
+            os.write(write_end, f"!{exc}".encode())
         finally:
-            os._exit(status)
+            os._exit(0)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as reader:
         answer = reader.read().decode()
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        return f"anything (switching to {user.name} failed)"
+    os.waitpid(pid, 0)
+    if answer.startswith("!"):
+        raise OSError(answer[1:])
     return answer or None
 
 
