@@ -1,8 +1,9 @@
 """`snapfront snapshot take|list|bump|resign|gc|drop-codename MOUNT_URL …` (DESIGN: Contract).
 
-Thin: find the snapshots mount, check the tools are there, call lifecycle, print the
-Outcome's lines, purge what it changed from every [[cdn]]. Exit 0 done, 1 failed and rolled
-back, 2 refused (usage, config, missing tool), with one line `snapfront: …` on stderr.
+Thin: find the snapshots mount, become its basedir's owner when run as root (every action
+but list writes there: snapfront.run_as), check the tools are there, call lifecycle, print
+the Outcome's lines, purge what it changed from every [[cdn]]. Exit 0 done, 1 failed and
+rolled back, 2 refused (usage, config, missing tool), with one line `snapfront: …` on stderr.
 """
 
 from __future__ import annotations
