@@ -9,6 +9,7 @@ read (tests/owners_support.py): nothing depends on this checkout being world-rea
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import tempfile
@@ -59,6 +60,9 @@ class Owned:
 
 @pytest.fixture(scope="module")
 def owned(lifecycle_template: World) -> Iterator[Owned]:
+    assert os.geteuid() == 0, "these tests add users and chown: run them as root"
+    for tool, package in (("useradd", "passwd"), ("setpriv", "util-linux")):
+        assert shutil.which(tool), f"{tool} not found: apt-get install {package}"
     base = Path(tempfile.mkdtemp(prefix="snapfront-owners-"))
     base.chmod(0o755)
     try:
