@@ -17,10 +17,12 @@ from collections.abc import Iterable
 from basedir import tools
 from rewrite_rules import Mount
 from snapfront.config import Config
+from snapfront.inventory import sign_with
 
 from .errors import Failed, Refused
 from .outcome import Outcome
 from .repo import Repo, file_bytes, first_line, human, plural, tree_files
+from .signing import check_signers
 
 
 def drop_codename(
@@ -52,6 +54,7 @@ def drop_codename(
             raise Refused(f"{codename}: nothing of it is left in {mount.root}")
         if dry_run:
             return _plan(repo, codename, snapshots, files, pool)
+        check_signers(gnupghome, sign_with(mount.root), repo.configured())  # export re-signs
         live = _stats(_live_files(repo))
         sizes = {key: file_bytes([repo.path(key)]) for key in pool}
         freed = file_bytes(files)

@@ -9,6 +9,7 @@ Release byte for byte. Every problem is a `Refused`: nothing has been replaced y
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from basedir import tools
@@ -37,14 +38,25 @@ def signing_keys(sign_with: str | None, where: str) -> tuple[str, ...]:
     value = sign_with.strip()
     if value.startswith("!"):
         raise Refused(f"{where}: SignWith runs a hook ({value}): sign it with that hook")
+    return gpg_keys(value) or ()
+
+
+def gpg_keys(sign_with: str | None) -> tuple[str, ...] | None:
+    """The keys gpg signs with for a SignWith field (() = its default key); None when gpg
+    does not sign: no SignWith, or a hook that signs by itself."""
+    value = (sign_with or "").strip()
+    if not value or value.startswith("!"):
+        return None
     if value.lower() in DEFAULT_KEY:
         return ()
     return tuple(value.replace(",", " ").split())
 
 
 def check_keys(gnupghome: str | None, keys: tuple[str, ...], where: str) -> None:
-    """Refused unless every key (or, for (), some key) has its secret part in GNUPGHOME."""
-    home = gnupghome or os.environ.get("GNUPGHOME") or "~/.gnupg"
+    """Refused unless every key (or, for (), some key) has its secret part in GNUPGHOME,
+    naming the GNUPGHOME looked in and how to name another: the one helper every command
+    that signs asks before it changes anything."""
+    home = gnupghome or os.environ.get("GNUPGHOME") or os.path.expanduser("~/.gnupg")
     for key in keys or ("",):
         try:
             found = tools.gpg(
@@ -54,7 +66,21 @@ def check_keys(gnupghome: str | None, keys: tuple[str, ...], where: str) -> None
             found = ""
         if not any(line.startswith("sec:") for line in found.splitlines()):
             named = f"secret key {key}" if key else "a secret key"
-            raise Refused(f"{where}: no {named} in GNUPGHOME {home}")
+            raise Refused(
+                f"{where}: no {named} in GNUPGHOME {home}: name the directory that holds it "
+                "with --gnupghome DIR (or GNUPGHOME)"
+            )
+
+
+def check_signers(
+    gnupghome: str | None, sign_with: Mapping[str, str | None], codenames: Iterable[str]
+) -> None:
+    """check_keys for each of `codenames` that reprepro signs with gpg (`sign_with`: their
+    SignWith fields), before reprepro runs: a missing key is refused with nothing changed."""
+    for codename in codenames:
+        keys = gpg_keys(sign_with.get(codename))
+        if keys is not None:
+            check_keys(gnupghome, keys, codename)
 
 
 def sign(gnupghome: str | None, keys: tuple[str, ...], release: bytes, work: str) -> Signed:

@@ -3,8 +3,10 @@
 Under the basedir lock: pick the serial (lifecycle.serials), `reprepro gensnapshot CODENAME
 SERIAL` per codename, then check what reprepro wrote — InRelease and Release.gpg verify with
 gpgv against the mount's keyring (when set), every index file Release lists has its SHA256 —
-before anyone is told the serial. Any failure removes the directories it created and the
-`s=CODENAME=SERIAL` references (`reprepro unreferencesnapshot`), and says why in one line.
+before anyone is told the serial. A signing key missing from GNUPGHOME is refused before
+reprepro runs (lifecycle.signing.check_keys, worded as for bump). Any later failure removes
+the directories it created and the `s=CODENAME=SERIAL` references (`reprepro
+unreferencesnapshot`), and says why in one line.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from debian.deb822 import Release
 from basedir import tools
 from rewrite_rules import Mount
 from snapfront.config import Config
+from snapfront.inventory import sign_with
 
 from .errors import Failed, Refused
 from .outcome import Outcome
 from .repo import Repo, first_line, tree_files
 from .serials import check_serial, next_serial, refuse_existing
+from .signing import check_signers
 
 COMPRESSED = (".gz", ".xz", ".bz2", ".lzma", ".zst")
 
@@ -41,6 +45,7 @@ def take(
         raise Refused(f"{mount.root}/conf/distributions names no codename")
     if serial is not None:
         check_serial(serial)
+    check_signers(gnupghome, sign_with(mount.root), codenames)  # refused, nothing changed
     with repo.locked():
         existing = repo.serials()
         if serial is None:

@@ -16,6 +16,7 @@ from .cli_serials import add_parser as add_serials_commands
 from .cli_snapshot import add_parser as add_snapshot_commands
 from .config import Config, ConfigError, load, make_output, parse_listen
 from .config_checks import warnings
+from .privileges import as_output_owner
 
 EXIT_CONFIG = 2
 
@@ -117,6 +118,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from generator.watch_main import run_watcher
 
     config = load(args.config)
+    as_output_owner(config)
     make_output(config)
     return run_watcher(config)
 
@@ -125,6 +127,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from generator.build import build
 
     config = load(args.config)
+    as_output_owner(config)
     make_output(config)
     report = build(config)
     print(f"built {config.output}: {report.summary()}")
@@ -145,6 +148,7 @@ def _serve(config: Config, watch: bool = True) -> int:
     problem = check_listen(config.host, config.port)  # before anything is built or written
     if problem:
         raise ConfigError(config.path, "server.listen", problem)
+    as_output_owner(config, port=config.port)  # a port below 1024 stays bindable
     make_output(config)
     if watch:
         from generator.watch_main import run_watcher

@@ -17,6 +17,7 @@ from rewrite_rules import MountKind
 from .cli_options import add_config_option
 from .cli_snapshot import find_mount
 from .config import ConfigError, load
+from .privileges import as_output_owner
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -61,6 +62,7 @@ def _run(args: argparse.Namespace, kinds, command) -> int:
     try:
         config = load(args.config)
         mount = find_mount(config, args.mount, kinds)
+        as_output_owner(config)  # parsed indexes are cached under the output
         status, text = command(config, mount)
     except (ConfigError, Refused) as exc:
         print(f"snapfront: {exc}", file=sys.stderr)

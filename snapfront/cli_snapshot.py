@@ -1,13 +1,15 @@
 """`snapfront snapshot take|list|bump|resign|gc|drop-codename MOUNT_URL …` (DESIGN: Contract).
 
-Thin: find the snapshots mount, check the tools are there, call lifecycle, print the
-Outcome's lines, purge what it changed from every [[cdn]]. Exit 0 done, 1 failed and rolled
-back, 2 refused (usage, config, missing tool), with one line `snapfront: …` on stderr.
+Thin: find the snapshots mount, become its basedir's owner when run as root (every action
+but list writes there: snapfront.run_as), check the tools are there, call lifecycle, print
+the Outcome's lines, purge what it changed from every [[cdn]]. Exit 0 done, 1 failed and
+rolled back, 2 refused (usage, config, missing tool), with one line `snapfront: …` on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,6 +24,8 @@ from rewrite_rules import Archive, Mount, MountKind
 from .cli_options import add_config_option
 from .config import Config, ConfigError, load
 from .inventory import read_inventory, serials_on_disk
+from .privileges import as_basedir_owner, name_of
+from .run_as import gnupghome_problem
 
 Action = Callable[[argparse.Namespace, Config, Mount], Outcome]
 
@@ -32,12 +36,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     sub = group.add_subparsers(dest="snapshot_command", required=True, metavar="ACTION")
 
     def action(
-        name: str, func: Action, tools: tuple[str, ...], text: str
+        name: str, func: Action, tools: tuple[str, ...], text: str, writes: bool = True
     ) -> argparse.ArgumentParser:
         parser = sub.add_parser(name, help=text, description=text)
         add_config_option(parser)
         parser.add_argument("mount", metavar="MOUNT_URL", help="the snapshots mount, e.g. /debian/")
-        parser.set_defaults(func=lambda args: run(args, func, tools))
+        parser.set_defaults(func=lambda args: run(args, func, tools, writes))
         return parser
 
     def gnupghome(parser: argparse.ArgumentParser) -> None:
@@ -46,7 +50,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     take = action("take", _take, ("reprepro", "gpg"), "snapshot every codename with one new serial")
     take.add_argument("--serial", metavar="YYYYMMDDNN", help="default: today's next")
     gnupghome(take)
-    listing = action("list", _list, (), "serials, dates, Valid-Until, which one the trace names")
+    text = "serials, dates, Valid-Until, which one the trace names"
+    listing = action("list", _list, (), text, writes=False)
     listing.add_argument("--json", action="store_true")
     bump = action("bump", _bump, ("gpg", "gpgv"), "set Valid-Until to now + N days and re-sign")
     bump.add_argument("serials", nargs="+", metavar="SERIAL")
@@ -69,10 +74,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     gnupghome(drop)
 
 
-def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...]) -> int:
+def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: bool) -> int:
     try:
         config = load(args.config)
         mount = find_mount(config, args.mount)
+        if writes:
+            _as_basedir_owner(args, config, mount)
         require(*tools, *(("gpgv",) if mount.keyring else ()))
         before = _known_before(config, mount, args) if config.cdns else None
         outcome = func(args, config, mount)
@@ -107,6 +114,20 @@ def _known_before(config: Config, mount: Mount, args: argparse.Namespace) -> dic
             archive, codenames=tuple(sorted({*archive.codenames, codename})), serials=serials
         )
     return before
+
+
+def _as_basedir_owner(args: argparse.Namespace, config: Config, mount: Mount) -> None:
+    """Root runs reprepro and gpg as the basedir's owner (snapfront.run_as); an action that
+    signs then uses that user's ~/.gnupg, or a GNUPGHOME given that the user owns."""
+    signs = hasattr(args, "gnupghome")
+    home = (args.gnupghome or os.environ.get("GNUPGHOME")) if signs else None
+    home_owner = os.stat(home).st_uid if home and os.path.exists(home) else None  # as root
+    user = as_basedir_owner(config, mount)
+    if user is None or home is None or home_owner is None:
+        return
+    problem = gnupghome_problem(home, name_of(home_owner), user.name)
+    if problem:
+        raise Refused(problem)
 
 
 def _complain(message: str, status: int) -> int:

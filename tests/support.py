@@ -38,12 +38,17 @@ def with_listen(config: Path, listen: str, dest: Path) -> Path:
 
 @contextlib.contextmanager
 def running_server(
-    config: Path, *extra: str, timeout: float = 20.0, prefix: Sequence[str] = ()
+    config: Path,
+    *extra: str,
+    timeout: float = 20.0,
+    prefix: Sequence[str] = (),
+    python: str = sys.executable,
 ) -> Iterator[Running]:
-    """Start `snapfront serve` (after `prefix`, a command that execs it: `prlimit …`), wait for
-    its "listening on" line, always stop it (SIGTERM)."""
+    """Start `snapfront serve` (after `prefix`, a command that execs it: `prlimit …`, `setpriv
+    …`; with `python`, another interpreter), wait for its "listening on" line, always stop it
+    (SIGTERM)."""
     log = config.with_suffix(".stderr.log")
-    command = [sys.executable, "-m", "snapfront.cli", "serve", "--config", str(config), *extra]
+    command = [python, "-m", "snapfront.cli", "serve", "--config", str(config), *extra]
     with open(log, "w") as err:
         proc = subprocess.Popen(
             [*prefix, *command],

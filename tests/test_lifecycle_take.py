@@ -136,33 +136,32 @@ def test_concurrent_takes_get_distinct_complete_serials(world: World) -> None:
         assert_complete(world, serial)
 
 
-def test_take_without_the_signing_key_fails_and_leaves_nothing(world: World, tmp_path) -> None:
+def test_take_without_the_signing_key_is_refused_naming_gnupghome(world: World, tmp_path) -> None:
+    """The key SignWith names is looked for before reprepro runs: nothing to roll back, and
+    the one line says where it looked and how to point elsewhere (as bump does)."""
     empty = tmp_path / "empty-gnupg"
     empty.mkdir(mode=0o700)
-    outside_db = tree_hash(world.root, skip=("db",))
-    refs = references(world)
-    serial = expected_next(world, 1)
+    before = tree_hash(world.root)
     got = snapshot_cli(world, "take", "/debian/", env={"GNUPGHOME": str(empty)})
-    assert got.returncode == 1
+    assert got.returncode == 2, got.stderr
     assert got.stdout == ""
     assert got.stderr.count("\n") == 1, got.stderr
-    assert got.stderr.startswith(f"snapfront: take {serial} failed: Could not find any key")
-    assert got.stderr.endswith("removed its directories and references\n")
-    for codename in CODENAMES:
-        assert not world.snapshot(codename, serial).exists()
-    assert not any(f"={serial} " in line for line in references(world))
-    assert references(world) == refs
-    assert tree_hash(world.root, skip=("db",)) == outside_db
+    assert got.stderr.startswith(
+        f"snapfront: bookworm: no secret key {world.fingerprint} in GNUPGHOME {empty}: "
+    ), got.stderr
+    assert "--gnupghome DIR (or GNUPGHOME)" in got.stderr
+    assert tree_hash(world.root) == before  # db/ included: reprepro never ran
     subprocess.run(["gpgconf", "--kill", "all"], env={**os.environ, "GNUPGHOME": str(empty)})
 
 
 def test_take_failing_on_the_second_codename_undoes_the_first(world: World) -> None:
-    """bookworm's gensnapshot succeeds (references added), jessie/updates' cannot sign."""
+    """bookworm's gensnapshot succeeds (references added), jessie/updates' cannot sign (its
+    SignWith hook fails: a missing key is refused before reprepro runs)."""
     conf = world.root / "conf" / "distributions"
     original = conf.read_text()
     stanzas = original.split("\n\n")
     assert "Codename: jessie/updates" in stanzas[1]
-    stanzas[1] = stanzas[1].replace(world.fingerprint, "0123456789ABCDEF0123456789ABCDEF01234567")
+    stanzas[1] = stanzas[1].replace(world.fingerprint, "!/bin/false")
     conf.write_text("\n\n".join(stanzas))
     outside_db = tree_hash(world.root, skip=("db",))
     refs = references(world)

@@ -166,6 +166,21 @@ def test_man_page_covers_every_command_and_option() -> None:
     assert "--version" in page
 
 
+@debroot_test
+def test_root_builds_as_snapfront_and_the_service_user_can_rebuild(
+    installed: debroot.Root,
+) -> None:
+    """The issue's case on the package: `snapfront build` as root left root-owned pages in
+    /var/lib/snapfront that the service could no longer replace. Now root builds as snapfront."""
+    installed.run("mkdir -p /srv/releases/1.0 && echo hello > /srv/releases/1.0/hello.txt")
+    installed.run("touch /srv/releases/1.0/new.txt && snapfront build")  # default --config
+    assert installed.run("find /var/lib/snapfront ! -user snapfront").strip() == ""
+    installed.run("rm /srv/releases/1.0/new.txt")  # the page of 1.0/ root's build made changes
+    rebuilt = installed.run("setpriv --reuid=snapfront --regid=snapfront --init-groups "
+                            "snapfront build")  # fmt: skip
+    assert "files written: 0," not in rebuilt, rebuilt
+
+
 def exec_start() -> list[str]:
     unit = (CHECKOUT / "debian/snapfront.service").read_text()
     (line,) = re.findall(r"(?m)^ExecStart=(.*)$", unit)
