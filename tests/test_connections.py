@@ -239,6 +239,7 @@ def test_max_connections_refuses_the_extra_one_only_when_all_are_busy(
         head, body = read_response(extra)
         assert head.startswith(b"HTTP/1.1 503 "), head
         assert re.search(rb"(?im)^retry-after: \d+\r?$", head), head
+        assert re.search(rb"(?im)^server: snapfront\r?$", head), head  # no versions here either
         assert re.search(rb"(?im)^connection: close\r?$", head), head
         assert extra.recv(100) == b"", "the refused connection is closed after its 503"
         extra.close()

@@ -1,6 +1,6 @@
 """Every answer says `Server: snapfront` and nothing of Python's or aiohttp's versions: files,
 streamed bodies, ranges, 304s, redirects, error pages, snapfront's /-/ URLs, the 400s aiohttp's
-own parser sends and the 503 of a connection over the limit. snapfront's version stays in
+own parser sends (the 503 over max_connections: tests/test_connections.py). snapfront's version stays in
 /-/status.json, for those [metrics] allow."""
 
 from __future__ import annotations
@@ -106,23 +106,6 @@ def test_answers_to_what_no_library_sends_say_snapfront(
     head = raw_head(server, data)
     assert head.startswith("HTTP/1."), (why, head)
     assert server_headers(head) == ["snapfront"], (why, head)
-
-
-def test_the_refusal_over_max_connections_says_snapfront(server: Running) -> None:
-    parts = urlsplit(server.url)
-    held = [
-        socket.create_connection((parts.hostname, parts.port), timeout=10) for _ in range(LIMIT)
-    ]
-    try:
-        for sock in held:
-            sock.sendall(request("/conn/small.txt"))
-            assert read_response(sock)[0].startswith(b"HTTP/1.1 200")
-        head = raw_head(server, request("/conn/small.txt"))
-        assert head.startswith("HTTP/1.1 503"), head
-        assert server_headers(head) == ["snapfront"], head
-    finally:
-        for sock in held:
-            sock.close()
 
 
 def test_the_version_stays_in_status_json(server: Running) -> None:
