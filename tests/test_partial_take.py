@@ -14,6 +14,7 @@ from pathlib import Path
 from debian.deb822 import Deb822
 
 from snapfront import sample
+from tests.crawl import crawl
 from tests.health_support import wait_for
 from tests.lifecycle_support import World
 from tests.support import Running, fetch, running_server, with_listen
@@ -98,6 +99,8 @@ def test_the_partial_take(world: World, tmp_path: Path) -> None:
         assert newest_everywhere(server, latest) == dict.fromkeys(PLACES, previous)
         jessie = fetch(f"{server.url}debian/{previous}/dists/jessie/updates/InRelease")
         assert jessie.status == 200  # what a build that resolved `latest` just now fetches
+        crawled = crawl(server.url.rstrip("/"))  # the partial serial's pages: no dead link
+        assert not crawled.broken and f"/debian/{new}/" in crawled.pages, crawled.report()
 
         gensnapshot(world, "jessie/updates", new)
         assert settled(server, latest, new) == dict.fromkeys(PLACES, new)
