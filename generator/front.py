@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from basedir.release import complete_serials
+from basedir.release import newest_complete_serial
 from rewrite_rules import Miss, Rules, resolve
 from rewrite_rules.front import FRONT_URL
 from rewrite_rules.resolve import KEYRING_NAME
@@ -27,7 +27,8 @@ def repositories(rules: Rules) -> tuple[Repository, ...]:
     """Every mount, by URL; a snapshots mount's newest complete serial (the trace's)."""
     found = []
     for mount in sorted(rules.mounts, key=lambda m: m.url):
-        newest = next(complete_serials(mount.root, rules.archive(mount), mount.keyring), None)
+        traced = newest_complete_serial(mount.root, rules.archive(mount), mount.keyring)
+        newest = traced[0] if traced else None
         found.append(
             Repository(
                 mount.url,

@@ -131,7 +131,7 @@ class SerialRow:
     codenames: tuple[str, ...]
     valid_until: int | None  # the earliest of its distributions
     validity: Validity
-    complete: bool  # counts as taken: every codename has it signed (rewrite_rules.complete)
+    complete: bool  # every codename has it, signed (rewrite_rules.complete; gpgv aside)
     days_left: int | None = None  # whole days before valid_until (see model.days_left)
     changes: Counts | None = None  # against the previous serial; None for the first
     changes_href: str | None = None  # its changes page

@@ -170,7 +170,7 @@ def page_json(page: Page) -> str:
       "serials": [{"serial", "href", "date", "codenames": [str], "valid_until",
                    "validity": "valid" | "expiring" | "expired" | "no Valid-Until",
                    "days_left": int | null,  # whole days; negative once expired
-                   "complete": bool,   # counts as taken: every codename has it, signed
+                   "complete": bool,   # every codename has it, signed (rewrite_rules.complete)
                    "newest": bool,     # the newest complete serial: the one the trace names
                    "changes": {"added", "removed", "upgraded", "downgraded", "href"} | null}],
       "suites": [{"codename", "suite", "origin", "label", "architectures": [str],

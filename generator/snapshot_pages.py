@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from urllib.parse import quote
 
-from basedir.release import complete_serials
+from basedir.release import complete_serials, newest_complete_serial
 from diffs.changes import compare_serials, previous_serial
 from rewrite_rules import Archive, Mount
 from rewrite_rules.resolve import CHANGES, DISTS, POOL, SNAPSHOTS_DIR, TRACE_DIR
@@ -71,10 +71,12 @@ def _suites(mount: Mount, site: Site, serial: str, codenames: list[str]) -> list
 
 
 def _front(mount: Mount, archive: Archive, site: Site) -> Page:
-    """/P/: every serial, newest first; "newest" marks the one the trace names, and a serial
-    that does not count as taken (rewrite_rules.complete) is marked incomplete."""
-    taken = list(complete_serials(mount.root, archive, mount.keyring))
-    newest, complete = (taken[0] if taken else None), set(taken)
+    """/P/: every serial, newest first; "newest" marks the one the trace names, "incomplete"
+    a serial that some codename lacks or has unsigned (rewrite_rules.complete over signatures
+    present: a stat or two per snapshot, where gpgv on every one would cost ~6 ms each)."""
+    traced = newest_complete_serial(mount.root, archive, mount.keyring)
+    newest = traced[0] if traced else None
+    complete = set(complete_serials(mount.root, archive, None))
     rows = []
     for serial in sorted(archive.all_serials(), reverse=True):
         codenames = _codenames(archive, serial)

@@ -32,7 +32,7 @@ class SerialInfo:
     days_left: int | None  # whole days before valid_until; None without one
     expired: bool
     readable: bool  # every codename's Release could be read
-    complete: bool  # counts as taken: every codename has it, signed (rewrite_rules.complete)
+    complete: bool  # every codename has it, signed (rewrite_rules.complete; gpgv aside)
     trace: bool  # the serial the trace names
 
 
@@ -74,7 +74,7 @@ def list_snapshots(
     archive = read_archive(mount.root)
     found = newest_complete_serial(mount.root, archive, mount.keyring)
     traced = found[0] if found else None
-    complete = set(complete_serials(mount.root, archive, mount.keyring))
+    complete = set(complete_serials(mount.root, archive, None))  # signed: gpgv only for the trace
     rows = summarize(repo.facts(), traced, complete, now)
     if as_json:
         data = {"mount": mount.url, "trace": traced, "serials": [_json(row) for row in rows]}
