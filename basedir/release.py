@@ -12,9 +12,11 @@ import email.utils
 import glob
 import logging
 import os
+from collections.abc import Iterator
 
 from debian.deb822 import Release
 
+from rewrite_rules.complete import complete_serials as taken
 from rewrite_rules.model import Archive, MountKind
 from snapfront.confined import read_file
 
@@ -165,23 +167,23 @@ def snapshot_dir(root: str, codename: str, serial: str) -> str:
     return os.path.join(root, "dists", codename, "snapshots", serial)
 
 
+def complete_serials(root: str, archive: Archive, keyring: str | None) -> Iterator[str]:
+    """The serials that count as taken (rewrite_rules.complete), newest first, lazily: each
+    snapshot is checked with is_complete only when the rule gets to it."""
+    return taken(archive.serials, lambda c, s: is_complete(snapshot_dir(root, c, s), keyring))
+
+
 def newest_complete_serial(
     root: str, archive: Archive, keyring: str | None
 ) -> tuple[str, int] | None:
-    """The newest serial complete for every codename that has it, and its newest signature mtime.
+    """The newest serial that counts as taken, and its newest signature mtime.
 
-    A serial any of whose codenames is still half-written is passed over, so a trace file
-    never names a snapshot that APT would find unsigned.
+    A serial that some codename still lacks, or has half-written, is passed over, so a trace
+    file never names a snapshot that APT would find missing or unsigned.
     """
-    codenames: dict[str, list[str]] = {}
-    for codename, serials in archive.serials.items():
-        for serial in serials:
-            codenames.setdefault(serial, []).append(codename)
-    for serial in sorted(codenames, reverse=True):
-        dirs = [snapshot_dir(root, codename, serial) for codename in sorted(codenames[serial])]
-        if not all(is_complete(d, keyring) for d in dirs):
-            continue
-        mtimes = [_signature_mtime(d) for d in dirs]
+    for serial in complete_serials(root, archive, keyring):
+        holders = sorted(c for c, serials in archive.serials.items() if serial in serials)
+        mtimes = [_signature_mtime(snapshot_dir(root, codename, serial)) for codename in holders]
         if all(m is not None for m in mtimes):
             return serial, max(m for m in mtimes if m is not None)
     return None

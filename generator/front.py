@@ -1,16 +1,18 @@
 """The host's front door: every mount reachable from `/`, and the URL map's say on links.
 
 The page at `/` carries a Repositories section (each mount, its kind, keyring and newest
-serial): on the page of the mount at `/` when there is one, else on a page snapfront
-generates itself (served by rewrite_rules.front). Breadcrumbs are built from the URL alone
-(pages.breadcrumbs); a parent URL that the URL map does not answer (/P/project/, the
-`jessie` of `jessie/updates`) becomes plain text here, so no breadcrumb is a dead link.
+complete serial, the one its trace names): on the page of the mount at `/` when there is one,
+else on a page snapfront generates itself (served by rewrite_rules.front). Breadcrumbs are
+built from the URL alone (pages.breadcrumbs); a parent URL that the URL map does not answer
+(/P/project/, the `jessie` of `jessie/updates`) becomes plain text here, so no breadcrumb is
+a dead link.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from basedir.release import newest_complete_serial
 from rewrite_rules import Miss, Rules, resolve
 from rewrite_rules.front import FRONT_URL
 from rewrite_rules.resolve import KEYRING_NAME
@@ -22,11 +24,11 @@ FRONT_NOTE = "The repositories and release trees this host serves."
 
 
 def repositories(rules: Rules) -> tuple[Repository, ...]:
-    """Every mount, by URL; a snapshots mount's newest serial as its archive knows it."""
+    """Every mount, by URL; a snapshots mount's newest complete serial (the trace's)."""
     found = []
     for mount in sorted(rules.mounts, key=lambda m: m.url):
-        serials = rules.archive(mount).all_serials()
-        newest = max(serials) if serials else None
+        traced = newest_complete_serial(mount.root, rules.archive(mount), mount.keyring)
+        newest = traced[0] if traced else None
         found.append(
             Repository(
                 mount.url,

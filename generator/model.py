@@ -131,10 +131,11 @@ class SerialRow:
     codenames: tuple[str, ...]
     valid_until: int | None  # the earliest of its distributions
     validity: Validity
-    complete: bool  # every distribution has its signed Release family
+    complete: bool  # every codename has it, signed (rewrite_rules.complete; gpgv aside)
     days_left: int | None = None  # whole days before valid_until (see model.days_left)
     changes: Counts | None = None  # against the previous serial; None for the first
     changes_href: str | None = None  # its changes page
+    newest: bool = False  # the newest serial that counts as taken: the one the trace names
 
 
 @dataclass(frozen=True)

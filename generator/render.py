@@ -170,7 +170,8 @@ def page_json(page: Page) -> str:
       "serials": [{"serial", "href", "date", "codenames": [str], "valid_until",
                    "validity": "valid" | "expiring" | "expired" | "no Valid-Until",
                    "days_left": int | null,  # whole days; negative once expired
-                   "complete": bool,
+                   "complete": bool,   # every codename has it, signed (rewrite_rules.complete)
+                   "newest": bool,     # the newest complete serial: the one the trace names
                    "changes": {"added", "removed", "upgraded", "downgraded", "href"} | null}],
       "suites": [{"codename", "suite", "origin", "label", "architectures": [str],
                   "components": [str], "date", "valid_until", "signed", "has_sources",
@@ -250,6 +251,7 @@ def _serial(row: SerialRow) -> dict[str, object]:
         "validity": row.validity.value,
         "days_left": row.days_left,
         "complete": row.complete,
+        "newest": row.newest,
         "changes": None
         if row.changes is None
         else {**_counts(row.changes), "href": row.changes_href},

@@ -46,9 +46,11 @@ def with_host(
     rules: Rules, parts: Mapping[str, Iterable[Part]], full: bool
 ) -> tuple[dict[str, list[Part]], bool]:
     """The parts, plus the page at "/" when its Repositories section must be redone (a full
-    build, or a newest serial changed: parts.host_part); and whether it must."""
+    build, a newest serial changed: parts.host_part, or a trace is redone: a serial may have
+    become complete); and whether it must."""
     found = {url: list(wanted) for url, wanted in parts.items()}
-    host = full or any(p.kind is PartKind.HOST for wanted in found.values() for p in wanted)
+    redo = (PartKind.HOST, PartKind.TRACE)
+    host = full or any(p.kind in redo for wanted in found.values() for p in wanted)
     if host and not generates_front(rules):
         root = next(m for m in rules.mounts if m.url == FRONT_URL)
         found.setdefault(root.url, []).append(front_part(root))

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from urllib.parse import quote
 
+from basedir.release import complete_serials, newest_complete_serial
 from diffs.changes import compare_serials, previous_serial
 from rewrite_rules import Archive, Mount
 from rewrite_rules.resolve import CHANGES, DISTS, POOL, SNAPSHOTS_DIR, TRACE_DIR
@@ -70,10 +71,18 @@ def _suites(mount: Mount, site: Site, serial: str, codenames: list[str]) -> list
 
 
 def _front(mount: Mount, archive: Archive, site: Site) -> Page:
+    """/P/: every serial, newest first; "newest" marks the one the trace names, "incomplete"
+    a serial that some codename lacks or has unsigned (rewrite_rules.complete over signatures
+    present: a stat or two per snapshot, where gpgv on every one would cost ~6 ms each)."""
+    traced = newest_complete_serial(mount.root, archive, mount.keyring)
+    newest = traced[0] if traced else None
+    complete = set(complete_serials(mount.root, archive, None))
     rows = []
     for serial in sorted(archive.all_serials(), reverse=True):
         codenames = _codenames(archive, serial)
-        row = _serial_row(serial, codenames, _suites(mount, site, serial, codenames), site)
+        suites = _suites(mount, site, serial, codenames)
+        row = _serial_row(serial, codenames, suites, site, serial in complete)
+        row = replace(row, newest=serial == newest)
         rows.append(_with_counts(mount, archive, site, row))
     front = [Row("pool/", "pool/", True)]
     if mount.live:
@@ -144,11 +153,12 @@ def _listings(mount: Mount, archive: Archive, site: Site, part: Part) -> Iterato
         yield listing_page
 
 
-def _serial_row(serial: str, codenames: list[str], suites: list[Suite], site: Site) -> SerialRow:
+def _serial_row(
+    serial: str, codenames: list[str], suites: list[Suite], site: Site, complete: bool
+) -> SerialRow:
     dates = [s.distribution.date for s in suites if s.distribution.date]
     limits = [s.distribution.valid_until for s in suites if s.distribution.valid_until]
     until = min(limits) if limits else None
-    complete = len(suites) == len(codenames) and all(s.distribution.signed for s in suites)
     return SerialRow(
         serial,
         f"{serial}/",

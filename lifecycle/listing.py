@@ -1,16 +1,17 @@
 """`snapfront snapshot list`: every serial with its codenames, Date, earliest Valid-Until,
-days left (or "expired") and which one the trace names — the same "newest complete, signed"
-serial generator/trace.py writes, found by the same function."""
+days left (or "expired"), whether it counts as taken (rewrite_rules.complete) and which one
+the trace names — the same "newest complete, signed" serial generator/trace.py writes, found
+by the same functions."""
 
 from __future__ import annotations
 
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 
-from basedir.release import newest_complete_serial
+from basedir.release import complete_serials, newest_complete_serial
 from rewrite_rules import Mount
 from snapfront.config import Config
 from snapfront.inventory import read_archive
@@ -31,11 +32,14 @@ class SerialInfo:
     days_left: int | None  # whole days before valid_until; None without one
     expired: bool
     readable: bool  # every codename's Release could be read
+    complete: bool  # every codename has it, signed (rewrite_rules.complete; gpgv aside)
     trace: bool  # the serial the trace names
 
 
-def summarize(facts: Sequence[SnapshotFacts], traced: str | None, now: float) -> list[SerialInfo]:
-    """One row per serial, oldest first; pure."""
+def summarize(
+    facts: Sequence[SnapshotFacts], traced: str | None, complete: Collection[str], now: float
+) -> list[SerialInfo]:
+    """One row per serial, oldest first; `complete`: the serials that count as taken. Pure."""
     by_serial: dict[str, list[SnapshotFacts]] = {}
     for fact in facts:
         by_serial.setdefault(fact.serial, []).append(fact)
@@ -55,6 +59,7 @@ def summarize(facts: Sequence[SnapshotFacts], traced: str | None, now: float) ->
                 days_left=left,
                 expired=until is not None and now > until,
                 readable=all(f.readable for f in group),
+                complete=serial in complete,
                 trace=serial == traced,
             )
         )
@@ -66,16 +71,19 @@ def list_snapshots(
 ) -> Outcome:
     repo = Repo(mount.root)
     now = time.time() if now is None else now
-    found = newest_complete_serial(mount.root, read_archive(mount.root), mount.keyring)
+    archive = read_archive(mount.root)
+    found = newest_complete_serial(mount.root, archive, mount.keyring)
     traced = found[0] if found else None
-    rows = summarize(repo.facts(), traced, now)
+    complete = set(complete_serials(mount.root, archive, None))  # signed: gpgv only for the trace
+    rows = summarize(repo.facts(), traced, complete, now)
     if as_json:
         data = {"mount": mount.url, "trace": traced, "serials": [_json(row) for row in rows]}
         return Outcome((json.dumps(data, indent=2),))
     lines = [f"{'SERIAL':<10}  {'DATE':<20}  {'VALID-UNTIL':<20}  {'LEFT':<8}  CODENAMES"]
     for row in rows:
         left = _left(row)
-        marks = ("  <- trace" if row.trace else "") + ("" if row.readable else "  (incomplete)")
+        whole = row.readable and row.complete
+        marks = ("  <- trace" if row.trace else "") + ("" if whole else "  (incomplete)")
         lines.append(
             f"{row.serial:<10}  {_when(row.date):<20}  {_when(row.valid_until):<20}  {left:<8}  "
             f"{' '.join(row.codenames)}{marks}"

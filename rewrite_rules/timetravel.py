@@ -1,12 +1,16 @@
 """Timestamp URLs: /P/20261121T120000Z/… and /P/20261121/… name "the archive as it was then".
 
-The instant floors to the newest complete, signed snapshot whose InRelease `Date` (capped at
-the end of the day its serial names) is at or before it (snapshot.debian.org's and Debusine's
-rule): per codename for a dists URL (that codename's own snapshots), over every codename for a
-pool URL. `YYYYMMDD` means that day at 00:00:00 UTC (`YYYYMMDDT000000Z`), as
-snapshot.debian.org reads it. A time after `now` is refused (a snapshot taken later would move
-the floor under a running `apt update`), as is a time before the first snapshot; both answers
-name the range that exists. Pure: the Dates are `Archive.dates`, the clock is a parameter.
+The instant floors to the newest serial taken at or before it (snapshot.debian.org's and
+Debusine's rule). A serial that counts as taken (rewrite_rules.complete: every codename's
+snapshot complete and signed) was taken at the latest InRelease `Date` of its codenames, each
+capped at the end of the day the serial names: a serial whose codenames were snapshotted one
+after another is reached only from the moment the last one was (when the trace named it), so a
+floor once answered never moves while the snapshots stay. A dists URL floors among the serials
+its codename has, a pool URL among all. `YYYYMMDD` means that day at 00:00:00 UTC
+(`YYYYMMDDT000000Z`), as snapshot.debian.org reads it. A time after `now` is refused (a
+snapshot taken later would move the floor under a running `apt update`), as is a time before
+the first snapshot; both answers name the range that exists. Pure: the Dates are
+`Archive.dates`, the clock is a parameter.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from collections.abc import Iterable
 
+from .complete import complete_serials
 from .model import Archive
 
 INSTANT = re.compile(r"(\d{8})(?:T(\d{6})Z)?\Z")
@@ -41,14 +45,14 @@ def stamp(epoch: int) -> str:
 
 
 def floor(archive: Archive, codename: str | None, instant: int) -> str | None:
-    """The newest serial (of `codename`, else of any codename) dated at or before `instant`.
+    """The newest serial (of `codename`, else of any codename) taken at or before `instant`.
 
     Newest by serial, not by Date: serials sort in the order they were taken. The dates given
     here are already capped at the end of the UTC day each serial names (basedir.taken, read
     by snapfront.dates): `snapshot bump` sets a Release's Date to now, yet the bumped snapshot
     keeps flooring from its own day, never from the day it was bumped.
     """
-    found = [s for (c, s), date in _dated(archive, codename) if date <= instant]
+    found = [s for s, taken in _taken(archive, codename) if taken <= instant]
     return max(found) if found else None
 
 
@@ -58,21 +62,38 @@ def out_of_range(archive: Archive, codename: str | None, segment: str, now: floa
     whose = f" of {codename}" if codename else ""
     if instant is None:
         return f"{segment} is not a time: use YYYYMMDDTHHMMSSZ (UTC) or YYYYMMDD"
-    dated = sorted(_dated(archive, codename), key=lambda item: (item[1], item[0][1]))
+    dated = sorted(_taken(archive, codename), key=lambda item: (item[1], item[0]))
     if not dated:
         span = f"there are no complete, signed snapshots{whose} yet"
     else:
-        (_, first), first_date = dated[0]
-        (_, last), last_date = dated[-1]
+        (first, first_date), (last, last_date) = dated[0], dated[-1]
         span = f"snapshots{whose} span {stamp(first_date)} ({first}) to {stamp(last_date)} ({last})"
     if now is not None and instant is not None and instant > now:
         return f"{stamp(instant)} is in the future; {span}"
     return f"no snapshot{whose} at or before {stamp(instant)}; {span}"
 
 
-def _dated(archive: Archive, codename: str | None) -> Iterable[tuple[tuple[str, str], int]]:
-    return (
-        ((c, s), date)
-        for (c, s), date in archive.dates.items()
-        if (codename is None or c == codename) and s in archive.serials.get(c, ())
-    )
+def _taken(archive: Archive, codename: str | None) -> list[tuple[str, int]]:
+    """(serial, when it was taken) for the taken serials that `codename` (any, if None) has."""
+    own = archive.serials.get(codename, ()) if codename else None
+    return [(s, when) for s, when in taken_at(archive).items() if own is None or s in own]
+
+
+_memo: list[tuple[Archive, dict[str, int]]] = []
+_MEMO_SIZE = 8
+
+
+def taken_at(archive: Archive) -> dict[str, int]:
+    """Serial → when it was taken, for the serials that count as taken. A snapshot is complete
+    here when it has a Date (`Archive.dates` holds only complete, signed ones). Remembered for
+    the last few archives (by identity: the server keeps one until it re-reads the disk)."""
+    for known, found in _memo:
+        if known is archive:
+            return found
+    dates, serials = archive.dates, archive.serials
+    found = {}
+    for serial in complete_serials(serials, lambda c, s: (c, s) in dates):
+        found[serial] = max(dates[c, serial] for c, held in serials.items() if serial in held)
+    _memo.insert(0, (archive, found))
+    del _memo[_MEMO_SIZE:]
+    return found

@@ -1,4 +1,5 @@
-"""The `Date` of every complete, signed snapshot: what timestamp URLs floor to.
+"""The `Date` of every complete, signed snapshot: what timestamp URLs floor to, once every
+codename has its serial (rewrite_rules.timetravel takes the latest Date of a taken serial).
 
 Read from each snapshot's InRelease (else Release) with python-debian, only when its Release
 family is complete and signed (and verifies against the mount's keyring, when it has one):

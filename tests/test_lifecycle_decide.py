@@ -107,9 +107,10 @@ def test_list_rows_take_the_earliest_valid_until_and_mark_the_trace() -> None:
         facts("bookworm", "2026010102", NOW + 2.5 * DAY, date=NOW - DAY),
         SnapshotFacts("jessie", "2026010102", None, None, readable=False),
     ]
-    old, new = summarize(snapshots, "2026010102", NOW)
+    old, new = summarize(snapshots, "2026010102", {"2026010101"}, NOW)
     assert (old.valid_until, old.expired, old.date, old.trace) == (
         int(NOW - HOUR), True, int(NOW - 5 * DAY), False,
     )  # fmt: skip
     assert old.codenames == ("bookworm", "jessie")
     assert (new.days_left, new.expired, new.trace, new.readable) == (2, False, True, False)
+    assert (old.complete, new.complete) == (True, False)

@@ -102,6 +102,7 @@ def serial_rows() -> tuple[SerialRow, ...]:
             T0 + 7 * DAY,
             Validity.VALID,
             True,
+            newest=True,
         ),
         SerialRow(
             "2024061301", "2024061301/", T0 - DAY, ("bookworm",), T0 + DAY, Validity.EXPIRING, True
@@ -383,7 +384,7 @@ def test_serials_with_their_states_as_text() -> None:
         "2024061301",
         "2024060101",
     ]
-    # The newest serial (the first) is marked, in words.
+    # The newest complete serial (here the first) is marked, in words.
     assert [r.one("td", "serial").text().split()[1:] for r in rows] == [["newest"], [], []]
     states = [[s.text() for s in r.all("span", "state")] for r in rows]
     assert states == [["valid"], ["expiring"], ["expired", "incomplete"]]
@@ -399,6 +400,21 @@ def test_serials_with_their_states_as_text() -> None:
     # A page of directories only leaves out the empty columns.
     heads = [th.text() for th in root.one("table", "listing").all("th")]
     assert heads == ["Name"]
+
+
+def test_a_partial_serial_above_the_newest_complete_one() -> None:
+    """A take in progress: the newest serial is marked incomplete, the mark stays below."""
+    old = serial_rows()
+    taking = replace(old[0], serial="2024061501", href="2024061501/", complete=False, newest=False)
+    page = replace(front_page(), serials=(taking, *old))
+    rows = dom(render_page(page)).one("table", "serials").one("tbody").all("tr")
+    marks = [r.one("td", "serial").text().split()[1:] for r in rows]
+    assert marks == [[], ["newest"], [], []]
+    assert [s.text() for s in rows[0].all("span", "state")] == ["valid", "incomplete"]
+    serials = json.loads(page_json(page))["serials"]
+    assert [(s["complete"], s["newest"]) for s in serials] == [
+        (False, False), (True, True), (True, False), (False, False),
+    ]  # fmt: skip
 
 
 def test_suites_with_stanzas_verbatim() -> None:

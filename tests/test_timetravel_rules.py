@@ -22,7 +22,7 @@ from rewrite_rules import (
 )
 from rewrite_rules.instants import instant_mount
 from rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order, urls_for
-from rewrite_rules.timetravel import parse_instant
+from rewrite_rules.timetravel import parse_instant, stamp
 
 
 def at(text: str) -> int:
@@ -35,11 +35,12 @@ DATES = {
     ("bookworm", S1): at("2026-11-21 06:00:00"),
     ("bookworm", S2): at("2026-11-21 18:00:00"),
     ("bookworm", S3): at("2026-11-22 06:00:00"),
-    ("jessie/updates", S2): at("2026-11-21 18:00:05"),
+    ("jessie/updates", S2): at("2026-11-21 18:00:05"),  # snapshotted 5 s after bookworm
+    ("jessie/updates", S3): at("2026-11-22 06:00:00"),
 }
 ARCHIVE = Archive(
-    ("bookworm", "jessie/updates"),
-    {"bookworm": frozenset({S1, S2, S3, "2026112301"}), "jessie/updates": frozenset({S2})},
+    ("bookworm", "jessie/updates"),  # jessie/updates was added to conf/distributions at S2
+    {"bookworm": frozenset({S1, S2, S3, "2026112301"}), "jessie/updates": frozenset({S2, S3})},
     DATES,  # 2026112301 has no Date: being written, or unsigned: never a floor
 )
 SNAP = Mount("/debian/", MountKind.SNAPSHOTS, "/srv/snap", "debian")
@@ -155,7 +156,8 @@ FLOORS = [
     ("20261121T060000Z", S1),  # exactly at S1's Date
     ("20261121T055959Z", None),  # one second before the first
     ("20261121T120000Z", S1),  # between S1 and S2
-    ("20261121T180000Z", S2),  # exactly at S2
+    ("20261121T180000Z", S1),  # bookworm's S2 is there, jessie/updates' not yet
+    ("20261121T180005Z", S2),  # exactly when S2 was whole: its last codename's Date
     ("20261122", S2),  # 2026-11-22 00:00:00: the day's start, S3 is later that day
     ("20261122T060000Z", S3),
     ("20261125T000000Z", S3),  # after the last complete one (2026112301 has no Date)
@@ -188,7 +190,7 @@ def test_floor_is_per_codename_for_dists_and_any_codename_for_pool() -> None:
     # jessie/updates has only S2 (18:00:05): at 12:00 bookworm has S1, jessie/updates nothing.
     found = resolve(RULES, "/debian/20261121T120000Z/dists/jessie/updates/InRelease", NOW)
     assert isinstance(found, Miss) and "snapshots of jessie/updates span" in found.message
-    assert f"20261121T180005Z ({S2}) to 20261121T180005Z ({S2})" in found.message
+    assert f"20261121T180005Z ({S2}) to 20261122T060000Z ({S3})" in found.message
     found = resolve(RULES, "/debian/20261121T180005Z/dists/jessie/updates/InRelease", NOW)
     assert file_of(found) == f"/srv/snap/dists/jessie/updates/snapshots/{S2}/InRelease"
     pool = resolve(RULES, "/debian/20261121T120000Z/pool/main/h/hello/hello_1.0-1_all.deb", NOW)
@@ -227,7 +229,7 @@ def test_by_hash_through_a_timestamp_stays_immutable() -> None:
         ("/debian/20261121T120000Z", f"/debian/{S1}/"),
         ("/debian/20261125/dists/", f"/debian/{S3}/dists/"),
         ("/debian/20261125/dists/bookworm/main/", f"/debian/{S3}/dists/bookworm/main/"),
-        ("/debian/20261125/dists/jessie/updates/", f"/debian/{S2}/dists/jessie/updates/"),
+        ("/debian/20261125/dists/jessie/updates/", f"/debian/{S3}/dists/jessie/updates/"),
         ("/debian/20261125/pool/main/h/", "/debian/pool/main/h/"),
     ],
 )
@@ -241,6 +243,23 @@ def test_a_newest_serial_wins_over_a_bumped_older_date() -> None:
     rules = Rules([SNAP], "/out", {"/debian/": bumped})
     found = resolve(rules, "/debian/20261125/dists/bookworm/InRelease", NOW)
     assert file_of(found).endswith(f"/snapshots/{S3}/InRelease")
+
+
+def test_a_partial_take_is_no_floor_until_its_last_codename_has_it() -> None:
+    """S4 for bookworm only (the cron's loop is between two gensnapshot runs): no instant
+    reaches it; once jessie/updates has it too, instants from that later Date do."""
+    s4, taken = "2026112501", NOW - 60
+    serials = {**ARCHIVE.serials, "bookworm": ARCHIVE.serials["bookworm"] | {s4}}
+    dates = {**DATES, ("bookworm", s4): taken - 30}
+    taking = Rules([SNAP], "/out", {"/debian/": Archive(ARCHIVE.codenames, serials, dates)})
+    found = resolve(taking, "/debian/20261126/dists/bookworm/InRelease", NOW)
+    assert file_of(found).endswith(f"/snapshots/{S3}/InRelease")
+    serials["jessie/updates"] = serials["jessie/updates"] | {s4}
+    dates[("jessie/updates", s4)] = taken
+    whole = Rules([SNAP], "/out", {"/debian/": Archive(ARCHIVE.codenames, serials, dates)})
+    for when, serial in ((taken - 1, S3), (taken, s4)):
+        url = f"/debian/{stamp(when)}/dists/bookworm/InRelease"
+        assert file_of(resolve(whole, url, NOW)).endswith(f"/snapshots/{serial}/InRelease")
 
 
 def test_instant_mount_names_timestamp_urls_only() -> None:

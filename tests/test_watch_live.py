@@ -58,8 +58,12 @@ def serial_of(trace: str) -> str:
     return found.group(1) if found else ""
 
 
-def snapshot(host: sample.SampleHost, serial: str) -> Path:
-    return host.snapshots_root / "dists" / "bookworm" / "snapshots" / serial
+CODENAMES = ("bookworm", "jessie/updates")
+RELEASE_FAMILY = ("Release", "InRelease", "Release.gpg")
+
+
+def snapshot(host: sample.SampleHost, serial: str, codename: str = "bookworm") -> Path:
+    return host.snapshots_root / "dists" / codename / "snapshots" / serial
 
 
 def test_gensnapshot_is_served_within_two_seconds(
@@ -69,7 +73,8 @@ def test_gensnapshot_is_served_within_two_seconds(
     deb = sample.make_deb(tmp_path, "hello", "2.0-1")
     try:
         sample.reprepro(host.snapshots_root, host.gnupghome, "includedeb", "bookworm", str(deb))
-        sample.reprepro(host.snapshots_root, host.gnupghome, "gensnapshot", "bookworm", serial)
+        for codename in CODENAMES:  # as Tails' cron does: the serial is taken after the last
+            sample.reprepro(host.snapshots_root, host.gnupghome, "gensnapshot", codename, serial)
         exited = time.monotonic()
     finally:
         sample.stop_agent(host.gnupghome)
@@ -88,21 +93,28 @@ def test_gensnapshot_is_served_within_two_seconds(
 
 
 def test_a_half_written_snapshot_is_never_named(host: sample.SampleHost, server: Running) -> None:
-    """reprepro's order by hand: index files (NAME.new, then renamed), a pause, Release last."""
+    """reprepro's order by hand: index files (NAME.new, then renamed), a pause, Release last;
+    codename after codename, so the serial is named once the last one is signed."""
     before = serial_of(get(server, TRACE))
-    source, serial = snapshot(host, before), f"{before[:-2]}{int(before[-2:]) + 1:02d}"
-    target = snapshot(host, serial)
-    family = ("Release", "InRelease", "Release.gpg")
-    for path in sorted(p for p in source.rglob("*") if p.is_file() and p.name not in family):
-        dest = target / path.relative_to(source)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, dest.with_name(dest.name + ".new"))
-        os.replace(dest.with_name(dest.name + ".new"), dest)
+    serial = f"{before[:-2]}{int(before[-2:]) + 1:02d}"
+    for codename in CODENAMES:
+        source, target = snapshot(host, before, codename), snapshot(host, serial, codename)
+        for path in sorted(
+            p for p in source.rglob("*") if p.is_file() and p.name not in RELEASE_FAMILY
+        ):
+            dest = target / path.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest.with_name(dest.name + ".new"))
+            os.replace(dest.with_name(dest.name + ".new"), dest)
     until(lambda: f'href="{serial}/"' in get(server, "/debian/"))  # listed, as incomplete
     time.sleep(1.0)  # well past the quiet time: the batch for the index files has run
     assert serial_of(get(server, TRACE)) == before
-    for name in family:
-        shutil.copy2(source / name, target / name)
+    for codename in CODENAMES:
+        for name in RELEASE_FAMILY:
+            shutil.copy2(snapshot(host, before, codename) / name, snapshot(host, serial, codename))
+        if codename == CODENAMES[0]:
+            time.sleep(1.0)  # bookworm signed, jessie/updates not yet: still the old serial
+            assert serial_of(get(server, TRACE)) == before
     until(lambda: serial_of(get(server, TRACE)) == serial)
 
 
@@ -111,7 +123,8 @@ def test_a_removed_snapshot_leaves_the_front_page_and_the_trace(
 ) -> None:
     newest = serial_of(get(server, TRACE))
     serials = sorted(p.name for p in snapshot(host, newest).parent.iterdir())
-    shutil.rmtree(snapshot(host, newest))
+    for codename in CODENAMES:
+        shutil.rmtree(snapshot(host, newest, codename))
     previous = serials[-2]
     until(lambda: serial_of(get(server, TRACE)) == previous)
     until(lambda: f'href="{newest}/"' not in get(server, "/debian/"))

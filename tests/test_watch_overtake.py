@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ from tests.test_watch import until, watching
 
 BULK_DIRS = 3000
 QUIET = 0.2
+CODENAMES = ("bookworm", "jessie/updates")
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +33,15 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> sample.SampleHost:
         folder = built.dir / "staged" / "bulk" / f"d{i}"
         folder.mkdir(parents=True)
         (folder / f"tool-{i}.tar.gz").write_bytes(b"not a real tarball")
-    source = built.snapshots_root / "dists" / "bookworm" / "snapshots" / built.serials[1]
-    shutil.copytree(source, built.dir / "staged" / "serial")  # a complete, signed snapshot
+    for codename in CODENAMES:  # complete, signed snapshots of every codename
+        source = snapshot_dir(built, codename, built.serials[1])
+        shutil.copytree(source, built.dir / "staged" / "serial" / codename)
     time.sleep(QUIET * 3)  # settled
     return built
+
+
+def snapshot_dir(host: sample.SampleHost, codename: str, serial: str) -> Path:
+    return host.snapshots_root / "dists" / codename / "snapshots" / serial
 
 
 def trace_serial(host: sample.SampleHost) -> str:
@@ -57,11 +64,13 @@ def test_a_new_serial_is_named_while_thousands_of_pages_are_rendered(
     host: sample.SampleHost,
 ) -> None:
     serial = f"{host.serials[1][:8]}40"
-    target = host.snapshots_root / "dists" / "bookworm" / "snapshots" / serial
     with watching(host, quiet=QUIET, max_wait=5.0, rescan=600) as watcher:
         os.rename(host.dir / "staged" / "bulk", host.files_root / "bulk")
         until(lambda: bulk_pages(host) > 0)  # its pages are being rendered
-        os.rename(host.dir / "staged" / "serial", target)
+        for codename in CODENAMES:  # the serial is taken once the last one is there
+            os.rename(
+                host.dir / "staged" / "serial" / codename, snapshot_dir(host, codename, serial)
+            )
         written = time.monotonic()
         until(lambda: trace_serial(host) == serial)
         waited, pages = time.monotonic() - written, bulk_pages(host)
