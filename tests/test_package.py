@@ -166,6 +166,15 @@ def test_man_page_covers_every_command_and_option() -> None:
     assert "--version" in page
 
 
+def test_man_page_synopsis_names_every_command() -> None:
+    """`man snapfront` opens on the SYNOPSIS: one `.B snapfront COMMAND` line per command."""
+    page = (CHECKOUT / "debian/snapfront.1").read_text().replace("\\-", "-")
+    synopsis = page.split(".SH SYNOPSIS\n", 1)[1].split("\n.SH ", 1)[0]
+    shown = re.findall(r"(?m)^\.B snapfront (\S+)$", synopsis)
+    (commands,) = [a for a in make_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert sorted(shown) == sorted(commands.choices), synopsis
+
+
 def exec_start() -> list[str]:
     unit = (CHECKOUT / "debian/snapfront.service").read_text()
     (line,) = re.findall(r"(?m)^ExecStart=(.*)$", unit)
