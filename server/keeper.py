@@ -1,11 +1,12 @@
 """serve's side of the watcher's keeper (server.companion): fork it, wait for the first build,
 notice when the keeper itself dies, and start another.
 
-The keeper restarts a dead watcher; nothing restarted a dead keeper, so an operator's SIGTERM
-or SIGKILL to it left pages unkept, unsaid. serve (the single serving process, or the
-supervisor of several) now asks about once a second: a dead keeper is logged as an error and
-replaced after a pause (2 s, doubling up to 60 s while they keep dying), and meanwhile
-`/-/ready` says "watcher dead" (its status file names a pid that is gone, or goes stale).
+The keeper restarts a dead watcher; serve restarts a dead keeper (an operator's SIGTERM or
+SIGKILL, the OOM killer), which would otherwise leave pages unkept with nothing said. serve
+(the single serving process, or the supervisor of several) looks about once a second: a dead
+keeper is logged as an error and replaced after a pause (2 s, doubling up to 60 s while they
+keep dying); meanwhile `/-/ready` says "watcher dead" (its status file names a pid that is
+gone, or goes stale).
 """
 
 from __future__ import annotations

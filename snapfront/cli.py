@@ -11,13 +11,11 @@ from collections.abc import Callable, Sequence
 from . import __version__
 from .cli_demo import add_parser as add_demo_command
 from .cli_diff import add_parser as add_diff_commands
-from .cli_options import add_config_option
+from .cli_options import EXIT_CONFIG, add_config_option
 from .cli_serials import add_parser as add_serials_commands
 from .cli_snapshot import add_parser as add_snapshot_commands
 from .config import Config, ConfigError, load, make_output
 from .config_checks import warnings
-
-EXIT_CONFIG = 2
 
 
 def make_parser() -> argparse.ArgumentParser:

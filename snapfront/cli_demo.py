@@ -18,9 +18,9 @@ from pathlib import Path
 
 from rewrite_rules import Mount, MountKind
 
+from .cli_options import EXIT_CONFIG
 from .config import Config, load, parse_listen
 
-EXIT_CONFIG = 2
 DEFAULT_LISTEN = "127.0.0.1:8080"
 URL_FILE = "url"
 """DIR/url: the demo's address, `http://HOST:PORT` (no trailing slash), rewritten each run."""
