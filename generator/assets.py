@@ -13,8 +13,8 @@ import functools
 import os
 from dataclasses import dataclass
 
-from rewrite_rules.static import ASSET_DIR, STATIC_URL, fingerprinted
-from snapfront.site_files import site_dir
+from rewrite_rules.static import ASSET_DIR, STATIC_URL
+from snapfront.site_files import fingerprinted_name, site_dir
 
 from .write import Writer
 
@@ -37,13 +37,9 @@ def assets() -> dict[str, Asset]:
     found = {}
     for name in LINKED:
         data = (site_dir() / "static" / name).read_bytes()
-        copy = fingerprinted(name, data)
+        copy = fingerprinted_name(name)
         found[name] = Asset(name, STATIC_URL + copy, f"{ASSET_DIR}/{copy}", data)
     return found
-
-
-def asset_url(name: str) -> str:
-    return assets()[name].url
 
 
 def write_assets(writer: Writer) -> list[str]:

@@ -68,15 +68,6 @@ def validity(valid_until: int | None, now: float, within: float = EXPIRING_WITHI
     return Validity.VALID
 
 
-def days_left(valid_until: int | None, now: float) -> int | None:
-    """Whole days from `now` to Valid-Until (negative once expired; None without one). Pages
-    pass 00:00 UTC of their build's day (pages.Site.today): the UTC dates' difference, which
-    moves only at midnight, so rebuilds and replicas within a day render the same bytes."""
-    if valid_until is None:
-        return None
-    return int((valid_until - now) // DAY)
-
-
 @dataclass(frozen=True)
 class Stanza:
     """A deb822 .sources stanza, ready to copy into /etc/apt/sources.list.d/NAME.sources."""
@@ -132,7 +123,7 @@ class SerialRow:
     valid_until: int | None  # the earliest of its distributions
     validity: Validity
     complete: bool  # every codename has it, signed (rewrite_rules.complete; gpgv aside)
-    days_left: int | None = None  # whole days before valid_until (see model.days_left)
+    days_left: int | None = None  # whole days before valid_until (basedir.days.days_left)
     changes: Counts | None = None  # against the previous serial; None for the first
     changes_href: str | None = None  # its changes page
     newest: bool = False  # the newest serial that counts as taken: the one the trace names

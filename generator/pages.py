@@ -214,12 +214,18 @@ def suite(mount: Mount, site: Site, directory: str, uri_path: str, href: str) ->
     if dist is None:
         return None
     types = ("deb", "deb-src") if dist.has_sources else ("deb",)
-    signed_by = f"/etc/apt/keyrings/{mount.trace}.gpg" if mount.keyring else None
+    signed_by = client_keyring(mount) if mount.keyring else None
     keyring_url = absolute(site, mount.url + KEYRING_NAME) if mount.keyring else None
     stanza = Stanza(
         types, absolute(site, uri_path), (dist.codename,), dist.components, signed_by, keyring_url
     )
     return Suite(dist, validity(dist.valid_until, site.today, site.expiring_within), stanza, href)
+
+
+def client_keyring(mount: Mount) -> str:
+    """Where a client keeps the mount's keyring (fetched from URL/keyring.gpg): a place APT's
+    sandbox user `_apt` can read, named after the mount's trace, as in its stanzas."""
+    return f"/etc/apt/keyrings/{mount.trace}.gpg"
 
 
 def absolute(site: Site, path: str) -> str:

@@ -28,9 +28,8 @@ from markupsafe import Markup, escape
 
 from diffs.changes import to_json as changes_json
 from diffs.compare import Counts
-from snapfront.site_files import PAGE_TEMPLATE, site_dir
+from snapfront.site_files import PAGE_TEMPLATE, asset_url, site_dir
 
-from .assets import asset_url
 from .model import Checksums, Feed, Link, Page, Repository, Row, SerialRow, Suite, Validity
 
 FEED_TEMPLATE = "templates/feed.atom"

@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from urllib.parse import quote
 
+from basedir.days import days_left
 from basedir.release import complete_serials, newest_complete_serial
 from diffs.changes import compare_serials, previous_serial
 from rewrite_rules import Archive, Mount
 from rewrite_rules.resolve import CHANGES, DISTS, POOL, SNAPSHOTS_DIR, TRACE_DIR
 
 from . import live_pages
-from .model import Link, Page, Row, SerialRow, Suite, days_left, validity
+from .model import Link, Page, Row, SerialRow, Suite, validity
 from .pages import Output, Site, Trace, host, keyring_link, page, suite, tree_pages
 from .plan import (
     Part,

@@ -6,11 +6,11 @@ by the same functions."""
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 
+from basedir.days import days_left
 from basedir.release import complete_serials, newest_complete_serial
 from rewrite_rules import Mount
 from snapfront.config import Config
@@ -20,8 +20,6 @@ from .expiry import SnapshotFacts
 from .outcome import Outcome
 from .repo import Repo
 
-DAY = 86400
-
 
 @dataclass(frozen=True)
 class SerialInfo:
@@ -29,7 +27,7 @@ class SerialInfo:
     codenames: tuple[str, ...]
     date: int | None  # the earliest Date of its codenames (a bump moves Date forward)
     valid_until: int | None  # the earliest Valid-Until; None when no Release has one
-    days_left: int | None  # whole days before valid_until; None without one
+    days_left: int | None  # by UTC date, as the archive page counts (basedir.days)
     expired: bool
     readable: bool  # every codename's Release could be read
     complete: bool  # every codename has it, signed (rewrite_rules.complete; gpgv aside)
@@ -49,14 +47,13 @@ def summarize(
         dates = [f.date for f in group if f.date is not None]
         valid = [f.valid_until for f in group if f.valid_until is not None]
         until = min(valid) if valid else None
-        left = None if until is None else math.floor((until - now) / DAY)
         rows.append(
             SerialInfo(
                 serial=serial,
                 codenames=tuple(sorted(f.codename for f in group)),
                 date=min(dates) if dates else None,
                 valid_until=until,
-                days_left=left,
+                days_left=days_left(until, now),
                 expired=until is not None and now > until,
                 readable=all(f.readable for f in group),
                 complete=serial in complete,

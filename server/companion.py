@@ -5,7 +5,8 @@ Process tree: serve → keeper → watcher. The keeper is a small loop with no t
 can fork a fresh watcher whenever one dies (a crash, the OOM killer, an operator's kill),
 with a growing pause between attempts; readiness says "watcher dead" only until the new one
 runs. Each process is SIGKILLed by the kernel when its parent dies (PR_SET_PDEATHSIG), and
-EOF on the lifeline pipe tells the keeper that serve is gone.
+EOF on the lifeline pipe tells the keeper that serve is gone. This module is the keeper's
+side; serve's (noticing a dead keeper and starting another) is server.keeper.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import select
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from . import sd_notify
 
@@ -37,44 +38,60 @@ STEADY = 60.0
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-@contextlib.contextmanager
-def beside(companion: Companion | None) -> Iterator[int | None]:
-    """Fork the keeper of `companion`, wait until its first run is ready (or gone), and stop
-    it when serving ends. SIGTERM/SIGINT while waiting stop it and exit 0."""
-    if companion is None:
-        yield None
-        return
-    ready_r, ready_w = os.pipe()
+def fork_keeper(companion: Companion, first: bool = True) -> tuple[int, int, int]:
+    """Fork the keeper of `companion`: (its pid, the read end of the pipe its first run says
+    ready on (-1 unless `first`), the write end of its lifeline). Not `first`: a successor,
+    forked from a running server, leaves the server's sockets, event loop and blocked signals
+    behind (server.keeper)."""
+    ready_r, ready_w = os.pipe() if first else (-1, -1)
     life_r, life_w = os.pipe()
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the keeper: never returns
-        os.close(ready_r)
-        os.close(life_w)
+        for fd in (ready_r, life_w):
+            if fd >= 0:
+                os.close(fd)
+        if not first:
+            _scrub(keep={0, 1, 2, life_r})
         _die_with(parent)
-        status = 1
+        status, stopped_by = 1, 0
         try:
-            status = _keep(companion, ready_w, life_r)
+            stopped_by = _keep(companion, ready_w, life_r)
+            status = 0
         except BaseException:
             log.exception("the watcher's keeper failed")
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
+            if stopped_by:  # die of the signal that stopped it: whoever waits sees which
+                signal.signal(stopped_by, signal.SIG_DFL)
+                os.kill(os.getpid(), stopped_by)
             os._exit(status)
-    os.close(ready_w)
-    os.close(life_r)
-    try:
-        if not _wait_ready(ready_r):
-            log.warning("the watcher exited before its first build; serving anyway")
-        yield pid
-    finally:
-        os.close(life_w)
-        stop(pid)
+    for fd in (ready_w, life_r):
+        if fd >= 0:
+            os.close(fd)
+    return pid, ready_r, life_w
+
+
+def _scrub(keep: set[int]) -> None:
+    """In a keeper forked from a running server (with threads, sockets and an event loop):
+    every other descriptor becomes /dev/null (a closed client connection must not stay open in
+    here; the Python objects holding them can still close them harmlessly), no signal of ours
+    is relayed to the server's loop, and none is blocked (the supervisor blocks them)."""
+    signal.set_wakeup_fd(-1)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    null = os.open(os.devnull, os.O_RDWR)
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd not in keep and fd != null:
+            with contextlib.suppress(OSError):
+                os.dup2(null, fd)
 
 
 def _keep(companion: Companion, ready_w: int, lifeline: int) -> int:
     """In the keeper: run `companion` in a child, again after each death, until serve goes
-    (lifeline EOF) or SIGTERM/SIGINT; pass the first run's readiness on to serve."""
+    (lifeline EOF) or SIGTERM/SIGINT; pass the first run's readiness on to serve (`ready_w`,
+    or -1). Returns the signal that stopped it, else 0."""
     stopping: list[int] = []
     current = [0]  # the running watcher's pid, for SIGHUP (reload) to reach it
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -92,13 +109,13 @@ def _keep(companion: Companion, ready_w: int, lifeline: int) -> int:
             break
         pause = RESTART_PAUSE[0] if time.monotonic() - started > STEADY else pause
         log.warning("the watcher (pid %d) exited with %s; another starts in %g s", child,
-                    _describe(status), pause)  # fmt: skip
+                    describe(status), pause)  # fmt: skip
         deadline = time.monotonic() + pause
         while not stopping and time.monotonic() < deadline:
             if _closed(lifeline, deadline - time.monotonic()):
                 return 0
         pause = min(pause * 2, RESTART_PAUSE[1])
-    return 0
+    return stopping[0] if stopping else 0
 
 
 def _start(companion: Companion, lifeline: int) -> tuple[int, int]:
@@ -165,7 +182,8 @@ def _closed(lifeline: int, timeout: float) -> bool:
     return bool(readable) and not os.read(lifeline, 1)
 
 
-def _describe(status: int) -> str:
+def describe(status: int) -> str:
+    """A wait status as a log line says it: `signal 9`, `status 1`."""
     if os.WIFSIGNALED(status):
         return f"signal {os.WTERMSIG(status)}"
     return f"status {os.waitstatus_to_exitcode(status)}"
@@ -179,7 +197,7 @@ def _raise_stop(signum: int, frame: object) -> None:
     raise _Stop(signum)
 
 
-def _wait_ready(ready_r: int) -> bool:
+def wait_ready(ready_r: int) -> bool:
     """True once the companion says it is ready, False if it exited first. A stop signal
     meanwhile ends the process with status 0; the caller's `finally` stops the companion."""
     stops = (signal.SIGTERM, signal.SIGINT)

@@ -1,11 +1,13 @@
 """Every 4xx answer as a small HTML page for a browser, as short text for everyone else.
 
 A client whose Accept ranks text/html first (a browser's navigation) gets the same message in
-a page: the breadcrumbs of the nearest directory page above the URL and, for an unknown serial
-or codename, links to those that exist (server.error_hints). curl, APT (no Accept, or `*/*`)
-and tools keep the plain text. Both carry `Vary: Accept` and the error class's Cache-Control.
-The page is a few formatted lines (no template engine per request); everything that comes
-from the request is escaped, and a Content-Security-Policy forbids any script besides.
+a page laid out as every generated page (site/templates/page.html: the top bar with the
+breadcrumbs of the nearest directory page above the URL, the footer, the linked stylesheet),
+with links to what exists instead of an unknown serial or codename (server.error_hints), and
+else to the front page's Repositories list. curl, APT (no Accept, or `*/*`) and tools keep the
+plain text. Both carry `Vary: Accept` and the error class's Cache-Control. The page is a few
+formatted lines (no template engine per request); everything that comes from the request is
+escaped, and a Content-Security-Policy allows nothing but the site's own stylesheet.
 """
 
 from __future__ import annotations
@@ -16,30 +18,44 @@ from html import escape
 
 from aiohttp import web
 
+from snapfront.site_files import asset_url
+
 from .app import Handler
 from .error_hints import Hint, Link, breadcrumbs, hint, shown_path
 from .negotiate import q_value
 from .origin import Origin
 
 HTML = "text/html; charset=utf-8"
-POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+STYLESHEET = "snapfront.css"
+POLICY = "default-src 'none'; style-src 'self'; img-src data:"
 KEPT = ("Cache-Control", "Allow", "Content-Range", "Retry-After", "X-Snapfront-Role")
 """Headers of the plain answer that the page keeps."""
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-STYLE = """\
-:root{color-scheme:light dark;--bg:#fbfbfa;--fg:#1d1f21;--muted:#5c6168;--link:#0b4fb3;\
---line:#dcdde0}
-@media (prefers-color-scheme:dark){:root{--bg:#14161a;--fg:#e3e5e8;--muted:#a0a6ae;\
---link:#8cb8ff;--line:#33373e}}
-body{margin:0 auto;max-width:48rem;padding:1rem;background:var(--bg);color:var(--fg);\
-font:1rem/1.5 system-ui,sans-serif}
-a{color:var(--link)}
-nav{color:var(--muted);overflow-wrap:anywhere}
-h1{font-size:1.5rem;margin:.5rem 0}
-p.message{white-space:pre-wrap;overflow-wrap:anywhere}
-code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;overflow-wrap:anywhere}
-ul.exists{columns:14rem;padding-left:1.2rem}"""
+REPOSITORIES = "/#repositories"
+"""The front page's list of every mount (site/templates/repositories.html)."""
+TOP = """\
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="generator" content="snapfront">
+<meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
+<title>{title}</title>
+<link rel="stylesheet" href="{stylesheet}">
+</head>
+<body>
+<header class="top">
+<nav class="crumbs" aria-label="Breadcrumbs">
+{crumbs}
+</nav>
+<h1>{title}</h1>
+</header>
+<main>
+"""
+"""Down to <main>, as site/templates/base.html and page.html write it."""
 
 
 def prefers_html(accept: str | None) -> bool:
@@ -104,26 +120,31 @@ def render(
         title = str(status)
     if found is not None and found.links:  # "X does not exist; those that do:\nA\nB"
         message = message.split("\n", 1)[0].rsplit(";", 1)[0] + "."  # the list as links
+    front = bool(crumbs) and crumbs[0].href is not None  # the page at / (and its list) exists
+    everything = f'<a href="{REPOSITORIES}">Repositories</a>'
     parts = [
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-        '<meta name="color-scheme" content="light dark">\n<meta name="robots" content="noindex">\n',
-        f'<link rel="icon" href="data:,">\n<title>{escape(title)}</title>\n',
-        f"<style>\n{STYLE}\n</style>\n</head>\n<body>\n",
-        f'<nav aria-label="Breadcrumbs">{_crumbs(crumbs)}</nav>\n<main>\n',
-        f'<h1>{escape(title)}</h1>\n<p class="message">{escape(message)}</p>\n',
-        f"<p>You asked for <code>{escape(path)}</code>.</p>\n",
+        TOP.format(title=escape(title), stylesheet=asset_url(STYLESHEET), crumbs=_crumbs(crumbs)),
+        f'<p class="message">{escape(message)}</p>\n',
+        f'<p>You asked for <code class="asked">{escape(path)}</code>.</p>\n',
     ]
     if found is not None and found.links:
         items = "".join(f"<li>{_link(link)}</li>\n" for link in found.links)
         parts.append(f'<h2>{escape(found.heading)}</h2>\n<ul class="exists">\n{items}</ul>\n')
-    parts.append("</main>\n</body>\n</html>\n")
+    elif front:
+        parts.append(f"<p>Every repository this host serves: {everything}.</p>\n")
+    parts.append("</main>\n<footer>\n<p>Generated by snapfront")
+    parts.append(f" · every repository: {everything}</p>\n" if front else "</p>\n")
+    parts.append("</footer>\n</body>\n</html>\n")
     return "".join(parts).encode("utf-8")
 
 
 def _crumbs(crumbs: tuple[Link, ...]) -> str:
-    """Written as a path: "/", then each directory's name and its "/"."""
-    return "".join(_link(Link(c.label + "/" if i else "/", c.href)) for i, c in enumerate(crumbs))
+    """As page.html writes them: "/", then each directory's name and a separating "/"."""
+    found = []
+    for i, crumb in enumerate(crumbs):
+        shown = _link(crumb) if crumb.href else f'<span class="plain">{escape(crumb.label)}</span>'
+        found.append(shown + ('<span class="sep">/</span>' if i else ""))
+    return "".join(found)
 
 
 def _link(link: Link) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -18,10 +17,11 @@ from snapfront.config import Config, ConfigError, load
 
 from . import access_log, sd_notify
 from .app import METER, NO_MOUNT, make_handler
-from .companion import Companion, beside
+from .companion import Companion
 from .deadlines import Limits
 from .endpoints import Endpoints
 from .error_pages import with_error_pages
+from .keeper import TICK, Keeper, beside
 from .nofile import make_room
 from .on_request import Renderer
 from .origin import Origin
@@ -64,34 +64,49 @@ def serve(
         announce(f"listening on http://{shown}:{port}/")
         sd_notify.notify("READY=1")  # this is the main process: single worker or supervisor
 
-    def stopping() -> None:
-        sd_notify.notify("STOPPING=1")
+    with multiprocess_dir(), beside(companion) as keeper:
 
-    with multiprocess_dir(), beside(companion) as pid:
+        def stopping() -> None:
+            if keeper is not None:
+                keeper.closing = True  # its end is no death to report
+            sd_notify.notify("STOPPING=1")
 
-        def hup() -> None:  # SIGHUP reaches the companion through the serving processes
-            if pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGHUP)
+        def hup() -> None:  # SIGHUP reaches the companion through serve, once per signal
+            if keeper is not None:
+                keeper.signal(signal.SIGHUP)
 
-        count = config.worker_count()
-        if count == 1:
+        if config.worker_count() == 1:
             serving = _serve(
                 config, config.port, listening, on_hup=hup, watching=watching, on_stop=stopping,
-                render=render,
+                render=render, keeper=keeper,
             )  # fmt: skip
             return _run(serving)
         supervisor = os.getpid()
 
         def worker(host: str, port: int, ready: Callable[[], None]) -> int:
             serving = _serve(
-                config, port, lambda _: ready(), True, hup, watching, supervisor, render=render
-            )
+                config, port, lambda _: ready(), reuse_port=True, watching=watching,
+                supervisor=supervisor, render=render,
+            )  # fmt: skip
             return _run(serving)
 
+        def reload() -> bool:
+            """The supervisor's SIGHUP: the new config checked once, for every worker and the
+            watcher (a refusal is one line, not one per process); if it loads, all re-read it."""
+            if _refused(config.path):
+                return False
+            hup()
+            return True
+
         return supervise(
-            host, config.port, count, worker, listening, on_exit=mark_dead, stopping=stopping
-        )
+            host, config.port, config.worker_count(), worker, listening, on_exit=mark_dead,
+            stopping=stopping, reload=reload, **_keeping(keeper),
+        )  # fmt: skip
+
+
+def _keeping(keeper: Keeper | None) -> dict[str, Any]:
+    """supervise()'s hooks that look after the watcher's keeper (none without one)."""
+    return {} if keeper is None else {"tick": keeper.poll, "reaped": keeper.reaped}
 
 
 def _run(main: Coroutine[Any, Any, int]) -> int:
@@ -115,6 +130,7 @@ async def _serve(
     supervisor: int | None = None,
     on_stop: Callable[[], None] = lambda: None,
     render: Renderer | None = None,
+    keeper: Keeper | None = None,
 ) -> int:
     origin = Origin(config, render)
     tally = _tally()
@@ -147,7 +163,14 @@ async def _serve(
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, lambda: (on_stop(), stop.set()))
     loop.add_signal_handler(signal.SIGINT, lambda: (on_stop(), stop.set()))
-    loop.add_signal_handler(signal.SIGHUP, lambda: (_reload(origin), on_hup()))
+    loop.add_signal_handler(signal.SIGHUP, lambda: _reload(origin) and on_hup())
+    if keeper is not None:  # the one serving process watches the keeper
+
+        def look() -> None:
+            keeper.poll()
+            loop.call_later(TICK, look)
+
+        loop.call_later(TICK, look)
     try:
         await stop.wait()
     finally:
@@ -181,15 +204,31 @@ def _fold(tally: Any, server: Server) -> None:
         tally.fold(server.budget)
 
 
-def _reload(origin: Origin) -> None:
-    """SIGHUP: re-read the config and the codenames; a broken config keeps the old one."""
+def _reload(origin: Origin) -> bool:
+    """SIGHUP: re-read the config and the codenames; a broken config keeps the old one (and
+    the watcher is not told: it would refuse it too, a second line). True if reloaded."""
     old = origin.config
     try:
         new = load(old.path)
     except ConfigError as exc:
-        print(f"snapfront: reload refused: {exc}", file=sys.stderr, flush=True)
-        return
+        _say_refused(exc)
+        return False
     if (new.host, new.port, new.workers) != (old.host, old.port, old.workers):
         log.warning("listen or workers changed; restart snapfront to apply that")
     origin.apply(new)
     log.info("reloaded %s: %d mounts", new.path, len(new.mounts))
+    return True
+
+
+def _refused(path: str) -> bool:
+    """Whether the config at `path` is refused now (said once, on stderr)."""
+    try:
+        load(path)
+    except ConfigError as exc:
+        _say_refused(exc)
+        return True
+    return False
+
+
+def _say_refused(exc: ConfigError) -> None:
+    print(f"snapfront: reload refused: {exc}", file=sys.stderr, flush=True)

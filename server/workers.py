@@ -19,6 +19,8 @@ from collections.abc import Callable
 log = logging.getLogger("snapfront")
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD)
+TICK = 1.0
+"""Seconds the supervisor waits for a signal before it runs `tick` anyway."""
 
 Worker = Callable[[str, int, Callable[[], None]], int]
 """run(host, port, ready) -> exit status; calls ready() once its socket accepts."""
@@ -62,9 +64,14 @@ def supervise(
     announce: Callable[[int], None],
     on_exit: Callable[[int], None] = lambda pid: None,
     stopping: Callable[[], None] = lambda: None,
+    reload: Callable[[], bool] = lambda: True,
+    tick: Callable[[], None] = lambda: None,
+    reaped: Callable[[int, int], None] = lambda pid, status: None,
 ) -> int:
     """Run `count` workers until SIGTERM/SIGINT (then `stopping()`); returns the exit status.
-    `on_exit(pid)` is told of each worker that exited (the metrics drop its live gauges)."""
+    `on_exit(pid)` is told of each worker that exited (the metrics drop its live gauges). On
+    SIGHUP the workers are told only if `reload()` says so. `tick()` runs about once a second
+    and `reaped(pid, status)` hears of any other child that exited (the watcher's keeper)."""
     reserved, port = reserve_port(host, port)
     signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     ready_r, ready_w = os.pipe()
@@ -109,19 +116,22 @@ def supervise(
     announce(port)
     stopped = False
     while children:
-        info = signal.sigwaitinfo(SIGNALS)
-        if info.si_signo in (signal.SIGTERM, signal.SIGINT):
+        info = signal.sigtimedwait(SIGNALS, TICK)
+        signo = info.si_signo if info is not None else None
+        if signo in (signal.SIGTERM, signal.SIGINT):
             if not stopped:
                 stopping()
             stopped = True
             _forward(children, signal.SIGTERM)
-        elif info.si_signo == signal.SIGHUP:
+        elif signo == signal.SIGHUP and reload():
             _forward(children, signal.SIGHUP)
-        for pid, slot in _reap(children):
+        for pid, slot in _reap(children, reaped):
             on_exit(pid)
             if not stopped:
                 log.warning("worker %d (pid %d) exited; starting another", slot, pid)
                 spawn(slot, None)
+        if not stopped:
+            tick()
     return 0
 
 
@@ -131,17 +141,20 @@ def _forward(children: dict[int, int], signum: int) -> None:
             os.kill(pid, signum)
 
 
-def _reap(children: dict[int, int]) -> list[tuple[int, int]]:
+def _reap(children: dict[int, int], other: Callable[[int, int], None]) -> list[tuple[int, int]]:
+    """The workers that exited, as (pid, slot); any other child's end goes to `other`."""
     gone = []
     while children:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             break
         if pid == 0:
             break
         if pid in children:
             gone.append((pid, children.pop(pid)))
+        else:
+            other(pid, status)
     return gone
 
 

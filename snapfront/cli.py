@@ -7,18 +7,16 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from . import __version__
+from .cli_demo import add_parser as add_demo_command
 from .cli_diff import add_parser as add_diff_commands
-from .cli_options import add_config_option
+from .cli_options import EXIT_CONFIG, add_config_option
 from .cli_serials import add_parser as add_serials_commands
 from .cli_snapshot import add_parser as add_snapshot_commands
-from .config import Config, ConfigError, load, make_output, parse_listen
+from .config import Config, ConfigError, load, make_output
 from .config_checks import warnings
 from .privileges import as_output_owner
-
-EXIT_CONFIG = 2
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -56,10 +54,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="nginx: a listen directive; Apache: a whole <VirtualHost HOST:PORT>",
     )
-    demo = command("demo", cmd_demo, "build a sample host with reprepro and gpg, and serve it")
-    demo.add_argument("--config", metavar="FILE", help="ignored; the demo writes its own")
-    demo.add_argument("--dir", default="snapfront-demo", type=Path, metavar="DIR")
-    demo.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT")
+    add_demo_command(commands, _serve)  # snapfront/cli_demo.py
     add_snapshot_commands(commands)  # snapfront/cli_snapshot.py
     add_serials_commands(commands)  # snapfront/cli_serials.py
     add_diff_commands(commands)  # snapfront/cli_diff.py
@@ -170,74 +165,6 @@ def _serve(config: Config, watch: bool = True) -> int:
             "building %s failed; serving anyway", config.output
         )
     return serve(config, announce=lambda line: print(line, flush=True), render=PageRenderer(config))
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from . import sample
-
-    try:
-        sample.require_tools()
-    except sample.MissingTool as exc:
-        print(f"snapfront: {exc}", file=sys.stderr)
-        return 1
-    from server.workers import check_listen
-
-    try:
-        host, port = parse_listen(args.listen)
-    except ValueError as exc:
-        print(f"snapfront: --listen: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    problem = check_listen(host, port)  # before the sample host is built
-    if problem:
-        print(f"snapfront: --listen: {problem}", file=sys.stderr)
-        return EXIT_CONFIG
-    directory: Path = args.dir.resolve()
-    if (directory / "snapfront.toml").exists():
-        print(f"using the sample host already built in {directory}", flush=True)
-    else:
-        print(f"building a sample host in {directory} with reprepro and gpg ...", flush=True)
-        sample.build_sample_host(directory, listen=args.listen)
-    config = _with_listen(load(str(directory / "snapfront.toml")), host, port)
-    print(demo_guide(config, directory), flush=True)
-    return _serve(config)
-
-
-def _with_listen(config: Config, host: str, port: int) -> Config:
-    """The demo on another address: its links (stanzas, feeds) follow unless set by hand."""
-    from dataclasses import replace
-
-    public = config.public_url
-    if public == f"http://{config.host}:{config.port}/":
-        public = f"http://{host}:{port}/"
-    return replace(config, host=host, port=port, public_url=public)
-
-
-def demo_guide(config: Config, directory: Path) -> str:
-    """What to try against the demo: deb lines for APT, URLs for a browser and curl."""
-    from .inventory import read_archive
-
-    base = f"http://{config.host}:{config.port}"
-    lines = [f"config: {directory / 'snapfront.toml'}", "", "APT sources to try:"]
-    for mount in config.mounts:
-        signed = f" [signed-by={mount.keyring}]" if mount.keyring else ""
-        if mount.kind == "snapshots":
-            archive = read_archive(mount.root)
-            for codename in archive.codenames:
-                for serial in sorted(archive.serials.get(codename, ())):
-                    lines.append(f"  deb{signed} {base}{mount.url}{serial}/ {codename} main")
-        elif mount.kind == "repository":
-            for codename in read_archive(mount.root).codenames:
-                lines.append(f"  deb{signed} {base}{mount.url} {codename} main")
-        elif mount.kind == "tagged":
-            for basedir in sorted(Path(mount.root).glob("*/*/conf")):
-                tag, archive_name = basedir.parent.parent.name, basedir.parent.name
-                url = f"{base}{mount.url}{tag}/{archive_name}/"
-                for codename in read_archive(str(basedir.parent)).codenames:
-                    lines.append(f"  deb{signed} {url} {codename} main")
-    lines += ["", "URLs to try:"]
-    for mount in config.mounts:
-        lines.append(f"  {base}{mount.url}  ({mount.kind}: {mount.root})")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

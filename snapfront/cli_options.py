@@ -1,10 +1,14 @@
-"""The `--config` option every command that reads a config shares: one help, one default."""
+"""What the commands share: the `--config` option (one help, one default) and the exit status
+of a refused config or option."""
 
 from __future__ import annotations
 
 import argparse
 
 from .config import DEFAULT_PATH
+
+EXIT_CONFIG = 2
+"""A bad config or option: one line on stderr, nothing written."""
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:

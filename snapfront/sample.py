@@ -2,9 +2,9 @@
 
 `snapfront demo` and the test-suite need an archive that APT itself would accept: real
 signatures, real reprepro snapshots, real .deb/.dsc files. Hand-written indexes would only
-test our own assumptions, so everything here shells out to reprepro, gpg, dpkg-deb,
-dpkg-source and tar. Nothing may prompt: gpg runs in batch mode with loopback pinentry and a
-key without passphrase.
+test our own assumptions, so reprepro writes them and gpg signs (the packages and tarballs:
+snapfront.sample_files). Nothing may prompt: gpg runs in batch mode with loopback pinentry and
+a key without passphrase. Every tool it runs is in the Debian package's Depends or Essential.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -21,27 +20,18 @@ from pathlib import Path
 from basedir import tools
 from basedir.tools import MissingTool, ToolError
 
-__all__ = ["MissingTool", "SampleHost", "ToolError", "build_sample_host", "require_tools"]
-"""MissingTool and ToolError are basedir.tools' own: callers catch them from here too."""
+from .sample_files import MAINTAINER, make_deb, make_source, make_tarball
 
-EPOCH = 1_700_000_000  # fixed SOURCE_DATE_EPOCH and tar mtime: rebuilt artefacts are identical
-MAINTAINER = "snapfront demo <demo@example.invalid>"
-TOOLS = ("reprepro", "gpg", "gpg-agent", "gpgconf", "dpkg-deb", "dpkg-source", "tar")
+__all__ = ["MAINTAINER", "MissingTool", "SampleHost", "ToolError", "build_sample_host",
+           "make_deb", "make_source", "make_tarball", "require_tools"]  # fmt: skip
+"""MissingTool and ToolError are basedir.tools' own: callers catch them from here too, as
+they take the package makers (snapfront.sample_files)."""
+
+TOOLS = ("reprepro", "gpg", "gpg-agent", "gpgconf", "dpkg-deb", "tar", "gzip")
 RELEASES = {"1.9": ["1.9.0"], "1.10": ["1.10.0"], "1.41": ["1.41.0", "1.41.1"]}
 KEY_PARAMS = (  # gpg --generate-key --batch parameters: no passphrase, so nothing prompts
     "%no-protection\nKey-Type: eddsa\nKey-Curve: ed25519\nKey-Usage: sign\nExpire-Date: 0\n"
     "Name-Real: snapfront demo archive key\nName-Email: demo@example.invalid\n%commit\n"
-)
-CONTROL = (
-    "Package: {name}\nVersion: {version}\nArchitecture: {arch}\nMaintainer: {maint}\n"
-    "Section: misc\nPriority: optional\nDescription: sample package {name}\n Built by snapfront.\n"
-)
-SOURCE_CONTROL = (
-    "Source: {name}\nMaintainer: {maint}\nSection: misc\nPriority: optional\n\n"
-    "Package: {name}\nArchitecture: all\nDescription: sample package {name}\n Built by snapfront.\n"
-)
-CHANGELOG = (
-    "{name} ({version}) unstable; urgency=medium\n\n  * Sample upload.\n\n -- {maint}  {date}\n"
 )
 
 
@@ -88,66 +78,6 @@ def stop_agent(gnupghome: Path) -> None:
         if not socket.exists():
             return
         time.sleep(0.01)
-
-
-def _write_tree(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-
-
-def _tar(archive: Path, cwd: Path, member: str) -> Path:
-    """Reproducible `tar czf`: sorted, fixed owner and mtime, no gzip timestamp."""
-    fixed = ["--sort=name", f"--mtime=@{EPOCH}", "--owner=0", "--group=0", "--numeric-owner"]
-    gzip = ["--use-compress-program=gzip -n", "-cf", archive.absolute()]
-    _run(["tar", *fixed, *gzip, member], cwd=cwd)
-    return archive
-
-
-def make_tarball(workdir: Path, name: str, files: dict[str, str]) -> Path:
-    """WORKDIR/NAME.tar.gz holding NAME/<files>, made with real tar from a scratch tree."""
-    with tempfile.TemporaryDirectory() as tmp:
-        _write_tree(Path(tmp) / name, files)
-        return _tar(workdir / f"{name}.tar.gz", Path(tmp), name)
-
-
-def _no_epoch(version: str) -> str:
-    return version.split(":", 1)[-1]  # file names never carry the epoch
-
-
-def make_deb(workdir: Path, name: str, version: str, arch: str = "all") -> Path:
-    """dpkg-deb --build a tiny package that ships usr/share/doc/NAME/README."""
-    root = workdir / f"{name}_{_no_epoch(version)}_{arch}"
-    control = CONTROL.format(name=name, version=version, arch=arch, maint=MAINTAINER)
-    readme = f"{name} {version}: a sample package from snapfront.\n"
-    _write_tree(root, {"DEBIAN/control": control, f"usr/share/doc/{name}/README": readme})
-    deb = root.with_name(root.name + ".deb")
-    _run(["dpkg-deb", "--root-owner-group", "--build", root, deb], SOURCE_DATE_EPOCH=str(EPOCH))
-    shutil.rmtree(root)
-    return deb
-
-
-def make_source(workdir: Path, name: str, version: str) -> Path:
-    """dpkg-source -b a source package; return the .dsc.
-
-    "3.0 (native)" when VERSION has no Debian revision. dpkg-source refuses a native package
-    with one ("1.0-1"), so those become "3.0 (quilt)" over a generated .orig.tar.gz.
-    """
-    plain = _no_epoch(version)
-    upstream = plain.rpartition("-")[0] or plain
-    native = upstream == plain
-    tree = workdir / f"{name}-{upstream}"
-    _write_tree(tree, {"README": f"{name} {upstream}: sample upstream source.\n"})
-    if not native:
-        _tar(workdir / f"{name}_{upstream}.orig.tar.gz", workdir, tree.name)
-    date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime(EPOCH))
-    changelog = CHANGELOG.format(name=name, version=version, maint=MAINTAINER, date=date)
-    debian = {"changelog": changelog, "control": SOURCE_CONTROL.format(name=name, maint=MAINTAINER)}
-    debian["source/format"] = "3.0 (native)\n" if native else "3.0 (quilt)\n"
-    _write_tree(tree / "debian", debian)
-    _run(["dpkg-source", "-b", tree.name], cwd=workdir)  # changelog date -> SOURCE_DATE_EPOCH
-    shutil.rmtree(tree)
-    return workdir / f"{name}_{plain}.dsc"
 
 
 def reprepro(basedir: Path, gnupghome: Path, *args: str) -> None:

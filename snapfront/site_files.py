@@ -1,11 +1,15 @@
 """Where snapfront's own site files live: templates for the generator, static assets for the
-server's `/-/static/` (DESIGN: reserved URL space). Both find them the same way."""
+server's `/-/static/` (DESIGN: reserved URL space). Both find them the same way, and both
+name a linked asset by its fingerprint the same way (the pages, and the server's error pages)."""
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import os
 from pathlib import Path
+
+from rewrite_rules.static import STATIC_URL, fingerprinted
 
 PAGE_TEMPLATE = "templates/page.html"
 STATIC = "static"
@@ -25,3 +29,14 @@ def site_dir() -> Path:
 def static_dir() -> str:
     """site/static/, resolved (no symlink on the way: exported configs follow none)."""
     return os.path.realpath(site_dir() / STATIC)
+
+
+@functools.cache
+def fingerprinted_name(name: str) -> str:
+    """site/static/NAME as pages link it: `snapfront.<hex of its bytes>.css` (read once)."""
+    return fingerprinted(name, (site_dir() / STATIC / name).read_bytes())
+
+
+def asset_url(name: str) -> str:
+    """/-/static/ + the fingerprinted name: where the output serves the copy the build wrote."""
+    return STATIC_URL + fingerprinted_name(name)

@@ -2,7 +2,8 @@
 
 Apache's children run as www-data (httpd refuses to serve as root), and pytest's directories
 are private, so Apache serves a world-readable copy of the session's sample host (same files,
-same serials) while the session's snapfront serves the original.
+same serials) while the session's snapfront serves the original; and a copy of site/static/,
+as the checkout itself may be private (under /root).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass, Rules, Target, reso
 from snapfront.config import load
 from snapfront.inventory import read_inventory
 from snapfront.sample import SampleHost
+from snapfront.site_files import static_dir
 from tests.crawl import crawl
 from tests.test_nginx_differential import (
     Expect,
@@ -244,26 +246,41 @@ def test_apache_accepts_the_fragment_and_the_virtual_host(host_copy: Path, tmp_p
 
 
 @contextlib.contextmanager
+def readable_static() -> Iterator[Path]:
+    """A world-readable copy of site/static/ for www-data: the checkout (or the venv holding
+    it) may sit in a private home such as /root, where Apache's children cannot read."""
+    top = Path(tempfile.mkdtemp(prefix="snapfront-static-"))
+    try:
+        top.chmod(0o755)
+        yield Path(shutil.copytree(static_dir(), top / "static"))
+    finally:
+        shutil.rmtree(top)
+
+
+@contextlib.contextmanager
 def running_apache(directory: Path, config: Path) -> Iterator[int]:
-    """apache2 in the foreground on a loopback port; always stopped."""
+    """apache2 in the foreground on a loopback port, serving /-/static/ from a readable copy
+    of site/static/; always stopped."""
     port = free_port()
     fragment = snapfront_rules(config, "--format", "apache", "--listen", f"127.0.0.1:{port}")
-    conf = _write_conf(directory, port, fragment)
-    proc = subprocess.Popen(
-        [APACHE, "-f", str(conf), "-DFOREGROUND"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, proc, directory / "error.log")
-        yield port
-    finally:
-        proc.send_signal(signal.SIGTERM)  # the children go with the parent
+    with readable_static() as static:
+        assert static_dir() in fragment
+        conf = _write_conf(directory, port, fragment.replace(static_dir(), str(static)))
+        proc = subprocess.Popen(
+            [APACHE, "-f", str(conf), "-DFOREGROUND"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            wait_for_port(port, proc, directory / "error.log")
+            yield port
+        finally:
+            proc.send_signal(signal.SIGTERM)  # the children go with the parent
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def test_apache_serves_like_snapfront(

@@ -21,25 +21,35 @@ TOOLS = [None, "*/*", "text/plain", "application/json"]
 
 
 class Links(HTMLParser):
-    """The hrefs of a page, its breadcrumbs apart, and how many h1 it has."""
+    """The hrefs of a page, its breadcrumbs and footer apart, how many h1 it has, and its
+    frame: the elements that open <body>, <header> and <footer>, and its stylesheets."""
 
     def __init__(self) -> None:
         super().__init__()
         self.hrefs: list[str] = []
         self.crumbs: list[str] = []
+        self.footer: list[str] = []
         self.h1 = 0
-        self._in_nav = False
+        self.frame: list[str] = []
+        self.stylesheets: list[str] = []
+        self._in: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
         self.h1 += tag == "h1"
-        self._in_nav = self._in_nav or tag == "nav"
+        if tag in ("nav", "footer"):
+            self._in = tag
+        if tag in ("header", "nav", "main", "footer"):
+            self.frame.append(f"{tag}.{found.get('class') or ''}")
+        if tag == "link" and found.get("rel") == "stylesheet":
+            self.stylesheets.append(found.get("href") or "")
         if tag == "a" and found.get("href"):
-            (self.crumbs if self._in_nav else self.hrefs).append(found["href"] or "")
+            where = {"nav": self.crumbs, "footer": self.footer}.get(self._in or "", self.hrefs)
+            where.append(found["href"] or "")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "nav":
-            self._in_nav = False
+        if tag == self._in:
+            self._in = None
 
 
 def parse(body: bytes) -> Links:
@@ -102,7 +112,7 @@ def test_a_browser_gets_a_page_whose_links_answer(base_url: str, sample_host: Sa
         f"/debian/{old}/dists/sid/InRelease": [
             f"/debian/{old}/dists/bookworm/", f"/debian/{old}/dists/jessie/updates/"],
         "/debian/dists/sid/": ["/debian/dists/bookworm/", "/debian/dists/jessie/updates/"],
-        "/mediawiki/1.41/no-such-release.tar.gz": [],
+        "/mediawiki/1.41/no-such-release.tar.gz": ["/#repositories"],  # nothing better
     }  # fmt: skip
     for path, offered in cases.items():
         reply = get(base_url, path, BROWSER)
@@ -113,8 +123,30 @@ def test_a_browser_gets_a_page_whose_links_answer(base_url: str, sample_host: Sa
         assert page.hrefs == offered, path
         assert page.crumbs[0] == "/" and len(page.crumbs) >= 2, page.crumbs
         assert all(path.startswith(crumb) for crumb in page.crumbs), page.crumbs
+        assert page.footer == ["/#repositories"]
         for href in page.crumbs + page.hrefs:
-            assert get(base_url, urljoin(path, href), BROWSER).status == 200, (path, href)
+            target = urljoin(path, href).split("#")[0]  # a fragment stays in the browser
+            assert get(base_url, target, BROWSER).status == 200, (path, href)
+
+
+def test_an_error_page_has_the_layout_of_every_page(base_url: str) -> None:
+    """The top bar (breadcrumbs, title), main and footer of a generated page, its stylesheet,
+    and a link to the Repositories list of the front page (where it is)."""
+    listing = parse(fetch(base_url + "/debian/").body)
+    front = fetch(base_url + "/")
+    assert b'<h2 id="repositories">Repositories</h2>' in front.body
+    for path, status in [("/nothing/here", 404), ("/debian/2099123199/", 404), ("/%zz", 400)]:
+        reply = get(base_url, path, BROWSER)
+        as_error(reply, status)
+        page = parse(reply.body)
+        assert page.frame == listing.frame == ["header.top", "nav.crumbs", "main.", "footer."]
+        assert page.stylesheets == listing.stylesheets and len(page.stylesheets) == 1
+        assert fetch(base_url + page.stylesheets[0]).status == 200
+        assert "style-src 'self'" in (reply.header("Content-Security-Policy") or "")
+        assert b"<style" not in reply.body
+        assert page.footer == ["/#repositories"], path
+    generic = parse(get(base_url, "/nothing/here", BROWSER).body)
+    assert generic.hrefs == ["/#repositories"]  # not only "/", the list of every mount
 
 
 def test_the_nearest_parent_page_is_the_last_crumb(base_url: str) -> None:

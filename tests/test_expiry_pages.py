@@ -10,17 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from basedir.days import days_left
 from generator.build import Builder
 from generator.model import (
     DAY,
     EXPIRING_WITHIN,
     Validity,
-    days_left,
     expiring_within,
     next_midnight,
     validity,
 )
 from generator.render import days, page_json, render_page
+from lifecycle.listing import list_snapshots
 from snapfront import sample
 from snapfront.config import load
 from tests.test_render import T0, dom, front_page, serial_page
@@ -47,9 +48,10 @@ def test_threshold_is_min_valid_for_but_never_under_seven_days() -> None:
 
 
 def test_days_left_moves_once_a_day() -> None:
-    until = T0 + 3 * DAY + 5
-    assert [days_left(until, T0 + s) for s in (0, 5, 6, DAY + 5, DAY + 6)] == [3, 3, 2, 2, 1]
-    assert days_left(until, until) == 0 and days_left(until, until + 1) == -1
+    until = T0 + 3 * DAY + 5  # T0 is 00:00 UTC: the difference of UTC dates, whatever the hour
+    nows = (0, 5, 6, DAY - 1, DAY, DAY + 6, 3 * DAY + 6)
+    assert [days_left(until, T0 + s) for s in nows] == [3, 3, 3, 3, 2, 2, 0]
+    assert days_left(until, until) == 0 and days_left(until, T0 + 4 * DAY) == -1
     assert days_left(None, T0) is None
     assert [days(n) for n in (None, -1, 0, 1, 12)] == [
         "", "", "expires today", "1 day left", "12 days left",
@@ -121,3 +123,26 @@ def test_built_pages_mark_expiry_and_rebuild_within_the_day_writes_nothing(
     ).replace('keyring = "', f'keyring = "{host.dir}/'))  # fmt: skip
     Builder(load(str(with_health))).full(now=expiry_day - 20 * DAY + 60)
     assert front_serials(host)[old] == ("expiring", 20)
+
+
+def test_the_archive_page_and_snapshot_list_count_the_same_days(host: sample.SampleHost) -> None:
+    """The page said "365 days left" where `snapshot list` said "364 d" for the same serial:
+    both count by UTC date (basedir.days), whatever the hour."""
+    config = load(str(host.config))
+    (mount,) = [m for m in config.mounts if m.url == "/debian/"]
+    old = host.serials[0]
+    Builder(config).full()
+    data = json.loads((host.output / "debian" / "index.json").read_text())
+    until = next(row["valid_until"] for row in data["serials"] if row["serial"] == old)
+    # a minute after the snapshot was taken (ValidFor 365d), three days before at a later
+    # hour, and the last second
+    for now in (until - 365 * DAY + 60, until - 3 * DAY + 60, until - 1):
+        Builder(config).full(now=now)
+        page = front_serials(host)[old][1]
+        rows = json.loads(list_snapshots(config, mount, True, now=now).lines[0])["serials"]
+        (row,) = [r for r in rows if r["serial"] == old]
+        text = list_snapshots(config, mount, False, now=now).lines
+        (line,) = [x for x in text if x.startswith(old)]
+        assert row["days_left"] == page, (now, row, page)
+        assert f"  {page} d " in line, line
+    assert page == 0

@@ -9,6 +9,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from snapfront.sample import SampleHost
 from tests.health_support import private_config, status, wait_for
 from tests.support import fetch, running_server
@@ -101,5 +103,50 @@ def test_readiness_conditions_role_and_access(sample_host: SampleHost, tmp_path:
             time.sleep(0.2)
         again = status(base)["watcher"]
         assert again["alive"] and again["pid"] != watcher["pid"]
-        assert "another starts in 2 s" in running.log.read_text()
+        said = f"the watcher (pid {watcher['pid']}) exited with signal 9; another starts in 2 s"
+        assert said in running.log.read_text()
         time.sleep(0.1)
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+@pytest.mark.parametrize(
+    ("workers", "signum"),
+    [(1, signal.SIGTERM), (1, signal.SIGKILL), (2, signal.SIGTERM), (2, signal.SIGKILL)],
+)
+def test_a_dead_keeper_is_said_and_replaced(
+    sample_host: SampleHost, tmp_path: Path, workers: int, signum: int
+) -> None:
+    """An operator's kill of the watcher's keeper (it took the watcher along and left pages
+    unkept, unsaid): serve logs it, /-/ready says why meanwhile, and another keeper starts
+    whose watcher builds; nothing is left <defunct>."""
+    config = private_config(sample_host, tmp_path, f"workers = {workers}\n")
+    with running_server(config) as running:
+        base = running.url.rstrip("/")
+        ready = _ready(base)
+        assert wait_for(ready, lambda r: r.status == 200).status == 200
+        watcher = status(base)["watcher"]["pid"]
+        keeper = _parent(watcher)
+        assert _parent(keeper) == running.process.pid  # serve (or its supervisor) → keeper
+        os.kill(keeper, signum)
+        reply = wait_for(ready, lambda r: r.status == 503)
+        assert reply.body.startswith(b"not-ready: watcher dead"), reply.body
+        said = (f"the watcher's keeper (pid {keeper}) exited with signal {int(signum)}: "
+                "pages are not kept current; another starts in 2 s")  # fmt: skip
+        deadline = time.monotonic() + 10
+        while said not in running.log.read_text():
+            assert time.monotonic() < deadline, running.log.read_text()[-3000:]
+            time.sleep(0.2)
+        assert running.log.read_text().count(said) == 1
+        assert not Path(f"/proc/{keeper}").exists(), "the dead keeper was not reaped"
+        assert wait_for(ready, lambda r: r.status == 200, timeout=20).status == 200
+        deadline = time.monotonic() + 20  # each worker keeps its facts for a second
+        while (now := status(base)["watcher"])["pid"] == watcher or not (
+            now["last_build"] or {}
+        ).get("ok"):
+            assert time.monotonic() < deadline, f"no new watcher finished a build: {now}"
+            time.sleep(0.2)
+        assert _parent(_parent(now["pid"])) == running.process.pid
+        assert "started another keeper of the watcher" in running.log.read_text()

@@ -32,6 +32,7 @@ BUILD_DEPENDS = (
     "dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-hatchling"
 )
 UNIT = "/usr/lib/systemd/system/snapfront.service"
+INSTALL_LOG = "/tmp/snapfront-install.log"
 CHECKOUT = Path(__file__).resolve().parent.parent
 debroot_test = pytest.mark.debroot
 
@@ -105,17 +106,52 @@ def test_package_contents(built: Built) -> None:
 def installed(
     built: Built, debian_bases: debroot.Bases, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[debroot.Root]:
-    """A second fresh trixie root with `apt-get install -y ./snapfront_*.deb`, mounted."""
+    """A second fresh trixie root with `apt-get install -y ./snapfront_*.deb` (apt's defaults:
+    Recommends too; its output in INSTALL_LOG), mounted."""
     root = debian_bases.fresh(SUITE, tmp_path_factory.mktemp("installed") / "root")
     try:
         shutil.copy(built.deb, root.path / "tmp")
         with root.mounted():
-            root.run("apt-get update -q && cd /tmp && apt-get install -y -q ./snapfront_*.deb")
+            root.run("apt-get update -q && cd /tmp && "
+                     f"apt-get install -y ./snapfront_*.deb > {INSTALL_LOG}")  # fmt: skip
             # for systemd-analyze verify: it runs `man snapfront(1)` for Documentation=
             root.run("apt-get install -y -q --no-install-recommends man-db")
             yield root
     finally:
         root.remove()
+
+
+def weigh(apt_output: str) -> tuple[int, float]:
+    """(packages newly installed, MB of disk) from `apt-get install`'s summary lines."""
+    count = re.search(r"(\d+) newly installed", apt_output)
+    size = re.search(r"After this operation, ([\d.,]+) ([kMG])B of additional disk", apt_output)
+    assert count and size, apt_output
+    scale = {"k": 1e-3, "M": 1.0, "G": 1e3}[size.group(2)]
+    return int(count.group(1)), float(size.group(1).replace(",", "")) * scale
+
+
+def test_weigh_reads_apt_summary() -> None:
+    summary = (
+        "0 upgraded, 103 newly installed, 0 to remove and 0 not upgraded.\n"
+        "Need to get 33.7 MB/34.0 MB of archives.\n"
+        "After this operation, 125 MB of additional disk space will be used.\n"
+    )
+    assert weigh(summary) == (103, 125.0)
+    assert weigh(summary.replace("125 MB", "1,234 kB")) == (103, 1.234)
+
+
+@debroot_test
+def test_the_package_is_lean(installed: debroot.Root) -> None:
+    """The demo's tools are in Depends or Essential: nothing pulls dpkg-dev and a compiler (a
+    Recommends on dpkg-dev did: 165 packages, 468 MB). CI's log shows what it weighs."""
+    packages, megabytes = weigh((installed.path / INSTALL_LOG.lstrip("/")).read_text())
+    print(f"apt-get install ./snapfront_*.deb in a {SUITE} minbase root: {packages} packages, "
+          f"{megabytes:g} MB")  # fmt: skip
+    listed = installed.run("dpkg-query -W -f='${Package} ${Status}\\n'")
+    present = {line.split()[0] for line in listed.splitlines() if line.endswith(" installed")}
+    assert not present & {"dpkg-dev", "build-essential", "gcc", "g++"}, sorted(present)
+    assert "gpg-agent" in present  # every signing command needs it
+    assert packages < 130 and megabytes < 200, (packages, megabytes)
 
 
 @debroot_test
@@ -135,8 +171,10 @@ def test_installed_user_dirs_and_python(installed: debroot.Root) -> None:
 
 
 @debroot_test
-def test_demo_from_the_package(installed: debroot.Root, tmp_path: Path) -> None:
-    run_demo(installed, tmp_path, "snapfront demo")
+def test_demo_from_the_package(installed: debroot.Root) -> None:
+    """The demo with the package's Depends alone; its APT lines as printed (they need curl)."""
+    installed.run("apt-get install -y -q --no-install-recommends curl")
+    run_demo(installed, "snapfront demo")
 
 
 @debroot_test
@@ -179,6 +217,15 @@ def test_root_builds_as_snapfront_and_the_service_user_can_rebuild(
     rebuilt = installed.run("setpriv --reuid=snapfront --regid=snapfront --init-groups "
                             "snapfront build")  # fmt: skip
     assert "files written: 0," not in rebuilt, rebuilt
+
+
+def test_man_page_synopsis_names_every_command() -> None:
+    """`man snapfront` opens on the SYNOPSIS: one `.B snapfront COMMAND` line per command."""
+    page = (CHECKOUT / "debian/snapfront.1").read_text().replace("\\-", "-")
+    synopsis = page.split(".SH SYNOPSIS\n", 1)[1].split("\n.SH ", 1)[0]
+    shown = re.findall(r"(?m)^\.B snapfront (\S+)$", synopsis)
+    (commands,) = [a for a in make_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert sorted(shown) == sorted(commands.choices), synopsis
 
 
 def exec_start() -> list[str]:

@@ -241,10 +241,35 @@ def test_make_deb_is_reproducible(tmp_path: Path) -> None:
     assert "./usr/share/doc/demo/README" in listing
 
 
-@pytest.mark.parametrize(("version", "fmt"), [("1.0", "3.0 (native)"), ("1.0-2", "3.0 (quilt)")])
-def test_make_source_formats(tmp_path: Path, version: str, fmt: str) -> None:
-    dsc = make_source(tmp_path, "demo", version)
+@pytest.mark.parametrize(
+    ("version", "fmt", "names"),
+    [
+        ("1.0", "3.0 (native)", ["demo_1.0.tar.xz"]),
+        ("1:1.0-2", "3.0 (quilt)", ["demo_1.0.orig.tar.gz", "demo_1.0-2.debian.tar.xz"]),
+    ],
+)
+def test_make_source_is_what_dpkg_source_unpacks(
+    tmp_path: Path, version: str, fmt: str, names: list[str]
+) -> None:
+    """The .dsc is written by hand (no dpkg-dev for the demo): dpkg-source itself checks its
+    checksums and unpacks it, and a second build is byte for byte the same."""
+    dpkg_source = shutil.which("dpkg-source")
+    assert dpkg_source, "dpkg-source not found: apt-get install dpkg-dev"
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    dsc = make_source(first, "demo", version)
     fields = deb822.Dsc(dsc.read_text())
     assert (fields["Format"], fields["Version"]) == (fmt, version)
-    assert all((tmp_path / f["name"]).is_file() for f in fields["Files"])
-    assert sorted(os.listdir(tmp_path)) == sorted([dsc.name, *(f["name"] for f in fields["Files"])])
+    assert [f["name"] for f in fields["Files"]] == names
+    assert sorted(os.listdir(first)) == sorted([dsc.name, *names])
+    unpacked = subprocess.run([dpkg_source, "-x", dsc.name, "tree"], cwd=first,
+                              capture_output=True, text=True)  # fmt: skip
+    assert unpacked.returncode == 0, unpacked.stderr
+    tree = first / "tree"
+    assert (tree / "debian/source/format").read_text() == fmt + "\n"
+    assert (tree / "debian/changelog").read_text().startswith(f"demo ({version}) unstable;")
+    assert (tree / "README").is_file()
+    again = make_source(second, "demo", version)
+    assert [(second / n).read_bytes() for n in [again.name, *names]] == [
+        (first / n).read_bytes() for n in [dsc.name, *names]
+    ]
