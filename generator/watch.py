@@ -83,6 +83,9 @@ class Watcher:
         self.health_seconds = health_seconds
         self._kept = KeptPoll(self.builder.kept, template_salt())
         self._next_kept = 0.0
+        self.serve_reports_refusals = False
+        """Beside `serve`, which tells this watcher only of a config that loaded: one that fails
+        here changed again since, and serve says so itself (one line per refusal)."""
 
     # --- called from other threads or signal handlers --------------------------------------
 
@@ -286,7 +289,10 @@ class Watcher:
         try:
             new = load(self.config.path)
         except ConfigError as exc:
-            log.error("snapfront: reload refused: %s", exc)
+            if self.serve_reports_refusals:
+                log.info("watch: the config changed again since the reload; keeping the old one")
+            else:
+                log.error("snapfront: reload refused: %s", exc)
             return
         if new != self.config:
             self.close()

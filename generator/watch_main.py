@@ -38,6 +38,7 @@ def run_watcher(
     counted = WatcherMetrics()
     purger = Purger(config)
     watcher = Watcher(config, on_change or purger.on_change, log=BuildLog(counted.build))
+    watcher.serve_reports_refusals = lifeline is not None
 
     def beat() -> None:
         state = watcher.log.state(watcher.pending_since(), purger.state())
