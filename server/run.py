@@ -16,23 +16,25 @@ from aiohttp import web
 from rewrite_rules import CacheClass
 from snapfront.config import Config, ConfigError, load
 
-from . import access_log, sd_notify
+from . import access_log, sd_notify, tls
 from .app import METER, NO_MOUNT, make_handler
 from .companion import Companion, beside
 from .deadlines import Limits
 from .endpoints import Endpoints
 from .error_pages import with_error_pages
+from .https import Certificates, HttpsSite
 from .nofile import make_room
 from .on_request import Renderer
 from .origin import Origin
 from .protocol import Server
-from .workers import supervise
+from .workers import Ports, supervise
 
 log = logging.getLogger("snapfront")
 
 MAX_REQUEST_LINE = 65536
 """Large enough that our own 414 for over-long paths answers before aiohttp's parser does."""
 SHUTDOWN_TIMEOUT = 30.0
+BACKLOG = 1024
 FOLD_SECONDS = 1.0
 """How often a worker adds its plain-Python request counts to the shared metrics."""
 UNMETERED = (NO_MOUNT, "none")
@@ -43,6 +45,7 @@ def serve(
     announce: Callable[[str], None] = print,
     companion: Companion | None = None,
     render: Renderer | None = None,
+    certificate: tls.Certificate | None = None,
 ) -> int:
     """Serve until SIGTERM or SIGINT with `workers` processes; returns the exit status.
 
@@ -50,18 +53,22 @@ def serve(
     it is ready: one process however many workers there are, and none of its work (rendering
     pages) ever runs on, or holds the GIL of, a process that answers requests. The metrics'
     multiprocess directory exists before either forks, and goes when serving ends.
-    `render` writes a missing page that may be rendered on request (server.on_request)."""
+    `render` writes a missing page that may be rendered on request (server.on_request).
+    `certificate` (server.tls.load) serves `config.tls`, the HTTPS listener, in every worker."""
     from metrics.process import mark_dead, multiprocess_dir
 
-    host = config.host
-    shown = f"[{host}]" if ":" in host else host
     short = make_room(config.max_connections, config.worker_count())
     if short:
         print(short, file=sys.stderr, flush=True)
     watching = companion is not None
+    addresses = [(config.host, config.port)]
+    if config.tls is not None and certificate is not None:
+        addresses.append((config.tls.host, config.tls.port))
 
-    def listening(port: int) -> None:
-        announce(f"listening on http://{shown}:{port}/")
+    def listening(ports: Ports) -> None:
+        for (host, _), port, scheme in zip(addresses, ports, ("http", "https"), strict=False):
+            shown = f"[{host}]" if ":" in host else host
+            announce(f"listening on {scheme}://{shown}:{port}/")
         sd_notify.notify("READY=1")  # this is the main process: single worker or supervisor
 
     def stopping() -> None:
@@ -76,22 +83,22 @@ def serve(
 
         count = config.worker_count()
         if count == 1:
+            ports = tuple(port for _, port in addresses)
             serving = _serve(
-                config, config.port, listening, on_hup=hup, watching=watching, on_stop=stopping,
-                render=render,
+                config, ports, listening, on_hup=hup, watching=watching, on_stop=stopping,
+                render=render, certificate=certificate,
             )  # fmt: skip
             return _run(serving)
         supervisor = os.getpid()
 
-        def worker(host: str, port: int, ready: Callable[[], None]) -> int:
+        def worker(ports: Ports, ready: Callable[[], None]) -> int:
             serving = _serve(
-                config, port, lambda _: ready(), True, hup, watching, supervisor, render=render
-            )
+                config, ports, lambda _: ready(), True, hup, watching, supervisor,
+                render=render, certificate=certificate,
+            )  # fmt: skip
             return _run(serving)
 
-        return supervise(
-            host, config.port, count, worker, listening, on_exit=mark_dead, stopping=stopping
-        )
+        return supervise(addresses, count, worker, listening, on_exit=mark_dead, stopping=stopping)
 
 
 def _run(main: Coroutine[Any, Any, int]) -> int:
@@ -107,14 +114,15 @@ def _run(main: Coroutine[Any, Any, int]) -> int:
 
 async def _serve(
     config: Config,
-    port: int,
-    ready: Callable[[int], None],
+    ports: Ports,
+    ready: Callable[[Ports], None],
     reuse_port: bool = False,
     on_hup: Callable[[], None] = lambda: None,
     watching: bool = False,
     supervisor: int | None = None,
     on_stop: Callable[[], None] = lambda: None,
     render: Renderer | None = None,
+    certificate: tls.Certificate | None = None,
 ) -> int:
     origin = Origin(config, render)
     tally = _tally()
@@ -132,11 +140,13 @@ async def _serve(
     )
     runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
-    site = web.TCPSite(runner, config.host, port, backlog=1024, reuse_port=reuse_port or None)
-    await site.start()
-    ready(runner.addresses[0][1])
-
+    certificates = _certificates(config, certificate)
     loop = asyncio.get_running_loop()
+    stop = asyncio.Event()  # handlers first: once ready, a SIGHUP must not find the default
+    loop.add_signal_handler(signal.SIGTERM, lambda: (on_stop(), stop.set()))
+    loop.add_signal_handler(signal.SIGINT, lambda: (on_stop(), stop.set()))
+    loop.add_signal_handler(signal.SIGHUP, lambda: (_reload(origin, certificates), on_hup()))
+    ready(await _listen(runner, config, ports, reuse_port or None, certificates))
     if tally is not None:
 
         def fold() -> None:
@@ -144,10 +154,6 @@ async def _serve(
             loop.call_later(FOLD_SECONDS, fold)
 
         loop.call_later(FOLD_SECONDS, fold)
-    stop = asyncio.Event()
-    loop.add_signal_handler(signal.SIGTERM, lambda: (on_stop(), stop.set()))
-    loop.add_signal_handler(signal.SIGINT, lambda: (on_stop(), stop.set()))
-    loop.add_signal_handler(signal.SIGHUP, lambda: (_reload(origin), on_hup()))
     try:
         await stop.wait()
     finally:
@@ -155,6 +161,38 @@ async def _serve(
         access_log.flush()
         _fold(tally, server)
     return 0
+
+
+async def _listen(
+    runner: web.ServerRunner,
+    config: Config,
+    ports: Ports,
+    reuse_port: bool | None,
+    certificates: Certificates | None,
+) -> Ports:
+    """Start the HTTP listener and, with `certificates`, the HTTPS one; the ports bound."""
+    site = web.TCPSite(runner, config.host, ports[0], backlog=BACKLOG, reuse_port=reuse_port)
+    await site.start()
+    bound = [runner.addresses[0][1]]
+    if certificates is not None and config.tls is not None:
+        https = HttpsSite(
+            runner, config.tls.host, ports[1], certificates, config.header_timeout,
+            reuse_port, BACKLOG,
+        )  # fmt: skip
+        await https.start()
+        bound.append(https.port)
+    return tuple(bound)
+
+
+def _certificates(config: Config, checked: tls.Certificate | None) -> Certificates | None:
+    """This process's certificate, read again (a worker started after a renewal serves the new
+    one), else the one checked before serving began."""
+    if checked is None:
+        return None
+    try:
+        return Certificates(tls.load(config))
+    except ConfigError:
+        return Certificates(checked)
 
 
 def _tally() -> Any:
@@ -181,15 +219,25 @@ def _fold(tally: Any, server: Server) -> None:
         tally.fold(server.open_connections)
 
 
-def _reload(origin: Origin) -> None:
-    """SIGHUP: re-read the config and the codenames; a broken config keeps the old one."""
+def _reload(origin: Origin, certificates: Certificates | None) -> None:
+    """SIGHUP: re-read the config, the codenames and the certificate (for the next handshake);
+    a broken config, certificate or key keeps the old config and certificate."""
     old = origin.config
+    kept = "old config kept" if certificates is None else "old config and certificate kept"
     try:
         new = load(old.path)
+        fresh = tls.load(new) if certificates is not None and new.tls is not None else None
     except ConfigError as exc:
-        print(f"snapfront: reload refused: {exc}", file=sys.stderr, flush=True)
+        log.error("snapfront: reload refused, %s: %s", kept, exc)  # one write: workers share stderr
         return
-    if (new.host, new.port, new.workers) != (old.host, old.port, old.workers):
-        log.warning("listen or workers changed; restart snapfront to apply that")
+    before = (old.host, old.port, old.workers, old.tls and (old.tls.host, old.tls.port))
+    if (new.host, new.port, new.workers, new.tls and (new.tls.host, new.tls.port)) != before:
+        log.warning("listen, tls_listen or workers changed; restart snapfront to apply that")
     origin.apply(new)
-    log.info("reloaded %s: %d mounts", new.path, len(new.mounts))
+    if certificates is None or fresh is None:
+        log.info("reloaded %s: %d mounts", new.path, len(new.mounts))
+        return
+    certificates.use(fresh)
+    log.info("reloaded %s: %d mounts, certificate %s", new.path, len(new.mounts), fresh.describe())
+    if fresh.warning:
+        log.warning("%s", fresh.warning)
