@@ -83,6 +83,7 @@ def curl(url: str, ca: Path, directory: Path, *options: str) -> tuple[list[str],
         ("/mediawiki/1.41/mediawiki-1.41.0.tar.gz", ("-r", "0-99,200-299")),
         ("/debian/{new}/", ("-H", "Accept: text/html")),
         ("/debian/1999010101/dists/bookworm/InRelease", ()),
+        ("/debian/{new}/dists", ()),  # 301: Location is a path, the scheme stays the client's
         ("/mediawiki/1.41/mediawiki-1.41.0.tar.gz", ("-I",)),
     ],
 )
