@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from tests.apt_client import AptRoot
@@ -45,15 +45,21 @@ def nginx_wrapper(workers: int | str, directory: Path, connections: int = 4096) 
 
 
 def start_nginx(
-    work: Path, config: Path, port: int, workers: int | str, connections: int = 4096
+    work: Path,
+    config: Path,
+    port: int,
+    workers: int | str,
+    connections: int = 4096,
+    edit: Callable[[str], str] = str,
 ) -> subprocess.Popen:
-    """nginx on 127.0.0.1:PORT with the server block `snapfront rules` exports for CONFIG."""
+    """nginx on 127.0.0.1:PORT with the server block `snapfront rules` exports for CONFIG
+    (passed through `edit`: bench/tls.py makes it speak TLS)."""
     rules = subprocess.run(
         [sys.executable, "-m", "snapfront.cli", "rules", "--config", str(config),
          "--listen", f"127.0.0.1:{port}"],
         capture_output=True, text=True, check=True, cwd=ROOT,
     ).stdout  # fmt: skip
-    (work / "server.conf").write_text(rules)
+    (work / "server.conf").write_text(edit(rules))
     (work / "nginx.conf").write_text(nginx_wrapper(workers, work, connections))
     return subprocess.Popen(
         ["nginx", "-p", str(work), "-c", str(work / "nginx.conf")],
@@ -183,18 +189,22 @@ def wrk(
     return rps, p99
 
 
-def download_mbps(url: str, parallel: int) -> float:
+def download_mbps(url: str, parallel: int, *options: str) -> float:
+    """MB/s of `parallel` curl downloads of `url` at once (`options`: more curl options)."""
     start = time.monotonic()
     procs = [
         subprocess.Popen(
-            ["curl", "-sf", "-o", "/dev/null", "-w", "%{size_download}", url],
+            ["curl", "-sf", *options, "-o", "/dev/null", "-w", "%{size_download}", url],
             stdout=subprocess.PIPE,
             text=True,
         )
         for _ in range(parallel)
     ]
-    sizes = [int(p.communicate(timeout=300)[0]) for p in procs]
-    return sum(sizes) / (time.monotonic() - start) / 1e6
+    sizes = [int(p.communicate(timeout=300)[0] or 0) for p in procs]
+    elapsed = time.monotonic() - start
+    if any(p.returncode for p in procs):
+        raise RuntimeError(f"a download of {url} failed: curl exit {[p.returncode for p in procs]}")
+    return sum(sizes) / elapsed / 1e6
 
 
 def rss_mb(pid: int) -> float:
@@ -205,18 +215,15 @@ def rss_mb(pid: int) -> float:
 
 
 def rss_during_downloads(
-    servers: Servers, name: str, path: str, count: int, seconds: float = 6.0
+    servers: Servers, name: str, path: str, count: int, seconds: float = 6.0, *options: str
 ) -> tuple[list[float], list[float]]:
-    """RSS of each server process before, and its peak while `count` slow downloads run."""
+    """RSS of each server process before, and its peak while `count` slow downloads run
+    (`options`: more curl options). `servers` needs only `pids(name)` and `url(name, path)`."""
     pids = servers.pids(name)
     before = [rss_mb(p) for p in pids]
     peak = list(before)
-    curls = [
-        subprocess.Popen(
-            ["curl", "-s", "-o", "/dev/null", "--limit-rate", "20M", servers.url(name, path)]
-        )
-        for _ in range(count)
-    ]
+    command = ["curl", "-s", *options, "-o", "/dev/null", "--limit-rate", "20M"]
+    curls = [subprocess.Popen([*command, servers.url(name, path)]) for _ in range(count)]
     try:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:

@@ -13,20 +13,22 @@ from typing import Any
 from aiohttp import web
 
 from rewrite_rules import CacheClass
-from snapfront.config import Config, ConfigError, load
+from snapfront.config import Config
 
-from . import access_log, sd_notify
+from . import access_log, sd_notify, tls
 from .app import METER, NO_MOUNT, make_handler
 from .companion import Companion
 from .deadlines import Limits
 from .endpoints import Endpoints
 from .error_pages import with_error_pages
+from .https import Certificates, HttpsSite
 from .keeper import TICK, Keeper, beside
 from .nofile import make_room
 from .on_request import Renderer
 from .origin import Origin
 from .protocol import Server
-from .workers import supervise
+from .reload import certificates_for, refused, reload_origin
+from .workers import Ports, supervise
 
 log = logging.getLogger("snapfront")
 
@@ -36,6 +38,7 @@ SHUTDOWN_TIMEOUT = 30.0
 FOLD_SECONDS = 1.0
 """How often a worker adds its plain-Python request counts to the shared metrics."""
 UNMETERED = (NO_MOUNT, "none")
+BACKLOG = 1024
 
 
 def serve(
@@ -43,6 +46,7 @@ def serve(
     announce: Callable[[str], None] = print,
     companion: Companion | None = None,
     render: Renderer | None = None,
+    certificate: tls.Certificate | None = None,
 ) -> int:
     """Serve until SIGTERM or SIGINT with `workers` processes; returns the exit status.
 
@@ -50,18 +54,23 @@ def serve(
     it is ready: one process however many workers there are, and none of its work (rendering
     pages) ever runs on, or holds the GIL of, a process that answers requests. The metrics'
     multiprocess directory exists before either forks, and goes when serving ends.
-    `render` writes a missing page that may be rendered on request (server.on_request)."""
+    `render` writes a missing page that may be rendered on request (server.on_request).
+    `certificate` (server.tls.load) serves `config.tls`, the HTTPS listener, in every worker."""
     from metrics.process import mark_dead, multiprocess_dir
 
-    host = config.host
-    shown = f"[{host}]" if ":" in host else host
     short = make_room(config.max_connections, config.worker_count())
     if short:
         print(short, file=sys.stderr, flush=True)
     watching = companion is not None
 
-    def listening(port: int) -> None:
-        announce(f"listening on http://{shown}:{port}/")
+    addresses = [(config.host, config.port)]
+    if config.tls is not None and certificate is not None:
+        addresses.append((config.tls.host, config.tls.port))
+
+    def listening(ports: Ports) -> None:
+        for (host, _), port, scheme in zip(addresses, ports, ("http", "https"), strict=False):
+            shown = f"[{host}]" if ":" in host else host
+            announce(f"listening on {scheme}://{shown}:{port}/")
         sd_notify.notify("READY=1")  # this is the main process: single worker or supervisor
 
     with multiprocess_dir(), beside(companion) as keeper:
@@ -77,29 +86,30 @@ def serve(
 
         if config.worker_count() == 1:
             serving = _serve(
-                config, config.port, listening, on_hup=hup, watching=watching, on_stop=stopping,
-                render=render, keeper=keeper,
+                config, tuple(port for _, port in addresses), listening, on_hup=hup,
+                watching=watching, on_stop=stopping, render=render, keeper=keeper,
+                certificate=certificate,
             )  # fmt: skip
             return _run(serving)
         supervisor = os.getpid()
 
-        def worker(host: str, port: int, ready: Callable[[], None]) -> int:
+        def worker(ports: Ports, ready: Callable[[], None]) -> int:
             serving = _serve(
-                config, port, lambda _: ready(), reuse_port=True, watching=watching,
-                supervisor=supervisor, render=render,
+                config, ports, lambda _: ready(), reuse_port=True, watching=watching,
+                supervisor=supervisor, render=render, certificate=certificate,
             )  # fmt: skip
             return _run(serving)
 
         def reload() -> bool:
             """The supervisor's SIGHUP: the new config checked once, for every worker and the
             watcher (a refusal is one line, not one per process); if it loads, all re-read it."""
-            if _refused(config.path):
+            if refused(config):
                 return False
             hup()
             return True
 
         return supervise(
-            host, config.port, config.worker_count(), worker, listening, on_exit=mark_dead,
+            addresses, config.worker_count(), worker, listening, on_exit=mark_dead,
             stopping=stopping, reload=reload, **_keeping(keeper),
         )  # fmt: skip
 
@@ -122,8 +132,8 @@ def _run(main: Coroutine[Any, Any, int]) -> int:
 
 async def _serve(
     config: Config,
-    port: int,
-    ready: Callable[[int], None],
+    ports: Ports,
+    ready: Callable[[Ports], None],
     reuse_port: bool = False,
     on_hup: Callable[[], None] = lambda: None,
     watching: bool = False,
@@ -131,6 +141,7 @@ async def _serve(
     on_stop: Callable[[], None] = lambda: None,
     render: Renderer | None = None,
     keeper: Keeper | None = None,
+    certificate: tls.Certificate | None = None,
 ) -> int:
     origin = Origin(config, render)
     tally = _tally()
@@ -148,11 +159,13 @@ async def _serve(
     )
     runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
-    site = web.TCPSite(runner, config.host, port, backlog=1024, reuse_port=reuse_port or None)
-    await site.start()
-    ready(runner.addresses[0][1])
-
+    certificates = certificates_for(config, certificate)
     loop = asyncio.get_running_loop()
+    stop = asyncio.Event()  # handlers first: once ready, a SIGHUP must not find the default
+    loop.add_signal_handler(signal.SIGTERM, lambda: (on_stop(), stop.set()))
+    loop.add_signal_handler(signal.SIGINT, lambda: (on_stop(), stop.set()))
+    loop.add_signal_handler(signal.SIGHUP, lambda: reload_origin(origin, certificates) and on_hup())
+    ready(await _listen(runner, config, ports, reuse_port or None, certificates))
     if tally is not None:
 
         def fold() -> None:
@@ -160,10 +173,6 @@ async def _serve(
             loop.call_later(FOLD_SECONDS, fold)
 
         loop.call_later(FOLD_SECONDS, fold)
-    stop = asyncio.Event()
-    loop.add_signal_handler(signal.SIGTERM, lambda: (on_stop(), stop.set()))
-    loop.add_signal_handler(signal.SIGINT, lambda: (on_stop(), stop.set()))
-    loop.add_signal_handler(signal.SIGHUP, lambda: _reload(origin) and on_hup())
     if keeper is not None:  # the one serving process watches the keeper
 
         def look() -> None:
@@ -178,6 +187,27 @@ async def _serve(
         access_log.flush()
         _fold(tally, server)
     return 0
+
+
+async def _listen(
+    runner: web.ServerRunner,
+    config: Config,
+    ports: Ports,
+    reuse_port: bool | None,
+    certificates: Certificates | None,
+) -> Ports:
+    """Start the HTTP listener and, with `certificates`, the HTTPS one; the ports bound."""
+    site = web.TCPSite(runner, config.host, ports[0], backlog=BACKLOG, reuse_port=reuse_port)
+    await site.start()
+    bound = [runner.addresses[0][1]]
+    if certificates is not None and config.tls is not None:
+        https = HttpsSite(
+            runner, config.tls.host, ports[1], certificates, config.header_timeout,
+            reuse_port, BACKLOG,
+        )  # fmt: skip
+        await https.start()
+        bound.append(https.port)
+    return tuple(bound)
 
 
 def _tally() -> Any:
@@ -202,33 +232,3 @@ def _tally() -> Any:
 def _fold(tally: Any, server: Server) -> None:
     if tally is not None:
         tally.fold(server.budget)
-
-
-def _reload(origin: Origin) -> bool:
-    """SIGHUP: re-read the config and the codenames; a broken config keeps the old one (and
-    the watcher is not told: it would refuse it too, a second line). True if reloaded."""
-    old = origin.config
-    try:
-        new = load(old.path)
-    except ConfigError as exc:
-        _say_refused(exc)
-        return False
-    if (new.host, new.port, new.workers) != (old.host, old.port, old.workers):
-        log.warning("listen or workers changed; restart snapfront to apply that")
-    origin.apply(new)
-    log.info("reloaded %s: %d mounts", new.path, len(new.mounts))
-    return True
-
-
-def _refused(path: str) -> bool:
-    """Whether the config at `path` is refused now (said once, on stderr)."""
-    try:
-        load(path)
-    except ConfigError as exc:
-        _say_refused(exc)
-        return True
-    return False
-
-
-def _say_refused(exc: ConfigError) -> None:
-    print(f"snapfront: reload refused: {exc}", file=sys.stderr, flush=True)

@@ -3,8 +3,9 @@
 Two kinds of body: small files already in memory (one `web.Response`, no thread hop, no
 syscall beyond the stat that validated them), and open files sent with loop.sendfile
 (zero-copy on the stdlib loop), one socket buffer at a time so that a stalled client is
-noticed within send_timeout. Where the loop cannot sendfile (uvloop, TLS) the body goes out
-in bounded chunks, so memory stays flat for any file size.
+noticed within send_timeout. Where the loop cannot sendfile (uvloop) and over TLS (the bytes
+must pass through OpenSSL; asyncio's own fallback would read 16 KiB per thread hop) the body
+goes out in bounded chunks read by a thread, so memory stays flat for any file size.
 """
 
 from __future__ import annotations
@@ -167,6 +168,28 @@ async def _send_range(
         raise ConnectionResetError("client went away")
     timeout = getattr(request.protocol, "send_timeout", None)  # None: plain aiohttp, no limit
     offset, remaining = byte_range.start, byte_range.length
+    if transport.get_extra_info("sslcontext") is None:  # TLS cannot go zero-copy
+        offset, remaining = await _sendfile(resp, transport, fd, offset, remaining, timeout)
+    while remaining:  # paused writes are timed by the protocol (deadlines.py)
+        chunk = await loop.run_in_executor(None, os.pread, fd, min(CHUNK, remaining), offset)
+        if not chunk:
+            raise ConnectionResetError("file shrank while it was being sent")
+        await resp.write(chunk)
+        _count(resp, len(chunk))
+        offset += len(chunk)
+        remaining -= len(chunk)
+
+
+async def _sendfile(
+    resp: Streamed,
+    transport: asyncio.Transport,
+    fd: int,
+    offset: int,
+    remaining: int,
+    timeout: float | None,
+) -> tuple[int, int]:
+    """Zero-copy, a socket buffer at a time; returns what is left when the loop cannot."""
+    loop = asyncio.get_running_loop()
     with open(fd, "rb", buffering=0, closefd=False) as fileobj:
         while remaining:
             size = min(remaining, _chunk_size(transport))
@@ -174,7 +197,7 @@ async def _send_range(
                 async with asyncio.timeout(timeout):
                     sent = await loop.sendfile(transport, fileobj, offset, size)
             except NotImplementedError:
-                break  # this loop cannot sendfile: buffered writes below
+                break  # this loop cannot sendfile: buffered writes
             except TimeoutError:
                 close(transport, reset=True)
                 raise ConnectionResetError("send timed out") from None
@@ -184,14 +207,7 @@ async def _send_range(
                 raise ConnectionResetError("file shrank while it was being sent")
             offset += sent
             remaining -= sent
-    while remaining:  # paused writes are timed by the protocol (deadlines.py)
-        chunk = await loop.run_in_executor(None, os.pread, fd, min(CHUNK, remaining), offset)
-        if not chunk:
-            raise ConnectionResetError("file shrank while it was being sent")
-        await resp.write(chunk)
-        _count(resp, len(chunk))
-        offset += len(chunk)
-        remaining -= len(chunk)
+    return offset, remaining
 
 
 def _count(resp: Streamed, sent: int) -> None:

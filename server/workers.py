@@ -1,9 +1,10 @@
-"""Several serving processes on one port: a small pre-fork supervisor over SO_REUSEPORT.
+"""Several serving processes on the same ports: a small pre-fork supervisor over SO_REUSEPORT.
 
-The parent binds a socket without listening on it, which reserves the port (port 0 becomes a
-real one) but never receives connections; each worker binds its own listening socket to that
-port with SO_REUSEPORT, so the kernel spreads connections over them. The parent announces once
-every worker accepts, forwards SIGTERM/SIGINT/SIGHUP, and replaces a worker that dies.
+The parent binds a socket without listening on it for each address (HTTP, and HTTPS when
+configured), which reserves the port (port 0 becomes a real one) but never receives
+connections; each worker binds its own listening sockets to those ports with SO_REUSEPORT, so
+the kernel spreads connections over them. The parent announces once every worker accepts,
+forwards SIGTERM/SIGINT/SIGHUP, and replaces a worker that dies.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 log = logging.getLogger("snapfront")
 
@@ -22,8 +23,9 @@ SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD)
 TICK = 1.0
 """Seconds the supervisor waits for a signal before it runs `tick` anyway."""
 
-Worker = Callable[[str, int, Callable[[], None]], int]
-"""run(host, port, ready) -> exit status; calls ready() once its socket accepts."""
+Ports = tuple[int, ...]
+Worker = Callable[[Ports, Callable[[], None]], int]
+"""run(ports, ready) -> exit status; calls ready() once its sockets accept."""
 
 
 def reserve_port(host: str, port: int) -> tuple[socket.socket, int]:
@@ -57,11 +59,10 @@ def check_listen(host: str, port: int) -> str | None:
 
 
 def supervise(
-    host: str,
-    port: int,
+    addresses: Sequence[tuple[str, int]],
     count: int,
     worker: Worker,
-    announce: Callable[[int], None],
+    announce: Callable[[Ports], None],
     on_exit: Callable[[int], None] = lambda pid: None,
     stopping: Callable[[], None] = lambda: None,
     reload: Callable[[], bool] = lambda: True,
@@ -72,7 +73,8 @@ def supervise(
     `on_exit(pid)` is told of each worker that exited (the metrics drop its live gauges). On
     SIGHUP the workers are told only if `reload()` says so. `tick()` runs about once a second
     and `reaped(pid, status)` hears of any other child that exited (the watcher's keeper)."""
-    reserved, port = reserve_port(host, port)
+    reserved = [reserve_port(host, port) for host, port in addresses]
+    ports = tuple(port for _, port in reserved)
     signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     ready_r, ready_w = os.pipe()
     children: dict[int, int] = {}
@@ -81,7 +83,8 @@ def supervise(
         pid = os.fork()
         if pid == 0:
             os.close(ready_r)
-            reserved.close()
+            for sock, _ in reserved:
+                sock.close()
             signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
 
             def ready() -> None:
@@ -91,7 +94,7 @@ def supervise(
 
             status = 1
             try:
-                status = worker(host, port, ready)
+                status = worker(ports, ready)
             except BaseException:
                 log.exception("worker %d failed", slot)
             finally:
@@ -109,11 +112,12 @@ def supervise(
         if not got:
             break
         started += len(got)
-    reserved.close()
+    for sock, _ in reserved:
+        sock.close()
     if started < count:
         _stop(children, signal.SIGTERM)
         return 1
-    announce(port)
+    announce(ports)
     stopped = False
     while children:
         info = signal.sigtimedwait(SIGNALS, TICK)

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .cli_demo import add_parser as add_demo_command
@@ -17,6 +18,9 @@ from .cli_snapshot import add_parser as add_snapshot_commands
 from .config import Config, ConfigError, load, make_output
 from .config_checks import warnings
 from .privileges import as_output_owner
+
+if TYPE_CHECKING:
+    from server.tls import Certificate
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -73,13 +77,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     config = load(args.config)
+    certificate = _certificate(config)  # reads the files: the one command besides serve that does
     print(f"{config.path}: ok; listen {config.host}:{config.port}, output {config.output}")
+    if config.tls is not None and certificate is not None:
+        tls = config.tls
+        print(f"tls_listen {tls.host}:{tls.port}, certificate {certificate.describe()}")
     for mount in config.mounts:
         extra = f" keyring={mount.keyring}" if mount.keyring else ""
         print(f"{mount.url}\t{mount.kind}\t{mount.root}\ttrace={mount.trace}{extra}")
     for line in warnings(config):  # exit 0 all the same
         print(line, file=sys.stderr)
+    if certificate is not None and certificate.warning:
+        print(certificate.warning, file=sys.stderr)
     return 0
+
+
+def _certificate(config: Config) -> Certificate | None:
+    """The HTTPS listener's certificate, loaded and tried; ConfigError when it cannot serve."""
+    if config.tls is None:
+        return None
+    from server import tls
+
+    return tls.load(config)
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -138,12 +157,10 @@ def _serve(config: Config, watch: bool = True) -> int:
     from generator.build import build
     from generator.on_request import PageRenderer
     from server.run import serve
-    from server.workers import check_listen
 
-    problem = check_listen(config.host, config.port)  # before anything is built or written
-    if problem:
-        raise ConfigError(config.path, "server.listen", problem)
-    as_output_owner(config, port=config.port)  # a port below 1024 stays bindable
+    certificate = _preflight(config)  # before anything is built or written: read as root
+    ports = (config.port, config.tls.port if config.tls else 0)
+    as_output_owner(config, port=min((p for p in ports if p), default=0))  # below 1024: bindable
     make_output(config)
     if watch:
         from generator.watch_main import run_watcher
@@ -153,9 +170,10 @@ def _serve(config: Config, watch: bool = True) -> int:
 
         return serve(
             config,
-            announce=lambda line: print(line, flush=True),
+            announce=_announce,
             companion=watcher,
             render=PageRenderer(config),
+            certificate=certificate,
         )
     try:
         report = build(config)
@@ -164,7 +182,28 @@ def _serve(config: Config, watch: bool = True) -> int:
         logging.getLogger("snapfront").exception(
             "building %s failed; serving anyway", config.output
         )
-    return serve(config, announce=lambda line: print(line, flush=True), render=PageRenderer(config))
+    return serve(config, announce=_announce, render=PageRenderer(config), certificate=certificate)
+
+
+def _announce(line: str) -> None:
+    print(line, flush=True)
+
+
+def _preflight(config: Config) -> Certificate | None:
+    """What serve must have before it builds anything: its addresses free, its certificate."""
+    from server.workers import check_listen
+
+    problem = check_listen(config.host, config.port)
+    if problem:
+        raise ConfigError(config.path, "server.listen", problem)
+    certificate = _certificate(config)
+    if config.tls is not None:
+        problem = check_listen(config.tls.host, config.tls.port)
+        if problem:
+            raise ConfigError(config.path, "server.tls_listen", problem)
+    if certificate is not None and certificate.warning:
+        print(certificate.warning, file=sys.stderr, flush=True)
+    return certificate
 
 
 if __name__ == "__main__":

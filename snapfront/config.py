@@ -18,6 +18,8 @@ from rewrite_rules.policy import cache_control_problem
 
 from . import ops_config
 from .config_mounts import MountTables
+from .config_tls import KEYS as TLS_KEYS
+from .config_tls import Tls, tls
 from .config_values import PATH_MAX, UNSAFE, nearest_existing, parse_listen, unknown_key, within
 from .ops_config import Health, MetricsAccess, Pages
 
@@ -71,6 +73,7 @@ class Config:
     health: Health = field(default_factory=Health)
     metrics: MetricsAccess = field(default_factory=MetricsAccess)
     pages: Pages = field(default_factory=Pages)
+    tls: Tls | None = None  # the HTTPS listener, beside `listen`
 
     def worker_count(self) -> int:
         """`auto` = the CPUs this process may run on."""
@@ -125,9 +128,10 @@ class _Parser(MountTables):
         tables = {"server", "mount", "cache", "watch", "cdn", "health", "metrics", "pages"}
         self.table(data, "", tables)
         allowed = {"listen", "output", "workers", "public_url", "max_connections", *_TIMEOUT_KEYS}
-        allowed |= {"role", "role_file"}
+        allowed |= {"role", "role_file", *TLS_KEYS}
         server = self.table(data.get("server", {}), "server", allowed)
         host, port = self.listen(server.get("listen", DEFAULT_LISTEN))
+        https = tls(server, self.fail, self.abspath, self.listen, (host, port))
         if "output" not in server:
             raise self.fail("server.output", "required")
         output = self.abspath(server["output"], "server.output")
@@ -149,15 +153,16 @@ class _Parser(MountTables):
             health=ops_config.health(data.get("health", {}), self.fail, self.table),
             metrics=ops_config.metrics(data.get("metrics", {}), self.fail, self.table),
             pages=ops_config.pages(data.get("pages", {}), self.fail, self.table),
+            tls=https,
             **self.connections(server),
             **ops_config.role(server, self.fail, self.abspath),
         )
 
-    def listen(self, value: Any) -> tuple[str, int]:
+    def listen(self, value: Any, key: str = "server.listen") -> tuple[str, int]:
         try:
-            return parse_listen(self.string(value, "server.listen"))
+            return parse_listen(self.string(value, key))
         except ValueError as exc:
-            raise self.fail("server.listen", str(exc)) from None
+            raise self.fail(key, str(exc)) from None
 
     def workers(self, value: Any) -> int | None:
         if value == "auto":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,10 @@ class AptResult:
 class AptRoot:
     """One APT client: `deb` lines in, `update`, `download` and `source` out, like a user."""
 
-    def __init__(self, root: Path, sources: list[str]) -> None:
+    def __init__(
+        self, root: Path, sources: list[str], settings: Mapping[str, object] | None = None
+    ) -> None:
+        """`settings`: more apt.conf options (`Acquire::https::CaInfo` …), over the defaults."""
         self.root = root
         for sub in ("lists/partial", "cache/archives/partial", "parts", "prefs", "sources.d"):
             (root / sub).mkdir(parents=True, exist_ok=True)
@@ -39,7 +43,7 @@ class AptRoot:
         arch = subprocess.run(
             ["dpkg", "--print-architecture"], capture_output=True, text=True, check=True
         ).stdout.strip()
-        settings = {
+        conf: dict[str, object] = {
             "Dir::State": root,
             "Dir::State::Lists": root / "lists",
             "Dir::State::status": root / "status",
@@ -56,8 +60,9 @@ class AptRoot:
             "Acquire::http::Proxy": "DIRECT",
             "Acquire::Retries": "0",
             "Debug::NoLocking": "1",
+            **(settings or {}),
         }
-        (root / "apt.conf").write_text("".join(f'{k} "{v}";\n' for k, v in settings.items()))
+        (root / "apt.conf").write_text("".join(f'{k} "{v}";\n' for k, v in conf.items()))
 
     def run(self, *args: str, cwd: Path | None = None) -> AptResult:
         env = {**os.environ, "APT_CONFIG": str(self.root / "apt.conf"), "LC_ALL": "C.UTF-8"}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-LISTENING = re.compile(r"listening on (http://\S+/)")
+LISTENING = re.compile(r"listening on ((https?)://\S+/)")
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Running:
     url: str
     process: subprocess.Popen[str]
     log: Path
+    tls_url: str | None = None  # the HTTPS listener's, when asked for (running_server tls=True)
 
     def signal(self, signum: int) -> None:
         self.process.send_signal(signum)
@@ -42,11 +43,12 @@ def running_server(
     *extra: str,
     timeout: float = 20.0,
     prefix: Sequence[str] = (),
+    tls: bool = False,
     python: str = sys.executable,
 ) -> Iterator[Running]:
     """Start `snapfront serve` (after `prefix`, a command that execs it: `prlimit …`, `setpriv
-    …`; with `python`, another interpreter), wait for its "listening on" line, always stop it
-    (SIGTERM)."""
+    …`; with `python`, another interpreter), wait for its "listening on" line (and with `tls`,
+    the https one), always stop it (SIGTERM)."""
     log = config.with_suffix(".stderr.log")
     command = [python, "-m", "snapfront.cli", "serve", "--config", str(config), *extra]
     with open(log, "w") as err:
@@ -58,8 +60,8 @@ def running_server(
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     try:
-        url = _wait_for_listening(proc, log, timeout)
-        yield Running(url, proc, log)
+        urls = _wait_for_listening(proc, log, timeout, ("http", "https") if tls else ("http",))
+        yield Running(urls["http"], proc, log, urls.get("https"))
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -72,26 +74,31 @@ def running_server(
             proc.stdout.close()
 
 
-def _wait_for_listening(proc: subprocess.Popen[str], log: Path, timeout: float) -> str:
+def _wait_for_listening(
+    proc: subprocess.Popen[str], log: Path, timeout: float, schemes: Sequence[str]
+) -> dict[str, str]:
     assert proc.stdout is not None
+    urls: dict[str, str] = {}
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     deadline = time.monotonic() + timeout
-    seen = []
+    seen = b""  # read from the descriptor: both lines may come in one read
     while time.monotonic() < deadline:
         if not sel.select(timeout=0.2):
             if proc.poll() is not None:
                 break
             continue
-        line = proc.stdout.readline()
-        if not line:
+        got = os.read(proc.stdout.fileno(), 65536)
+        if not got:
             break
-        seen.append(line)
-        if match := LISTENING.search(line):
-            return match.group(1)
+        seen += got
+        for match in LISTENING.finditer(seen.decode(errors="replace")):
+            urls[match.group(2)] = match.group(1)
+        if all(scheme in urls for scheme in schemes):
+            return urls
     proc.kill()
     raise AssertionError(
-        f"snapfront serve did not announce itself: stdout={''.join(seen)!r} "
+        f"snapfront serve did not announce itself: stdout={seen.decode(errors='replace')!r} "
         f"stderr={log.read_text()[-2000:]!r}"
     )
 

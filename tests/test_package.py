@@ -269,3 +269,77 @@ def test_execstart_as_snapfront_notifies_ready_and_stopping(installed: debroot.R
             assert proc.stdout is not None
             print(proc.stdout.read())
         assert status == 0
+
+
+def readme_certbot_block() -> tuple[str, str]:
+    """README, TLS, certbot: (its first line, which makes /etc/snapfront/tls, the deploy hook)."""
+    readme = (CHECKOUT / "README.md").read_text()
+    section = readme[readme.index("### certbot") :]
+    block = section[section.index("```sh\n") + 6 : section.index("\n```\n")]
+    hook = block[block.index("<<'EOF'\n") + 8 : block.index("\nEOF\n") + 1]
+    return block.splitlines()[0], hook
+
+
+@debroot_test
+def test_the_unit_user_reads_the_pair_the_readme_deploy_hook_copies(
+    installed: debroot.Root, tmp_path: Path
+) -> None:
+    """As certbot leaves them (live/ and archive/ root's alone, privkey.pem 0600) the unit's
+    user cannot read the pair: one line, exit 2. The README's deploy hook, run as certbot runs
+    it, copies the pair to /etc/snapfront/tls/; then check-config as that user loads it."""
+    from tests.tls_support import make_authority
+
+    leaf = make_authority(tmp_path / "ca").issue("releases.example.org")
+    lineage = "/etc/letsencrypt/live/releases.example.org"
+    archive = installed.path / "etc/letsencrypt/archive/releases.example.org"
+    archive.mkdir(parents=True)
+    shutil.copy(leaf.chain, archive / "fullchain1.pem")
+    shutil.copy(leaf.key, archive / "privkey1.pem")
+    live = installed.path / lineage.lstrip("/")
+    live.mkdir(parents=True)
+    for name in ("fullchain", "privkey"):
+        (live / f"{name}.pem").symlink_to(f"../../archive/releases.example.org/{name}1.pem")
+    installed.run("chmod 0700 /etc/letsencrypt/live /etc/letsencrypt/archive && "
+                  "chmod 0600 /etc/letsencrypt/archive/releases.example.org/privkey1.pem")  # fmt: skip
+    installed.run("mkdir -p /srv/releases")
+    config = installed.path / "etc/snapfront/tls-test.toml"
+    check = ("setpriv --reuid=snapfront --regid=snapfront --init-groups "
+             "snapfront check-config --config /etc/snapfront/tls-test.toml")  # fmt: skip
+
+    def pair_in(directory: str) -> None:
+        config.write_text(
+            '[server]\nlisten = "127.0.0.1:8080"\noutput = "/var/lib/snapfront"\n'
+            f'tls_listen = "127.0.0.1:8443"\ntls_certificate = "{directory}/fullchain.pem"\n'
+            f'tls_key = "{directory}/privkey.pem"\n\n'
+            '[[mount]]\nurl = "/releases/"\nkind = "files"\nroot = "/srv/releases"\n'
+        )
+
+    pair_in(lineage)
+    refused = installed.run(f"{check} 2>&1 || echo exit=$?")
+    assert refused.splitlines() == [
+        f"snapfront: /etc/snapfront/tls-test.toml: server.tls_certificate: cannot read "
+        f"{lineage}/fullchain.pem: Permission denied",
+        "exit=2",
+    ]
+    first_line, hook = readme_certbot_block()
+    installed.run(first_line)
+    hooks = installed.path / "etc/letsencrypt/renewal-hooks/deploy"
+    hooks.mkdir(parents=True)
+    (hooks / "snapfront").write_text(hook)
+    (hooks / "snapfront").chmod(0o755)
+    # Its last line, `systemctl reload snapfront`, cannot work in a chroot (no systemd as PID 1):
+    # the copy is what is tested here, the reload by tests/test_tls.py (SIGHUP).
+    ran = installed.run("/etc/letsencrypt/renewal-hooks/deploy/snapfront 2>&1 || echo exit=$?",
+                        RENEWED_LINEAGE=lineage)  # fmt: skip
+    assert "not been booted with systemd" in ran and ran.endswith("exit=1\n"), ran
+    modes = installed.run("stat -c '%n %U:%G %a' /etc/snapfront/tls /etc/snapfront/tls/*")
+    assert modes.splitlines() == [
+        "/etc/snapfront/tls root:snapfront 750",
+        "/etc/snapfront/tls/fullchain.pem root:snapfront 640",
+        "/etc/snapfront/tls/privkey.pem root:snapfront 640",
+    ]
+    pair_in("/etc/snapfront/tls")
+    lines = installed.run(check).splitlines()
+    assert lines[1].startswith(
+        "tls_listen 127.0.0.1:8443, certificate /etc/snapfront/tls/fullchain.pem (valid until "
+    ), lines
