@@ -16,9 +16,9 @@ from collections.abc import Iterator
 
 from debian.deb822 import Release
 
-from rewrite_rules.complete import complete_serials as taken
-from rewrite_rules.model import Archive, MountKind
 from snapfront.confined import read_file
+from snapfront.rewrite_rules.complete import complete_serials as taken
+from snapfront.rewrite_rules.model import Archive, MountKind
 
 from . import tools
 from .model import Distribution

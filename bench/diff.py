@@ -31,12 +31,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from diffs.cache import IndexCache
-from diffs.changes import compare_serials
-from generator import snapshot_pages
-from generator.pages import Site
-from generator.render import page_json, render_page
-from rewrite_rules import Archive, Mount, MountKind
+from snapfront.diffs.cache import IndexCache
+from snapfront.diffs.changes import compare_serials
+from snapfront.generator import snapshot_pages
+from snapfront.generator.pages import Site
+from snapfront.generator.render import page_json, render_page
+from snapfront.rewrite_rules import Archive, Mount, MountKind
 
 S1, S2, S3 = "2026112201", "2026112202", "2026112301"
 PARAGRAPH = (
@@ -156,7 +156,7 @@ def main() -> int:
 
 
 def _rows(archive: Archive):
-    from generator.model import SerialRow, Validity
+    from snapfront.generator.model import SerialRow, Validity
 
     for serial in sorted(archive.all_serials()):
         yield SerialRow(serial, f"{serial}/", None, ("bookworm",), None, Validity.UNLIMITED, True)

@@ -30,10 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lifecycle.gc import GcOptions, gc
 from snapfront import sample
 from snapfront.cli_snapshot import find_mount
 from snapfront.config import load
+from snapfront.lifecycle.gc import GcOptions, gc
 
 CODENAMES = ("bookworm", "trixie")
 PACKAGES = 10_000

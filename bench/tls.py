@@ -35,7 +35,7 @@ from bench.loads import (
     wait_for_port,
 )
 from bench.run import BIG, build_tree, machine, ratio
-from server.tls import CIPHERS
+from snapfront.server.tls import CIPHERS
 from tests.support import family, running_server
 from tests.tls_support import Leaf, make_authority, with_tls
 

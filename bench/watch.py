@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.generator import DIRS, FILES, make_tree
 from bench.loads import free_port, rss_mb, wait_for_port
 from bench.run import machine
-from generator.build import Builder
 from snapfront.config import load
+from snapfront.generator.build import Builder
 from tests.support import family
 
 TICK = os.sysconf("SC_CLK_TCK")

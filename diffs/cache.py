@@ -20,8 +20,8 @@ import logging
 import os
 from collections import OrderedDict
 
-from rewrite_rules import MountKind
 from snapfront.atomic import STATE_DIR, atomic_write
+from snapfront.rewrite_rules import MountKind
 from snapfront.stamps import stamp
 
 from .compare import Change, Delta, compare

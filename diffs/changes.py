@@ -14,9 +14,9 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from basedir.release import snapshot_dir
-from rewrite_rules import Archive, Mount
-from rewrite_rules.resolve import DISTS
+from snapfront.basedir.release import snapshot_dir
+from snapfront.rewrite_rules import Archive, Mount
+from snapfront.rewrite_rules.resolve import DISTS
 
 from .cache import IndexCache
 from .compare import Counts, Delta, Kind

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 
-from lifecycle.errors import Refused
-from rewrite_rules import Mount, MountKind
 from snapfront.config import Config
 from snapfront.inventory import read_archive
+from snapfront.lifecycle.errors import Refused
+from snapfront.rewrite_rules import Mount, MountKind
 
 from .cache import IndexCache
 from .changes import (

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from debian.deb822 import Deb822, Release
 
-from basedir.release import RELEASE_LIMIT
-from rewrite_rules import MountKind
+from snapfront.basedir.release import RELEASE_LIMIT
 from snapfront.confined import read_file
+from snapfront.rewrite_rules import MountKind
 
 from .compare import highest
 

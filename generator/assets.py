@@ -13,7 +13,7 @@ import functools
 import os
 from dataclasses import dataclass
 
-from rewrite_rules.static import ASSET_DIR, STATIC_URL
+from snapfront.rewrite_rules.static import ASSET_DIR, STATIC_URL
 from snapfront.site_files import fingerprinted_name, site_dir
 
 from .write import Writer

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import quote
 
-from rewrite_rules import Archive, Mount
-from rewrite_rules.resolve import DISTS, POOL, REPREPRO_INTERNALS, TAGGED_AREAS
 from snapfront.inventory import read_archive
+from snapfront.rewrite_rules import Archive, Mount
+from snapfront.rewrite_rules.resolve import DISTS, POOL, REPREPRO_INTERNALS, TAGGED_AREAS
 
 from .model import Page, Suite
 from .pages import Output, Site, keyring_link, listing, page, suite, tree_pages

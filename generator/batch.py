@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from rewrite_rules import Mount
+from snapfront.rewrite_rules import Mount
 
 from .plan import Change, Part, PartKind, affected
 

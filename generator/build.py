@@ -15,14 +15,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from basedir.model import Distribution
-from diffs.cache import IndexCache
-from health import newest_file
-from rewrite_rules import Archive, Mount, MountKind, Rules
-from rewrite_rules.front import FRONT_URL, generates_front
 from snapfront import __version__
+from snapfront.basedir.model import Distribution
 from snapfront.config import Config
+from snapfront.diffs.cache import IndexCache
+from snapfront.health import newest_file
 from snapfront.inventory import read_archive, read_inventory
+from snapfront.rewrite_rules import Archive, Mount, MountKind, Rules
+from snapfront.rewrite_rules.front import FRONT_URL, generates_front
 
 from .assets import write_assets
 from .front import Linker, front_page

@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
-from rewrite_rules import Mount
-from rewrite_rules.resolve import CHECKSUMS, CHECKSUMS_SIGNATURES, GENERATED_NAMES
+from snapfront.rewrite_rules import Mount
+from snapfront.rewrite_rules.resolve import CHECKSUMS, CHECKSUMS_SIGNATURES, GENERATED_NAMES
 
 from .model import Checksums, Link, Page
 from .pages import Site

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 
-from rewrite_rules import Archive, Mount
 from snapfront.confined import read_file
+from snapfront.rewrite_rules import Archive, Mount
 
 from .checksums import checksums
 from .model import Feed, FeedEntry, Link, Page

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from basedir.release import newest_complete_serial
-from rewrite_rules import Miss, Rules, resolve
-from rewrite_rules.front import FRONT_URL
-from rewrite_rules.resolve import KEYRING_NAME
+from snapfront.basedir.release import newest_complete_serial
+from snapfront.rewrite_rules import Miss, Rules, resolve
+from snapfront.rewrite_rules.front import FRONT_URL
+from snapfront.rewrite_rules.resolve import KEYRING_NAME
 
 from .model import Link, Page, Repository
 from .pages import Output, page

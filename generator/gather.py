@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from rewrite_rules import Archive, Mount, MountKind
+from snapfront.rewrite_rules import Archive, Mount, MountKind
 
 from . import basedir_pages, files_pages, snapshot_pages
 from .pages import Output, Site

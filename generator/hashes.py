@@ -10,9 +10,9 @@ import hashlib
 import json
 import os
 
-from rewrite_rules import Mount
 from snapfront.atomic import atomic_write
 from snapfront.confined import open_file
+from snapfront.rewrite_rules import Mount
 
 CHUNK = 1 << 20
 

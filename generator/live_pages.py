@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from urllib.parse import quote, urlsplit
 
-from basedir.model import Distribution
-from rewrite_rules import Archive, Mount
-from rewrite_rules.resolve import DISTS, SNAPSHOTS_DIR
+from snapfront.basedir.model import Distribution
+from snapfront.rewrite_rules import Archive, Mount
+from snapfront.rewrite_rules.resolve import DISTS, SNAPSHOTS_DIR
 
 from .model import Page, Row, SnapshotConf, Suite
 from .pages import Site, listing, page, suite

@@ -9,9 +9,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from basedir.model import Distribution
-from diffs.changes import Comparison
-from diffs.compare import Counts
+from snapfront.basedir.model import Distribution
+from snapfront.diffs.changes import Comparison
+from snapfront.diffs.compare import Counts
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
-from health.newest_file import Newest
-from rewrite_rules import Mount, MountKind
+from snapfront.health.newest_file import Newest
+from snapfront.rewrite_rules import Mount, MountKind
 
 from .scan import Entry
 

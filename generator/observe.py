@@ -42,8 +42,8 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-from rewrite_rules import Mount, MountKind
-from rewrite_rules.resolve import DISTS, TRACE_DIR
+from snapfront.rewrite_rules import Mount, MountKind
+from snapfront.rewrite_rules.resolve import DISTS, TRACE_DIR
 
 from .plan import CONF
 

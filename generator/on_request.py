@@ -18,11 +18,11 @@ import threading
 import time
 from urllib.parse import unquote
 
-from rewrite_rules import Archive, Mount, Rules
-from rewrite_rules.names import PAGE_FILES
 from snapfront import __version__
 from snapfront.config import Config
 from snapfront.inventory import read_inventory
+from snapfront.rewrite_rules import Archive, Mount, Rules
+from snapfront.rewrite_rules.names import PAGE_FILES
 
 from . import basedir_pages, snapshot_pages
 from .front import Linker

@@ -9,7 +9,7 @@ import email.utils
 import os
 from urllib.parse import unquote
 
-from rewrite_rules.names import CHECKSUMS, INDEX_JSON, INDEX_PAGE
+from snapfront.rewrite_rules.names import CHECKSUMS, INDEX_JSON, INDEX_PAGE
 from snapfront.stamps import stamp
 
 from .checksums import generated_sums

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-from basedir.release import read_distribution
-from diffs.cache import IndexCache
-from rewrite_rules import Mount
-from rewrite_rules.resolve import KEYRING_NAME
+from snapfront.basedir.release import read_distribution
+from snapfront.diffs.cache import IndexCache
+from snapfront.rewrite_rules import Mount
+from snapfront.rewrite_rules.resolve import KEYRING_NAME
 from snapfront.stamps import stamp
 
 from .hashes import HashCache

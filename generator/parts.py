@@ -22,8 +22,8 @@ import enum
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from rewrite_rules import Mount
-from rewrite_rules.resolve import CHANGES, DISTS, POOL, TRACE_DIR
+from snapfront.rewrite_rules import Mount
+from snapfront.rewrite_rules.resolve import CHANGES, DISTS, POOL, TRACE_DIR
 
 FEED_NAME = "feed.atom"
 

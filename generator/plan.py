@@ -16,8 +16,8 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
-from rewrite_rules import Archive, Mount, MountKind
-from rewrite_rules.resolve import (
+from snapfront.rewrite_rules import Archive, Mount, MountKind
+from snapfront.rewrite_rules.resolve import (
     DISTS,
     LOCK_NAMES,
     POOL,

@@ -18,10 +18,10 @@ import posixpath
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from rewrite_rules import Mount, MountKind
-from rewrite_rules.confine import may_serve, private_name, relative
-from rewrite_rules.names import INDEX_JSON, INDEX_PAGE, POOL, POOL_AT
 from snapfront.confined import real_root
+from snapfront.rewrite_rules import Mount, MountKind
+from snapfront.rewrite_rules.confine import may_serve, private_name, relative
+from snapfront.rewrite_rules.names import INDEX_JSON, INDEX_PAGE, POOL, POOL_AT
 
 from .kept import KeptPage, KeptPages, stamp_of
 from .plan import Part, PartKind, page_url

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from health.watcher_file import PurgerState
-from rewrite_rules import Archive, Rules
-from rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order
 from snapfront.config import Config
+from snapfront.health.watcher_file import PurgerState
 from snapfront.inventory import read_inventory
+from snapfront.rewrite_rules import Archive, Rules
+from snapfront.rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order
 
 from .purge_http import Outcome, Sender
 

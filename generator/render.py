@@ -26,8 +26,8 @@ from urllib.parse import urljoin, urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
-from diffs.changes import to_json as changes_json
-from diffs.compare import Counts
+from snapfront.diffs.changes import to_json as changes_json
+from snapfront.diffs.compare import Counts
 from snapfront.site_files import PAGE_TEMPLATE, asset_url, site_dir
 
 from .model import Checksums, Feed, Link, Page, Repository, Row, SerialRow, Suite, Validity

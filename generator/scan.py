@@ -13,9 +13,9 @@ import os
 import stat
 from dataclasses import dataclass
 
-from rewrite_rules import Mount
-from rewrite_rules.confine import may_serve, private_name, relative
 from snapfront.confined import real_root
+from snapfront.rewrite_rules import Mount
+from snapfront.rewrite_rules.confine import may_serve, private_name, relative
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ import os
 from collections.abc import Iterable, Mapping
 from urllib.parse import unquote
 
-from rewrite_rules import Mount, Rules
-from rewrite_rules.front import FRONT_URL, generates_front
-from rewrite_rules.resolve import match_mount
+from snapfront.rewrite_rules import Mount, Rules
+from snapfront.rewrite_rules.front import FRONT_URL, generates_front
+from snapfront.rewrite_rules.resolve import match_mount
 
 from .pages import Output
 from .plan import Part, PartKind, front_part

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from urllib.parse import quote
 
-from basedir.days import days_left
-from basedir.release import complete_serials, newest_complete_serial
-from diffs.changes import compare_serials, previous_serial
-from rewrite_rules import Archive, Mount
-from rewrite_rules.resolve import CHANGES, DISTS, POOL, SNAPSHOTS_DIR, TRACE_DIR
+from snapfront.basedir.days import days_left
+from snapfront.basedir.release import complete_serials, newest_complete_serial
+from snapfront.diffs.changes import compare_serials, previous_serial
+from snapfront.rewrite_rules import Archive, Mount
+from snapfront.rewrite_rules.resolve import CHANGES, DISTS, POOL, SNAPSHOTS_DIR, TRACE_DIR
 
 from . import live_pages
 from .model import Link, Page, Row, SerialRow, Suite, validity

@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from basedir.release import newest_complete_serial, read_distribution, snapshot_dir
-from rewrite_rules.model import Archive, MountKind
+from snapfront.basedir.release import newest_complete_serial, read_distribution, snapshot_dir
+from snapfront.rewrite_rules.model import Archive, MountKind
 
 # English names whatever the process locale: ftpsync runs `date` with LC_ALL=POSIX
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -24,8 +24,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from rewrite_rules import Archive
 from snapfront.config import Config, ConfigError, load
+from snapfront.rewrite_rules import Archive
 
 from .batch import Batch, Changes, relative, touches_trace
 from .build import Builder, Report

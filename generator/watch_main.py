@@ -31,9 +31,9 @@ def run_watcher(
     Without `on_change`, each batch is purged from the config's [[cdn]] caches.
     Its state goes to OUTPUT/.snapfront/watcher.json on every heartbeat (health.watcher_file)
     and its builds and purges to the metrics (metrics.watcher)."""
-    from health import watcher_file
-    from health.heartbeat import Heartbeat
-    from metrics.watcher import WatcherMetrics
+    from snapfront.health import watcher_file
+    from snapfront.health.heartbeat import Heartbeat
+    from snapfront.metrics.watcher import WatcherMetrics
 
     counted = WatcherMetrics()
     purger = Purger(config)

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from health.watcher_file import LastBuild, PurgerState, WatcherState
+from snapfront.health.watcher_file import LastBuild, PurgerState, WatcherState
 
 from .build import Report
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 import brotli
 
-from rewrite_rules.static import ASSET_DIR
 from snapfront.atomic import STATE_DIR, atomic_write
+from snapfront.rewrite_rules.static import ASSET_DIR
 
 BROTLI_QUALITY = 5
 """Measured (bench/RESULTS-generator.md): on 12 KB pages quality 5 takes 0.7-1.4 ms against

@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from basedir import tools
-from basedir.release import snapshot_dir
-from rewrite_rules import Mount, MountKind
-from rewrite_rules.resolve import SERIAL
+from snapfront.basedir import tools
+from snapfront.basedir.release import snapshot_dir
 from snapfront.config import Config
 from snapfront.inventory import read_archive, sign_with
+from snapfront.rewrite_rules import Mount, MountKind
+from snapfront.rewrite_rules.resolve import SERIAL
 
 from . import signing
 from .errors import Refused

@@ -17,11 +17,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from basedir import tools
-from basedir.release import newest_complete_serial
-from rewrite_rules import Mount
+from snapfront.basedir import tools
+from snapfront.basedir.release import newest_complete_serial
 from snapfront.config import Config
 from snapfront.inventory import read_archive
+from snapfront.rewrite_rules import Mount
 
 from .errors import Failed, Refused
 from .expiry import Plan, Policy, plan

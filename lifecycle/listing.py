@@ -10,11 +10,11 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 
-from basedir.days import days_left
-from basedir.release import complete_serials, newest_complete_serial
-from rewrite_rules import Mount
+from snapfront.basedir.days import days_left
+from snapfront.basedir.release import complete_serials, newest_complete_serial
 from snapfront.config import Config
 from snapfront.inventory import read_archive
+from snapfront.rewrite_rules import Mount
 
 from .expiry import SnapshotFacts
 from .outcome import Outcome

@@ -15,10 +15,10 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from basedir import tools
-from basedir.release import read_distribution, snapshot_dir
-from rewrite_rules import MountKind
+from snapfront.basedir import tools
+from snapfront.basedir.release import read_distribution, snapshot_dir
 from snapfront.inventory import codenames_on_disk, configured_codenames, serials_on_disk
+from snapfront.rewrite_rules import MountKind
 
 from .expiry import SnapshotFacts
 

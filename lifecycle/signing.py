@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from basedir import tools
+from snapfront.basedir import tools
 
 from .errors import Refused
 

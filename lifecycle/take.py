@@ -18,10 +18,10 @@ import shutil
 
 from debian.deb822 import Release
 
-from basedir import tools
-from rewrite_rules import Mount
+from snapfront.basedir import tools
 from snapfront.config import Config
 from snapfront.inventory import sign_with
+from snapfront.rewrite_rules import Mount
 
 from .errors import Failed, Refused
 from .outcome import Outcome

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from health.model import Facts, Readiness
+from snapfront.health.model import Facts, Readiness
 
 
 class FactsCollector(Collector):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from health.watcher_file import LastBuild, PurgerState
+from snapfront.health.watcher_file import LastBuild, PurgerState
 
 from . import families
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from server import media_types as table
+from snapfront.server import media_types as table
 
 DEFAULT = table.DEFAULT
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from rewrite_rules import CacheClass, Miss, Redirect, Source, Target
-from rewrite_rules.paths import RESERVED_PREFIX, merge_slashes
-from rewrite_rules.policy import SURROGATE_KEY, surrogate_key
-from rewrite_rules.static import is_static
+from snapfront.rewrite_rules import CacheClass, Miss, Redirect, Source, Target
+from snapfront.rewrite_rules.paths import RESERVED_PREFIX, merge_slashes
+from snapfront.rewrite_rules.policy import SURROGATE_KEY, surrogate_key
+from snapfront.rewrite_rules.static import is_static
 
 from .decide import decide
 from .files import IS_DIRECTORY, IsDirectory, Opened, open_source

@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from health.facts import FACTS_SECONDS, Gatherer
-from health.model import RETRY_AFTER, Facts, Readiness, decide
-from health.status import status_document
 from snapfront import __version__
+from snapfront.health.facts import FACTS_SECONDS, Gatherer
+from snapfront.health.model import RETRY_AFTER, Facts, Readiness, decide
+from snapfront.health.status import status_document
 from snapfront.ops_config import allowed
 
 from .origin import Origin
@@ -94,8 +94,8 @@ class Endpoints:
             return self._text(403, "forbidden\n", role=None)
         if not self.metered:
             return self._text(404, "metrics are collected under `snapfront serve` only\n", None)
-        from metrics.collector import FactsCollector
-        from metrics.exposition import CONTENT_TYPE, exposition
+        from snapfront.metrics.collector import FactsCollector
+        from snapfront.metrics.exposition import CONTENT_TYPE, exposition
 
         if self.before_scrape is not None:
             self.before_scrape()

@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from rewrite_rules import Archive, Miss, MissReason, Mount, Rules, Target, resolve
-from rewrite_rules.context import mount_segments, url
-from rewrite_rules.names import DISTS, SERIAL
-from rewrite_rules.paths import split_path
+from snapfront.rewrite_rules import Archive, Miss, MissReason, Mount, Rules, Target, resolve
+from snapfront.rewrite_rules.context import mount_segments, url
+from snapfront.rewrite_rules.names import DISTS, SERIAL
+from snapfront.rewrite_rules.paths import split_path
 
 MAX_DEPTH = 24
 """Ancestors looked at, from the top: a path of 2,000 segments costs no more than this."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from rewrite_rules import MountKind, Source
 from snapfront.confined import open_under
+from snapfront.rewrite_rules import MountKind, Source
 
 
 @dataclass

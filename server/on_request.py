@@ -13,9 +13,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from rewrite_rules import Mount, Target
-from rewrite_rules.names import PAGE_FILES, POOL_AT
 from snapfront.config import Config
+from snapfront.rewrite_rules import Mount, Target
+from snapfront.rewrite_rules.names import PAGE_FILES, POOL_AT
 
 log = logging.getLogger("snapfront")
 

@@ -12,11 +12,20 @@ import time
 
 from aiohttp import web
 
-from rewrite_rules import CacheClass, Miss, Mount, MountKind, Resolution, Rules, Target, resolve
-from rewrite_rules.instants import instant_mount
-from rewrite_rules.resolve import SERIAL, SNAPSHOTS_DIR
 from snapfront.config import Config
 from snapfront.inventory import codenames_with_serial, read_archive, read_inventory
+from snapfront.rewrite_rules import (
+    CacheClass,
+    Miss,
+    Mount,
+    MountKind,
+    Resolution,
+    Rules,
+    Target,
+    resolve,
+)
+from snapfront.rewrite_rules.instants import instant_mount
+from snapfront.rewrite_rules.resolve import SERIAL, SNAPSHOTS_DIR
 from snapfront.site_files import static_dir
 
 from .on_request import OnRequest, Renderer

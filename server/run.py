@@ -12,8 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from rewrite_rules import CacheClass
 from snapfront.config import Config
+from snapfront.rewrite_rules import CacheClass
 
 from . import access_log, sd_notify, tls
 from .app import METER, NO_MOUNT, make_handler
@@ -56,7 +56,7 @@ def serve(
     multiprocess directory exists before either forks, and goes when serving ends.
     `render` writes a missing page that may be rendered on request (server.on_request).
     `certificate` (server.tls.load) serves `config.tls`, the HTTPS listener, in every worker."""
-    from metrics.process import mark_dead, multiprocess_dir
+    from snapfront.metrics.process import mark_dead, multiprocess_dir
 
     short = make_room(config.max_connections, config.worker_count())
     if short:
@@ -212,11 +212,11 @@ async def _listen(
 
 def _tally() -> Any:
     """Per-request counting into the metrics when `serve` prepared them; else None."""
-    from metrics.process import ENV
+    from snapfront.metrics.process import ENV
 
     if not os.environ.get(ENV):
         return None
-    from metrics.tally import Tally
+    from snapfront.metrics.tally import Tally
 
     tally = Tally()
     record = tally.record

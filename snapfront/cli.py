@@ -20,7 +20,7 @@ from .config_checks import warnings
 from .privileges import as_output_owner
 
 if TYPE_CHECKING:
-    from server.tls import Certificate
+    from snapfront.server.tls import Certificate
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -96,15 +96,15 @@ def _certificate(config: Config) -> Certificate | None:
     """The HTTPS listener's certificate, loaded and tried; ConfigError when it cannot serve."""
     if config.tls is None:
         return None
-    from server import tls
+    from snapfront.server import tls
 
     return tls.load(config)
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
     """The URL map as web server configuration, for the codenames and serials on disk now."""
-    from rewrite_rules import Rules
-    from rewrite_rules.export import ExportError, export_apache, export_nginx
+    from snapfront.rewrite_rules import Rules
+    from snapfront.rewrite_rules.export import ExportError, export_apache, export_nginx
 
     from .inventory import read_inventory
     from .site_files import static_dir
@@ -129,7 +129,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """The watcher alone, for hosts where another web server serves the output."""
-    from generator.watch_main import run_watcher
+    from snapfront.generator.watch_main import run_watcher
 
     config = load(args.config)
     as_output_owner(config)
@@ -138,7 +138,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from generator.build import build
+    from snapfront.generator.build import build
 
     config = load(args.config)
     as_output_owner(config)
@@ -146,7 +146,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     report = build(config)
     print(f"built {config.output}: {report.summary()}")
     if report.changed:
-        from generator.purge import Batch, purge_now
+        from snapfront.generator.purge import Batch, purge_now
 
         purge_now(config, Batch(output_paths=report.changed))  # it may be cached in front
     return 0
@@ -154,16 +154,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def _serve(config: Config, watch: bool = True) -> int:
     """Serve, with the watcher beside (it builds first), or after one build without it."""
-    from generator.build import build
-    from generator.on_request import PageRenderer
-    from server.run import serve
+    from snapfront.generator.build import build
+    from snapfront.generator.on_request import PageRenderer
+    from snapfront.server.run import serve
 
     certificate = _preflight(config)  # before anything is built or written: read as root
     ports = (config.port, config.tls.port if config.tls else 0)
     as_output_owner(config, port=min((p for p in ports if p), default=0))  # below 1024: bindable
     make_output(config)
     if watch:
-        from generator.watch_main import run_watcher
+        from snapfront.generator.watch_main import run_watcher
 
         def watcher(ready: Callable[[], None], lifeline: int) -> int:
             return run_watcher(config, ready, lifeline)
@@ -191,7 +191,7 @@ def _announce(line: str) -> None:
 
 def _preflight(config: Config) -> Certificate | None:
     """What serve must have before it builds anything: its addresses free, its certificate."""
-    from server.workers import check_listen
+    from snapfront.server.workers import check_listen
 
     problem = check_listen(config.host, config.port)
     if problem:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from rewrite_rules import Mount, MountKind
+from snapfront.rewrite_rules import Mount, MountKind
 
 from .cli_options import EXIT_CONFIG
 from .config import Config, load, parse_listen
@@ -36,7 +36,7 @@ def add_parser(commands: argparse._SubParsersAction, serve: Callable[[Config], i
 
 
 def run(args: argparse.Namespace, serve: Callable[[Config], int]) -> int:
-    from server.workers import check_listen, reserve_port
+    from snapfront.server.workers import check_listen, reserve_port
 
     from . import sample
 
@@ -94,8 +94,8 @@ def guide(config: Config, directory: Path) -> str:
 
 def apt_instructions(config: Config, base: str) -> list[str]:
     """As root: each keyring from the host into /etc/apt/keyrings/, then the `deb` lines."""
-    from generator.pages import client_keyring
-    from rewrite_rules.names import KEYRING_NAME
+    from snapfront.generator.pages import client_keyring
+    from snapfront.rewrite_rules.names import KEYRING_NAME
 
     lines = [
         "APT, as root: each archive's key from the host into /etc/apt/keyrings/, where APT's",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lifecycle.errors import EXIT_REFUSED, Refused
-from rewrite_rules import MountKind
+from snapfront.lifecycle.errors import EXIT_REFUSED, Refused
+from snapfront.rewrite_rules import MountKind
 
 from .cli_options import add_config_option
 from .cli_snapshot import find_mount
@@ -42,7 +42,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from diffs.commands import diff
+    from snapfront.diffs.commands import diff
 
     kinds = (MountKind.SNAPSHOTS, MountKind.REPOSITORY)
     return _run(args, kinds, lambda c, m: diff(c, m, args.a, args.b, args.json,
@@ -50,7 +50,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from diffs.commands import history
+    from snapfront.diffs.commands import history
 
     run = _run(args, (MountKind.SNAPSHOTS,), lambda c, m: history(c, m, args.package, args.json))
     if run == 1:

@@ -47,8 +47,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from serials import run as commands
-    from serials.errors import SerialsError
+    from snapfront.serials import run as commands
+    from snapfront.serials.errors import SerialsError
 
     try:
         if args.serials_command == "freeze":

@@ -14,12 +14,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 
-from basedir.release import GpgvMissing
-from basedir.tools import MissingTool, ToolError, require
-from lifecycle.errors import EXIT_FAILED, EXIT_REFUSED, Failed, Refused
-from lifecycle.outcome import Outcome
-from lifecycle.repo import first_line
-from rewrite_rules import Archive, Mount, MountKind
+from snapfront.basedir.release import GpgvMissing
+from snapfront.basedir.tools import MissingTool, ToolError, require
+from snapfront.lifecycle.errors import EXIT_FAILED, EXIT_REFUSED, Failed, Refused
+from snapfront.lifecycle.outcome import Outcome
+from snapfront.lifecycle.repo import first_line
+from snapfront.rewrite_rules import Archive, Mount, MountKind
 
 from .cli_options import add_config_option
 from .config import Config, ConfigError, load
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: 
         print(line)
     sys.stdout.flush()
     if outcome.changed:
-        from generator.purge import Batch, purge_now
+        from snapfront.generator.purge import Batch, purge_now
 
         purge_now(config, Batch(data_paths=outcome.changed), before=before)
     return 0
@@ -153,25 +153,25 @@ def find_mount(
 
 
 def _take(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
-    from lifecycle.take import take
+    from snapfront.lifecycle.take import take
 
     return take(config, mount, args.serial, args.gnupghome)
 
 
 def _list(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
-    from lifecycle.listing import list_snapshots
+    from snapfront.lifecycle.listing import list_snapshots
 
     return list_snapshots(config, mount, args.json)
 
 
 def _bump(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
-    from lifecycle.bump import bump
+    from snapfront.lifecycle.bump import bump
 
     return bump(config, mount, args.serials, args.days, args.gnupghome)
 
 
 def _resign(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
-    from lifecycle.bump import resign
+    from snapfront.lifecycle.bump import resign
 
     if args.all == bool(args.serials):
         raise Refused("resign: name the serials, or --all (not both)")
@@ -179,12 +179,12 @@ def _resign(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
 
 
 def _gc(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
-    from lifecycle.gc import GcOptions, gc
+    from snapfront.lifecycle.gc import GcOptions, gc
 
     return gc(config, mount, GcOptions(args.dry_run, args.keep, args.grace, args.max_age))
 
 
 def _drop(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
-    from lifecycle.drop import drop_codename
+    from snapfront.lifecycle.drop import drop_codename
 
     return drop_codename(config, mount, args.codename, args.dry_run, args.gnupghome)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from rewrite_rules import CacheClass, Mount, cache_policy
-from rewrite_rules.policy import cache_control_problem
+from snapfront.rewrite_rules import CacheClass, Mount, cache_policy
+from snapfront.rewrite_rules.policy import cache_control_problem
 
 from . import ops_config
 from .config_mounts import MountTables

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from rewrite_rules import Mount, MountKind
-from rewrite_rules.resolve import DISTS
+from snapfront.rewrite_rules import Mount, MountKind
+from snapfront.rewrite_rules.resolve import DISTS
 
 from .config import Config
 

@@ -10,8 +10,8 @@ import os
 import re
 from typing import Any
 
-from rewrite_rules import Mount, MountKind
-from rewrite_rules.paths import RESERVED_PREFIX
+from snapfront.rewrite_rules import Mount, MountKind
+from snapfront.rewrite_rules.paths import RESERVED_PREFIX
 
 _TRACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _KEYS = {"url", "kind", "root", "trace", "keyring", "live"}

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from rewrite_rules import MountKind
-from rewrite_rules.confine import may_serve, relative
+from snapfront.rewrite_rules import MountKind
+from snapfront.rewrite_rules.confine import may_serve, relative
 
 OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
 MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.ELOOP, errno.ENAMETOOLONG})

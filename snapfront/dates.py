@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from basedir.release import is_complete, read_distribution, snapshot_dir
-from basedir.taken import taken_at
-from rewrite_rules import MountKind
+from snapfront.basedir.release import is_complete, read_distribution, snapshot_dir
+from snapfront.basedir.taken import taken_at
+from snapfront.rewrite_rules import MountKind
 
 from .stamps import Stamp, stamp
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 
 from debian.deb822 import Deb822
 
-from rewrite_rules import Archive, Mount, MountKind
-from rewrite_rules.resolve import SERIAL, is_index_dir
+from snapfront.rewrite_rules import Archive, Mount, MountKind
+from snapfront.rewrite_rules.resolve import SERIAL, is_index_dir
 
 from .dates import snapshot_dates
 

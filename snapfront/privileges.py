@@ -9,7 +9,7 @@ import importlib.util
 import os
 import pwd
 
-from rewrite_rules import Mount
+from snapfront.rewrite_rules import Mount
 
 from .config import Config, ConfigError
 from .config_values import nearest_existing
@@ -27,9 +27,8 @@ from .run_as import (
 from .site_files import site_dir
 
 CODE = (
-    *("snapfront", "rewrite_rules", "server", "generator", "basedir", "lifecycle", "health"),
-    *("metrics", "serials", "diffs", "aiohttp", "jinja2", "debian", "watchdog", "brotli"),
-    *("markdown_it", "prometheus_client"),
+    *("snapfront", "aiohttp", "jinja2", "debian", "watchdog", "brotli", "markdown_it"),
+    "prometheus_client",
 )
 """Top-level modules a command may still import after the switch (imports are lazy)."""
 UNPRIVILEGED_START = "/proc/sys/net/ipv4/ip_unprivileged_port_start"

@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from basedir import tools
-from basedir.tools import MissingTool, ToolError
+from snapfront.basedir import tools
+from snapfront.basedir.tools import MissingTool, ToolError
 
 from .sample_files import MAINTAINER, make_deb, make_source, make_tarball
 

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from basedir import tools
+from snapfront.basedir import tools
 
 EPOCH = 1_700_000_000  # fixed SOURCE_DATE_EPOCH and tar mtime: rebuilt artefacts are identical
 MAINTAINER = "snapfront demo <demo@example.invalid>"

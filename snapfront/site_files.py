@@ -9,7 +9,7 @@ import importlib.resources
 import os
 from pathlib import Path
 
-from rewrite_rules.static import STATIC_URL, fingerprinted
+from snapfront.rewrite_rules.static import STATIC_URL, fingerprinted
 
 PAGE_TEMPLATE = "templates/page.html"
 STATIC = "static"

@@ -29,6 +29,7 @@ PACKAGES = (
     *("snapfront", "rewrite_rules", "server", "generator", "basedir", "lifecycle", "health"),
     *("metrics", "serials", "diffs", "site"),
 )
+"""The checkout's top-level directories (and pyproject.toml, by which snapfront finds them)."""
 PYTHON = os.path.realpath(sys.executable)
 """Debian's /usr/bin/python3.X, readable by anyone (the venv's python only links to it)."""
 
@@ -57,6 +58,7 @@ def readable_code(dest: Path) -> Path:
     dest.mkdir(mode=0o755)
     for name in PACKAGES:
         shutil.copytree(CHECKOUT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(CHECKOUT / "pyproject.toml", dest / "pyproject.toml")
     for dist in _runtime_distributions("snapfront"):
         base = Path(dist.locate_file(""))
         for top in {Path(f).parts[0] for f in dist.files or ()}:

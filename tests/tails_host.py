@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from basedir import tools
 from snapfront import sample
+from snapfront.basedir import tools
 from tests.test_nginx_differential import NGINX, free_port, running_nginx
 
 

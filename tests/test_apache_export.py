@@ -23,9 +23,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass, Rules, Target, resolve
 from snapfront.config import load
 from snapfront.inventory import read_inventory
+from snapfront.rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass, Rules, Target, resolve
 from snapfront.sample import SampleHost
 from snapfront.site_files import static_dir
 from tests.crawl import crawl

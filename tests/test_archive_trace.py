@@ -12,18 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from basedir import release as archive_mod
-from basedir import tools
-from basedir.release import (
+from snapfront.basedir import release as archive_mod
+from snapfront.basedir import tools
+from snapfront.basedir.release import (
     GpgvMissing,
     is_complete,
     newest_complete_serial,
     read_distribution,
 )
-from generator.model import Validity, validity
-from generator.trace import date_r, date_u, snapshots_trace, trace_text
-from rewrite_rules.model import Archive
+from snapfront.generator.model import Validity, validity
+from snapfront.generator.trace import date_r, date_u, snapshots_trace, trace_text
 from snapfront.inventory import read_archive
+from snapfront.rewrite_rules.model import Archive
 from snapfront.sample import (
     make_deb,
     make_key,
@@ -222,7 +222,7 @@ def test_malformed_release_is_none_and_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, text: bytes
 ) -> None:
     (tmp_path / "InRelease").write_bytes(text)
-    with caplog.at_level(logging.WARNING, logger="basedir.release"):
+    with caplog.at_level(logging.WARNING, logger="snapfront.basedir.release"):
         assert read_distribution(str(tmp_path)) is None
     assert "InRelease" in caplog.text
 

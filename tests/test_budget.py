@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from server.budget import Budget, Report, low_water, plan
+from snapfront.server.budget import Budget, Report, low_water, plan
 
 
 class Conn:

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from lifecycle.release_text import DAY, parse_date, release_date
 from snapfront import sample
+from snapfront.lifecycle.release_text import DAY, parse_date, release_date
 from tests.apt_client import AptRoot
 from tests.cdn import free_port, running_varnish
 from tests.edge import Edge, LogTail, edge_config

@@ -20,12 +20,12 @@ from urllib.parse import quote
 
 import pytest
 
-from generator.build import Builder
-from generator.checksums import nameable
-from generator.plan import Change, Part, PartKind, affected
-from rewrite_rules import Mount, MountKind
 from snapfront import sample
 from snapfront.config import load
+from snapfront.generator.build import Builder
+from snapfront.generator.checksums import nameable
+from snapfront.generator.plan import Change, Part, PartKind, affected
+from snapfront.rewrite_rules import Mount, MountKind
 from tests.support import Running, fetch, running_server
 
 SHA256SUM = "sha256sum"

@@ -3,7 +3,7 @@ codenames' serials as given, completeness as a set of (codename, serial)."""
 
 from __future__ import annotations
 
-from rewrite_rules.complete import complete_serials
+from snapfront.rewrite_rules.complete import complete_serials
 
 S1, S2, S3, S4 = "2026112101", "2026112102", "2026112103", "2026112104"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from multidict import CIMultiDict
 
-from server.conditional import Outcome, evaluate, if_range_allows_partial
-from server.httpdate import format_http_date, parse_http_date
+from snapfront.server.conditional import Outcome, evaluate, if_range_allows_partial
+from snapfront.server.httpdate import format_http_date, parse_http_date
 
 ETAG = '"1a2b-3c"'
 MTIME = 784111777  # Sun, 06 Nov 1994 08:49:37 GMT

@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 import pytest
 from aiohttp import web
 
-from server.protocol import Server
 from snapfront.sample import SampleHost
+from snapfront.server.protocol import Server
 from tests.support import Running, running_server, with_listen
 
 HEADER, KEEPALIVE, SEND = 1.5, 2.0, 2.0

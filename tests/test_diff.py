@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from diffs.cache import IndexCache
-from diffs.changes import compare_serials
-from rewrite_rules import Mount, MountKind
 from snapfront import sample
+from snapfront.diffs.cache import IndexCache
+from snapfront.diffs.changes import compare_serials
 from snapfront.inventory import read_archive
+from snapfront.rewrite_rules import Mount, MountKind
 
 from .diff_support import S1, S2, S3, DiffHost, build
 

@@ -7,8 +7,8 @@ import lzma
 
 import pytest
 
-from diffs.compare import Change, Counts, Delta, compare, highest, newer
-from diffs.indexes import parse
+from snapfront.diffs.compare import Change, Counts, Delta, compare, highest, newer
+from snapfront.diffs.indexes import parse
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from urllib.parse import urljoin
 
 import pytest
 
-from server.error_pages import prefers_html
 from snapfront.sample import SampleHost
+from snapfront.server.error_pages import prefers_html
 from tests.support import Reply, fetch
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"

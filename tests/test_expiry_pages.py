@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from basedir.days import days_left
-from generator.build import Builder
-from generator.model import (
+from snapfront import sample
+from snapfront.basedir.days import days_left
+from snapfront.config import load
+from snapfront.generator.build import Builder
+from snapfront.generator.model import (
     DAY,
     EXPIRING_WITHIN,
     Validity,
@@ -20,10 +22,8 @@ from generator.model import (
     next_midnight,
     validity,
 )
-from generator.render import days, page_json, render_page
-from lifecycle.listing import list_snapshots
-from snapfront import sample
-from snapfront.config import load
+from snapfront.generator.render import days, page_json, render_page
+from snapfront.lifecycle.listing import list_snapshots
 from tests.test_render import T0, dom, front_page, serial_page
 
 

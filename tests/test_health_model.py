@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from basedir.taken import taken_at
-from health import facts as gathering
-from health.model import Facts, MountFacts, WatcherFacts, decide
-from health.status import status_document
-from health.watcher_file import LastBuild, WatcherState
 from snapfront import units
+from snapfront.basedir.taken import taken_at
+from snapfront.health import facts as gathering
+from snapfront.health.model import Facts, MountFacts, WatcherFacts, decide
+from snapfront.health.status import status_document
+from snapfront.health.watcher_file import LastBuild, WatcherState
 from snapfront.ops_config import LOOPBACK, Health, allowed
 from tests.test_config import GOOD_MOUNT, run
 

@@ -24,9 +24,9 @@ from urllib.parse import urljoin, urlsplit
 import brotli
 import pytest
 
-from rewrite_rules import MountKind
-from rewrite_rules.confine import may_serve, relative
 from snapfront import sample
+from snapfront.rewrite_rules import MountKind
+from snapfront.rewrite_rules.confine import may_serve, relative
 from tests.support import family, fetch, running_server, with_listen
 
 PASSWD = b"root:x:0:0"

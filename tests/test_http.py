@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import brotli
 import pytest
 
-from generator.write import MIN_SIZE
+from snapfront.generator.write import MIN_SIZE
 from snapfront.sample import SampleHost
 from tests.support import Reply, fetch
 

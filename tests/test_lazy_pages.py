@@ -22,13 +22,13 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from generator.build import build as build_all
-from generator.kept import KeptPages
-from generator.on_request import PageRenderer
-from generator.pool_pages import AHEAD_ENTRIES
-from generator.render import environment
 from snapfront import sample
 from snapfront.config import load
+from snapfront.generator.build import build as build_all
+from snapfront.generator.kept import KeptPages
+from snapfront.generator.on_request import PageRenderer
+from snapfront.generator.pool_pages import AHEAD_ENTRIES
+from snapfront.generator.render import environment
 from snapfront.sample import SampleHost
 from tests.crawl import generated_pages
 from tests.health_support import private_config

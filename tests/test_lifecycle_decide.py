@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from lifecycle.errors import Refused
-from lifecycle.expiry import Policy, SnapshotFacts, plan, removable
-from lifecycle.listing import summarize
-from lifecycle.serials import check_serial, next_serial, refuse_existing
+from snapfront.lifecycle.errors import Refused
+from snapfront.lifecycle.expiry import Policy, SnapshotFacts, plan, removable
+from snapfront.lifecycle.listing import summarize
+from snapfront.lifecycle.serials import check_serial, next_serial, refuse_existing
 
 TODAY = dt.date(2026, 11, 22)
 NOW = 1_800_000_000.0

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from basedir import tools
+from snapfront.basedir import tools
 from tests.lifecycle_support import (
     CODENAMES,
     World,

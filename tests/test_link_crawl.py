@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import Builder
-from generator.plan import Change, affected
 from snapfront.config import load
+from snapfront.generator.build import Builder
+from snapfront.generator.plan import Change, affected
 from snapfront.sample import SampleHost
 from tests.crawl import Crawl, crawl, orphans
 from tests.support import Running, fetch, running_server

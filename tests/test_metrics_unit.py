@@ -15,9 +15,9 @@ def test_folded_histogram_equals_one_observe_per_request(tmp_path) -> None:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = sys.argv[1]
         from prometheus_client import CollectorRegistry, Histogram, generate_latest
         from prometheus_client.multiprocess import MultiProcessCollector
-        from metrics import families
+        from snapfront.metrics import families
         from types import SimpleNamespace
-        from metrics.tally import Tally, add_observations, BOUNDS
+        from snapfront.metrics.tally import Tally, add_observations, BOUNDS
         import bisect
         values = [0.0001, 0.0005, 0.0007, 0.003, 0.2, 7.0, 100.0, 0.0005]
         tally = Tally()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from server.negotiate import acceptable
+from snapfront.server.negotiate import acceptable
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 import brotli
 import pytest
 
-from rewrite_rules import (
+from snapfront.rewrite_rules import (
     DEFAULT_CACHE_CONTROL,
     Archive,
     CacheClass,
@@ -43,8 +43,8 @@ from rewrite_rules import (
     Target,
     resolve,
 )
-from rewrite_rules.export import DENY, FILE, FIRST, GUARDS, REDIRECT, plan
-from rewrite_rules.export_routes import SLASHES
+from snapfront.rewrite_rules.export import DENY, FILE, FIRST, GUARDS, REDIRECT, plan
+from snapfront.rewrite_rules.export_routes import SLASHES
 from snapfront.sample import SampleHost
 
 NGINX = "/usr/sbin/nginx"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from server.nofile import needed
 from snapfront.config import MAX_CONNECTIONS
+from snapfront.server.nofile import needed
 from tests.support import Running, running_server
 
 SOFT, HARD = 256, 2048

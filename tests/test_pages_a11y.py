@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass
+from snapfront.rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass
 from snapfront.sample import SampleHost
 from tests import browser as browser_support
 from tests.browser import artifacts, axe_source, fits, launch, open_page

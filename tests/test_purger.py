@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.purge import Purger
 from snapfront.config import Cdn, Config, load
+from snapfront.generator.purge import Purger
 from snapfront.sample import SampleHost
 
 Answer = Callable[[str, int], int]  # (url, how many times it was asked before) -> status

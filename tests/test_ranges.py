@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.ranges import (
+from snapfront.server.ranges import (
     UNSATISFIABLE,
     ByteRange,
     Unsatisfiable,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lifecycle.release_text import DAY, bumped, field_value, parse_date, release_date
+from snapfront.lifecycle.release_text import DAY, bumped, field_value, parse_date, release_date
 
 RELEASE = (
     b"Origin: snapfront demo\n"

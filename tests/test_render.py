@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
-from generator.assets import assets
-from generator.model import (
+from snapfront.generator.assets import assets
+from snapfront.generator.model import (
     Distribution,
     Feed,
     FeedEntry,
@@ -24,7 +24,7 @@ from generator.model import (
     Suite,
     Validity,
 )
-from generator.render import (
+from snapfront.generator.render import (
     demote_headings,
     environment,
     iso,

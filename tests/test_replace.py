@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle import replace as module
-from lifecycle.errors import Failed, Refused
-from lifecycle.replace import Replacement, replace_all
+from snapfront.lifecycle import replace as module
+from snapfront.lifecycle.errors import Failed, Refused
+from snapfront.lifecycle.replace import Replacement, replace_all
 
 
 def files(tmp_path: Path) -> list[Path]:

@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from generator.build import Builder
-from generator.model import DAY
 from snapfront.config import load
+from snapfront.generator.build import Builder
+from snapfront.generator.model import DAY
 from snapfront.sample import SampleHost
 from tests.health_support import private_config
 from tests.support import fetch, running_server

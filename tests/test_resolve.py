@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rewrite_rules import (
+from snapfront.rewrite_rules import (
     Archive,
     CacheClass,
     Miss,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewrite_rules import (
+from snapfront.rewrite_rules import (
     DEFAULT_CACHE_CONTROL,
     Archive,
     CacheClass,
@@ -12,8 +12,8 @@ from rewrite_rules import (
     Target,
     resolve,
 )
-from rewrite_rules.policy import cache_control_problem, surrogate_key
-from rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order, urls_for
+from snapfront.rewrite_rules.policy import cache_control_problem, surrogate_key
+from snapfront.rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order, urls_for
 from tests.test_resolve import REPO, RULES
 
 OLD, NEW = "2026112101", "2026112102"

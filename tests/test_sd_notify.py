@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from server import sd_notify
 from snapfront.sample import SampleHost
+from snapfront.server import sd_notify
 from tests.support import fetch, running_server, with_listen
 
 

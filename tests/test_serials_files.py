@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from serials import Failed, Refused, confirm, files, plan
-from serials.confirm import Kind, listed_codenames, listed_serials, release_url
-from serials.remote import archive_serial, check_base, trace_url
+from snapfront.serials import Failed, Refused, confirm, files, plan
+from snapfront.serials.confirm import Kind, listed_codenames, listed_serials, release_url
+from snapfront.serials.remote import archive_serial, check_base, trace_url
 
 
 def origins(tmp_path: Path, **contents: str | None) -> Path:

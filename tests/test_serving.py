@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from server.small_files import SmallFiles
 from snapfront.sample import SampleHost
+from snapfront.server.small_files import SmallFiles
 from tests.support import Running, fetch, running_server, with_listen
 
 

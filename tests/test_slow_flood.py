@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from server.budget import low_water
 from snapfront.sample import SampleHost
+from snapfront.server.budget import low_water
 from tests.support import Running, fetch, running_server
 from tests.test_connections import (  # noqa: F401 (files: a fixture)
     SMALL,

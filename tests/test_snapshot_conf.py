@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from basedir.model import Distribution
-from generator.live_pages import CONF_PATH, conf_for
+from snapfront.basedir.model import Distribution
+from snapfront.generator.live_pages import CONF_PATH, conf_for
 
 URL = "https://releases.example.org:8443/"
 TEMPLATE = '"https://releases.example.org:8443/@PATH@/@SNAPSHOTID@/";'

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import brotli
 
-from generator.assets import assets
-from rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass
+from snapfront.generator.assets import assets
+from snapfront.rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass
 from snapfront.site_files import static_dir
 from tests.support import fetch, fetch_once_settled
 from tests.test_apache_export import _require_apache, host_copy, running_apache  # noqa: F401

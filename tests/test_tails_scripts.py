@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from serials.remote import Remote
+from snapfront.serials.remote import Remote
 from tests.tails_host import TailsHost
 
 DATA = Path(__file__).parent / "data" / "tails"

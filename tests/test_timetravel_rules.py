@@ -8,7 +8,7 @@ import posixpath
 
 import pytest
 
-from rewrite_rules import (
+from snapfront.rewrite_rules import (
     Archive,
     CacheClass,
     Miss,
@@ -20,9 +20,9 @@ from rewrite_rules import (
     Target,
     resolve,
 )
-from rewrite_rules.instants import instant_mount
-from rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order, urls_for
-from rewrite_rules.timetravel import parse_instant, stamp
+from snapfront.rewrite_rules.instants import instant_mount
+from snapfront.rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order, urls_for
+from snapfront.rewrite_rules.timetravel import parse_instant, stamp
 
 
 def at(text: str) -> int:

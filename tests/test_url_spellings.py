@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rewrite_rules import Miss, MissReason, Redirect, Rules, Target, resolve
-from rewrite_rules.paths import merge_slashes
+from snapfront.rewrite_rules import Miss, MissReason, Redirect, Rules, Target, resolve
+from snapfront.rewrite_rules.paths import merge_slashes
 from tests.test_resolve import RULES, SEGMENT
 
 # ------------------------------------------------------------------ runs of "/"

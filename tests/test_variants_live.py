@@ -9,7 +9,7 @@ import sys
 
 import brotli
 
-from generator.write import MIN_SIZE
+from snapfront.generator.write import MIN_SIZE
 from tests.browser import WIDE, build_wide_host
 from tests.support import fetch, running_server, with_listen
 

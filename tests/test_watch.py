@@ -23,10 +23,10 @@ import pytest
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from generator.observe import Observers
-from generator.watch import Changes, Watcher
 from snapfront import sample
 from snapfront.config import Watch, load
+from snapfront.generator.observe import Observers
+from snapfront.generator.watch import Changes, Watcher
 
 
 @pytest.fixture(scope="module")

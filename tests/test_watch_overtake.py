@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build
 from snapfront import sample
 from snapfront.config import load
+from snapfront.generator.build import build
 from tests.test_watch import until, watching
 
 BULK_DIRS = 3000

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.batch import Batch
-from generator.build import Builder, build
-from generator.observe import fits, limit_warning
-from generator.plan import (
+from snapfront import sample
+from snapfront.config import load
+from snapfront.generator.batch import Batch
+from snapfront.generator.build import Builder, build
+from snapfront.generator.observe import fits, limit_warning
+from snapfront.generator.plan import (
     Change,
     Part,
     PartKind,
@@ -22,9 +24,7 @@ from generator.plan import (
     ignored,
     normalize,
 )
-from rewrite_rules import Archive, Mount, MountKind
-from snapfront import sample
-from snapfront.config import load
+from snapfront.rewrite_rules import Archive, Mount, MountKind
 
 FILES = Mount("/", MountKind.FILES, "/srv/releases", "releases")
 SNAPS = Mount("/debian/", MountKind.SNAPSHOTS, "/srv/debian", "debian")

@@ -10,12 +10,12 @@ from pathlib import Path
 import brotli
 import pytest
 
-from generator.hashes import HashCache
-from generator.naturalsort import newest_first
-from generator.pages import listing
-from generator.scan import scan
-from generator.write import MIN_SIZE, DuplicateOutput, Writer
-from rewrite_rules import Mount, MountKind
+from snapfront.generator.hashes import HashCache
+from snapfront.generator.naturalsort import newest_first
+from snapfront.generator.pages import listing
+from snapfront.generator.scan import scan
+from snapfront.generator.write import MIN_SIZE, DuplicateOutput, Writer
+from snapfront.rewrite_rules import Mount, MountKind
 
 
 def files_mount(root: Path) -> Mount:
