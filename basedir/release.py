@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from debian.deb822 import Release
 
-from snapfront.confined import read_file
+from snapfront.base.confined import read_file
 from snapfront.rewrite_rules.complete import complete_serials as taken
 from snapfront.rewrite_rules.model import Archive, MountKind
 
@@ -44,7 +44,7 @@ def read_distribution(
 ) -> Distribution | None:
     """The Release facts of `directory`; None while it has no Release file or one is malformed.
 
-    Read through snapfront.confined: a regular file resolving inside `root` (default: the
+    Read through snapfront.base.confined: a regular file resolving inside `root` (default: the
     directory itself) where `kind`'s rule serves, so a Release that is a symlink to
     conf/distributions or a FIFO is treated as missing, never parsed onto a page.
     """

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loads import free_port, nginx_wrapper, wait_for_port, wrk
 from bench.run import machine
-from snapfront.config import load
+from snapfront.base.config import load
 
 DIRS, FILES, BIG = 2000, 100_000, 2000
 ACCEPT = "Accept-Encoding: gzip, br"

@@ -31,8 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from snapfront import sample
+from snapfront.base.config import load
 from snapfront.cli_snapshot import find_mount
-from snapfront.config import load
 from snapfront.lifecycle.gc import GcOptions, gc
 
 CODENAMES = ("bookworm", "trixie")

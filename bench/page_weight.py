@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from snapfront.config import load
+from snapfront.base.config import load
 from tests.support import fetch, running_server, with_listen
 
 LINKED = re.compile(rb'<(?:link rel="stylesheet" href|script[^>]* src)="([^"]+)"')

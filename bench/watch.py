@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.generator import DIRS, FILES, make_tree
 from bench.loads import free_port, rss_mb, wait_for_port
 from bench.run import machine
-from snapfront.config import load
+from snapfront.base.config import load
 from snapfront.generator.build import Builder
 from tests.support import family
 

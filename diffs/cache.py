@@ -20,9 +20,9 @@ import logging
 import os
 from collections import OrderedDict
 
-from snapfront.atomic import STATE_DIR, atomic_write
+from snapfront.base.atomic import STATE_DIR, atomic_write
+from snapfront.base.stamps import stamp
 from snapfront.rewrite_rules import MountKind
-from snapfront.stamps import stamp
 
 from .compare import Change, Delta, compare
 from .indexes import IndexFile, read_index, release_indexes

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from snapfront.config import Config
-from snapfront.inventory import read_archive
+from snapfront.base.config import Config
+from snapfront.basedir.inventory import read_archive
 from snapfront.lifecycle.errors import Refused
 from snapfront.rewrite_rules import Mount, MountKind
 

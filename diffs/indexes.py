@@ -8,7 +8,7 @@ whatever compression, so a cache keyed by it serves consecutive serials. The var
 checked against its own listed SHA256 before it is parsed: a half-written or tampered index
 is skipped (logged), never cached.
 
-Files are read through snapfront.confined, like every read of a data root: a symlink out of
+Files are read through snapfront.base.confined, like every read of a data root: a symlink out of
 the root, or a FIFO, is treated as missing.
 """
 
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from debian.deb822 import Deb822, Release
 
+from snapfront.base.confined import read_file
 from snapfront.basedir.release import RELEASE_LIMIT
-from snapfront.confined import read_file
 from snapfront.rewrite_rules import MountKind
 
 from .compare import highest

@@ -13,8 +13,8 @@ import functools
 import os
 from dataclasses import dataclass
 
+from snapfront.base.site_files import fingerprinted_name, site_dir
 from snapfront.rewrite_rules.static import ASSET_DIR, STATIC_URL
-from snapfront.site_files import fingerprinted_name, site_dir
 
 from .write import Writer
 

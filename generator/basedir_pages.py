@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import quote
 
-from snapfront.inventory import read_archive
+from snapfront.basedir.inventory import read_archive
 from snapfront.rewrite_rules import Archive, Mount
 from snapfront.rewrite_rules.resolve import DISTS, POOL, REPREPRO_INTERNALS, TAGGED_AREAS
 

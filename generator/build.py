@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from snapfront import __version__
+from snapfront.base.config import Config
+from snapfront.basedir.inventory import read_archive, read_inventory
 from snapfront.basedir.model import Distribution
-from snapfront.config import Config
 from snapfront.diffs.cache import IndexCache
 from snapfront.health import newest_file
-from snapfront.inventory import read_archive, read_inventory
 from snapfront.rewrite_rules import Archive, Mount, MountKind, Rules
 from snapfront.rewrite_rules.front import FRONT_URL, generates_front
 

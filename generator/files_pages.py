@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 
-from snapfront.confined import read_file
+from snapfront.base.confined import read_file
 from snapfront.rewrite_rules import Archive, Mount
 
 from .checksums import checksums

@@ -10,8 +10,8 @@ import hashlib
 import json
 import os
 
-from snapfront.atomic import atomic_write
-from snapfront.confined import open_file
+from snapfront.base.atomic import atomic_write
+from snapfront.base.confined import open_file
 from snapfront.rewrite_rules import Mount
 
 CHUNK = 1 << 20
@@ -43,7 +43,7 @@ class HashCache:
 
     def sha256(self, mount: Mount, path: str, size: int, mtime_ns: int) -> str | None:
         """The file's sha256, read only when it is new or changed; None if it vanished or is
-        not a regular file the mount serves (snapfront.confined: never a FIFO, never outside)."""
+        not a regular file the mount serves (base.confined: never a FIFO, never outside)."""
         self._used.add(path)
         known = self._known.get(path)
         if known and known[0] == size and known[1] == mtime_ns:

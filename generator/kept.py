@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from snapfront.atomic import STATE_DIR
+from snapfront.base.atomic import STATE_DIR
 
 FILE_NAME = "pool-pages.sqlite"
 BUSY_SECONDS = 10.0

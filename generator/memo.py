@@ -9,7 +9,7 @@ import json
 import os
 
 from snapfront import __version__
-from snapfront.atomic import STATE_DIR, atomic_write
+from snapfront.base.atomic import STATE_DIR, atomic_write
 
 from .pages import Output
 from .render import site_dir

@@ -19,8 +19,8 @@ import time
 from urllib.parse import unquote
 
 from snapfront import __version__
-from snapfront.config import Config
-from snapfront.inventory import read_inventory
+from snapfront.base.config import Config
+from snapfront.basedir.inventory import read_inventory
 from snapfront.rewrite_rules import Archive, Mount, Rules
 from snapfront.rewrite_rules.names import PAGE_FILES
 

@@ -9,8 +9,8 @@ import email.utils
 import os
 from urllib.parse import unquote
 
+from snapfront.base.stamps import stamp
 from snapfront.rewrite_rules.names import CHECKSUMS, INDEX_JSON, INDEX_PAGE
-from snapfront.stamps import stamp
 
 from .checksums import generated_sums
 from .model import Feed, Page

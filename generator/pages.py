@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
+from snapfront.base.stamps import stamp
 from snapfront.basedir.release import read_distribution
 from snapfront.diffs.cache import IndexCache
 from snapfront.rewrite_rules import Mount
 from snapfront.rewrite_rules.resolve import KEYRING_NAME
-from snapfront.stamps import stamp
 
 from .hashes import HashCache
 from .model import (

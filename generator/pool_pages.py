@@ -18,7 +18,7 @@ import posixpath
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from snapfront.confined import real_root
+from snapfront.base.confined import real_root
 from snapfront.rewrite_rules import Mount, MountKind
 from snapfront.rewrite_rules.confine import may_serve, private_name, relative
 from snapfront.rewrite_rules.names import INDEX_JSON, INDEX_PAGE, POOL, POOL_AT

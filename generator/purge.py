@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from snapfront.config import Config
+from snapfront.base.config import Config
+from snapfront.basedir.inventory import read_inventory
 from snapfront.health.watcher_file import PurgerState
-from snapfront.inventory import read_inventory
 from snapfront.rewrite_rules import Archive, Rules
 from snapfront.rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order
 

@@ -26,9 +26,9 @@ from urllib.parse import urljoin, urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
+from snapfront.base.site_files import PAGE_TEMPLATE, asset_url, site_dir
 from snapfront.diffs.changes import to_json as changes_json
 from snapfront.diffs.compare import Counts
-from snapfront.site_files import PAGE_TEMPLATE, asset_url, site_dir
 
 from .model import Checksums, Feed, Link, Page, Repository, Row, SerialRow, Suite, Validity
 

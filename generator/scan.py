@@ -13,7 +13,7 @@ import os
 import stat
 from dataclasses import dataclass
 
-from snapfront.confined import real_root
+from snapfront.base.confined import real_root
 from snapfront.rewrite_rules import Mount
 from snapfront.rewrite_rules.confine import may_serve, private_name, relative
 

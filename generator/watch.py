@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from snapfront.config import Config, ConfigError, load
+from snapfront.base.config import Config, ConfigError, load
 from snapfront.rewrite_rules import Archive
 
 from .batch import Batch, Changes, relative, touches_trace

@@ -11,7 +11,7 @@ import logging
 import signal
 from collections.abc import Callable
 
-from snapfront.config import Config
+from snapfront.base.config import Config
 
 from .purge import Purger
 from .watch import OnChange, Watcher

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import brotli
 
-from snapfront.atomic import STATE_DIR, atomic_write
+from snapfront.base.atomic import STATE_DIR, atomic_write
 from snapfront.rewrite_rules.static import ASSET_DIR
 
 BROTLI_QUALITY = 5

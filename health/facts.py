@@ -11,14 +11,14 @@ import logging
 import os
 import time
 
-from snapfront.atomic import STATE_DIR
+from snapfront.base.atomic import STATE_DIR
+from snapfront.base.config import Config
+from snapfront.base.stamps import Stamp, stamp
+from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.model import Distribution
 from snapfront.basedir.release import newest_complete_serial, read_distribution, snapshot_dir
 from snapfront.basedir.taken import taken_at
-from snapfront.config import Config
-from snapfront.inventory import read_archive
 from snapfront.rewrite_rules import Mount, MountKind
-from snapfront.stamps import Stamp, stamp
 
 from . import newest_file, watcher_file
 from .model import Facts, MountFacts, WatcherFacts

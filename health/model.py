@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from snapfront.ops_config import Health
-from snapfront.units import show_duration
+from snapfront.base.ops_config import Health
+from snapfront.base.units import show_duration
 
 from .watcher_file import WatcherState
 

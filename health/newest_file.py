@@ -13,7 +13,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from snapfront.atomic import STATE_DIR, atomic_write
+from snapfront.base.atomic import STATE_DIR, atomic_write
 
 NAME = "newest.json"
 

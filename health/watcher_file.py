@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 
-from snapfront.atomic import STATE_DIR, atomic_write
+from snapfront.base.atomic import STATE_DIR, atomic_write
 
 NAME = "watcher.json"
 

@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from snapfront.base.config import Config
 from snapfront.basedir import tools
+from snapfront.basedir.inventory import read_archive, sign_with
 from snapfront.basedir.release import snapshot_dir
-from snapfront.config import Config
-from snapfront.inventory import read_archive, sign_with
 from snapfront.rewrite_rules import Mount, MountKind
 from snapfront.rewrite_rules.resolve import SERIAL
 

@@ -14,9 +14,9 @@ import contextlib
 import os
 from collections.abc import Iterable
 
+from snapfront.base.config import Config
 from snapfront.basedir import tools
-from snapfront.config import Config
-from snapfront.inventory import sign_with
+from snapfront.basedir.inventory import sign_with
 from snapfront.rewrite_rules import Mount
 
 from .errors import Failed, Refused

@@ -17,10 +17,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from snapfront.base.config import Config
 from snapfront.basedir import tools
+from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.release import newest_complete_serial
-from snapfront.config import Config
-from snapfront.inventory import read_archive
 from snapfront.rewrite_rules import Mount
 
 from .errors import Failed, Refused

@@ -10,10 +10,10 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 
+from snapfront.base.config import Config
 from snapfront.basedir.days import days_left
+from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.release import complete_serials, newest_complete_serial
-from snapfront.config import Config
-from snapfront.inventory import read_archive
 from snapfront.rewrite_rules import Mount
 
 from .expiry import SnapshotFacts

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from snapfront.basedir import tools
+from snapfront.basedir.inventory import codenames_on_disk, configured_codenames, serials_on_disk
 from snapfront.basedir.release import read_distribution, snapshot_dir
-from snapfront.inventory import codenames_on_disk, configured_codenames, serials_on_disk
 from snapfront.rewrite_rules import MountKind
 
 from .expiry import SnapshotFacts

@@ -18,9 +18,9 @@ import shutil
 
 from debian.deb822 import Release
 
+from snapfront.base.config import Config
 from snapfront.basedir import tools
-from snapfront.config import Config
-from snapfront.inventory import sign_with
+from snapfront.basedir.inventory import sign_with
 from snapfront.rewrite_rules import Mount
 
 from .errors import Failed, Refused

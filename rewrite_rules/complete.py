@@ -10,7 +10,7 @@ serial, signed and complete.
 "At or before" rather than "any": a codename added to conf/distributions later (its first
 snapshot is newer) does not make every older serial incomplete, and during its first take it
 blocks nothing, like one with no snapshot at all. The codenames are those of
-conf/distributions (snapfront.inventory), so one removed from it blocks nothing either, even
+conf/distributions (snapfront.basedir.inventory), so one removed from it blocks nothing either, even
 while its snapshot directories are still on disk. A serial that some such codename lacks for
 good (a take abandoned half way, a hole gc left for one codename) is never taken.
 """

@@ -44,7 +44,7 @@ class Mount:
 class Archive:
     """What resolving needs to know of one reprepro basedir: its codenames and snapshot serials.
 
-    Read from disk by `snapfront.inventory`; kept here as plain data so resolving stays pure.
+    Read from disk by `basedir.inventory`; kept here as plain data so resolving stays pure.
     `dates`: (codename, serial) → its InRelease `Date` (epoch seconds), only for snapshots that
     are complete and signed: the instants a timestamp URL (/P/20261121T120000Z/…) floors to.
     """

@@ -49,7 +49,7 @@ def floor(archive: Archive, codename: str | None, instant: int) -> str | None:
 
     Newest by serial, not by Date: serials sort in the order they were taken. The dates given
     here are already capped at the end of the UTC day each serial names (basedir.taken, read
-    by snapfront.dates): `snapshot bump` sets a Release's Date to now, yet the bumped snapshot
+    by basedir.dates): `snapshot bump` sets a Release's Date to now, yet the bumped snapshot
     keeps flooring from its own day, never from the day it was bumped.
     """
     found = [s for s, taken in _taken(archive, codename) if taken <= instant]

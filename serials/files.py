@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Mapping
 
-from snapfront.atomic import atomic_write
+from snapfront.base.atomic import atomic_write
 
 from .errors import Refused
 

@@ -27,7 +27,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from snapfront.config import MAX_CONNECTIONS, Config
+from snapfront.base.config import MAX_CONNECTIONS, Config
 
 SLEEP_AGAIN = 0.001
 """A timer firing within this of the deadline counts as on time (asyncio runs timers up to

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from aiohttp import web
 
 from snapfront import __version__
+from snapfront.base.ops_config import allowed
 from snapfront.health.facts import FACTS_SECONDS, Gatherer
 from snapfront.health.model import RETRY_AFTER, Facts, Readiness, decide
 from snapfront.health.status import status_document
-from snapfront.ops_config import allowed
 
 from .origin import Origin
 

@@ -18,7 +18,7 @@ from html import escape
 
 from aiohttp import web
 
-from snapfront.site_files import asset_url
+from snapfront.base.site_files import asset_url
 
 from .app import Handler
 from .error_hints import Hint, Link, breadcrumbs, hint, shown_path

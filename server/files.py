@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from snapfront.confined import open_under
+from snapfront.base.confined import open_under
 from snapfront.rewrite_rules import MountKind, Source
 
 

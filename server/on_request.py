@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from snapfront.config import Config
+from snapfront.base.config import Config
 from snapfront.rewrite_rules import Mount, Target
 from snapfront.rewrite_rules.names import PAGE_FILES, POOL_AT
 

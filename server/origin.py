@@ -12,8 +12,9 @@ import time
 
 from aiohttp import web
 
-from snapfront.config import Config
-from snapfront.inventory import codenames_with_serial, read_archive, read_inventory
+from snapfront.base.config import Config
+from snapfront.base.site_files import static_dir
+from snapfront.basedir.inventory import codenames_with_serial, read_archive, read_inventory
 from snapfront.rewrite_rules import (
     CacheClass,
     Miss,
@@ -26,7 +27,6 @@ from snapfront.rewrite_rules import (
 )
 from snapfront.rewrite_rules.instants import instant_mount
 from snapfront.rewrite_rules.resolve import SERIAL, SNAPSHOTS_DIR
-from snapfront.site_files import static_dir
 
 from .on_request import OnRequest, Renderer
 from .send import error_response

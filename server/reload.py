@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from snapfront.config import Config, ConfigError, load
+from snapfront.base.config import Config, ConfigError, load
 
 from . import tls
 from .https import Certificates

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from snapfront.config import Config
+from snapfront.base.config import Config
 from snapfront.rewrite_rules import CacheClass
 
 from . import access_log, sd_notify, tls

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from snapfront.config import Config, ConfigError
+from snapfront.base.config import Config, ConfigError
 
 CIPHERS = ":".join(
     (

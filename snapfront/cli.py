@@ -9,15 +9,15 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .cli_demo import add_parser as add_demo_command
-from .cli_diff import add_parser as add_diff_commands
-from .cli_options import EXIT_CONFIG, add_config_option
-from .cli_serials import add_parser as add_serials_commands
-from .cli_snapshot import add_parser as add_snapshot_commands
-from .config import Config, ConfigError, load, make_output
-from .config_checks import warnings
-from .privileges import as_output_owner
+from snapfront import __version__
+from snapfront.base.config import Config, ConfigError, load, make_output
+from snapfront.base.config_checks import warnings
+from snapfront.cli_demo import add_parser as add_demo_command
+from snapfront.cli_diff import add_parser as add_diff_commands
+from snapfront.cli_options import EXIT_CONFIG, add_config_option
+from snapfront.cli_serials import add_parser as add_serials_commands
+from snapfront.cli_snapshot import add_parser as add_snapshot_commands
+from snapfront.privileges import as_output_owner
 
 if TYPE_CHECKING:
     from snapfront.server.tls import Certificate
@@ -103,11 +103,10 @@ def _certificate(config: Config) -> Certificate | None:
 
 def cmd_rules(args: argparse.Namespace) -> int:
     """The URL map as web server configuration, for the codenames and serials on disk now."""
+    from snapfront.base.site_files import static_dir
+    from snapfront.basedir.inventory import read_inventory
     from snapfront.rewrite_rules import Rules
     from snapfront.rewrite_rules.export import ExportError, export_apache, export_nginx
-
-    from .inventory import read_inventory
-    from .site_files import static_dir
 
     config = load(args.config)
     # The output directory without symlinks: the exported config refuses to follow any.

@@ -16,10 +16,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from snapfront.base.config import Config, load, parse_listen
+from snapfront.cli_options import EXIT_CONFIG
 from snapfront.rewrite_rules import Mount, MountKind
-
-from .cli_options import EXIT_CONFIG
-from .config import Config, load, parse_listen
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 URL_FILE = "url"
@@ -36,9 +35,8 @@ def add_parser(commands: argparse._SubParsersAction, serve: Callable[[Config], i
 
 
 def run(args: argparse.Namespace, serve: Callable[[Config], int]) -> int:
+    from snapfront import sample
     from snapfront.server.workers import check_listen, reserve_port
-
-    from . import sample
 
     try:
         sample.require_tools()
@@ -119,7 +117,7 @@ def apt_instructions(config: Config, base: str) -> list[str]:
 def _sources(mount: Mount) -> list[tuple[str, str]]:
     """(URL path, codename) of every suite a mount serves: each serial's, a repository's,
     each tagged archive's."""
-    from .inventory import read_archive
+    from snapfront.basedir.inventory import read_archive
 
     if mount.kind == MountKind.SNAPSHOTS:
         archive = read_archive(mount.root)

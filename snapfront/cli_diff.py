@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from snapfront.base.config import ConfigError, load
+from snapfront.cli_options import add_config_option
+from snapfront.cli_snapshot import find_mount
 from snapfront.lifecycle.errors import EXIT_REFUSED, Refused
+from snapfront.privileges import as_output_owner
 from snapfront.rewrite_rules import MountKind
-
-from .cli_options import add_config_option
-from .cli_snapshot import find_mount
-from .config import ConfigError, load
-from .privileges import as_output_owner
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

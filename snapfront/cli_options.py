@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .config import DEFAULT_PATH
+from snapfront.base.config import DEFAULT_PATH
 
 EXIT_CONFIG = 2
 """A bad config or option: one line on stderr, nothing written."""

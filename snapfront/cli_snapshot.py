@@ -14,18 +14,17 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 
+from snapfront.base.config import Config, ConfigError, load
+from snapfront.basedir.inventory import read_inventory, serials_on_disk
 from snapfront.basedir.release import GpgvMissing
 from snapfront.basedir.tools import MissingTool, ToolError, require
+from snapfront.cli_options import add_config_option
 from snapfront.lifecycle.errors import EXIT_FAILED, EXIT_REFUSED, Failed, Refused
 from snapfront.lifecycle.outcome import Outcome
 from snapfront.lifecycle.repo import first_line
+from snapfront.privileges import as_basedir_owner, name_of
 from snapfront.rewrite_rules import Archive, Mount, MountKind
-
-from .cli_options import add_config_option
-from .config import Config, ConfigError, load
-from .inventory import read_inventory, serials_on_disk
-from .privileges import as_basedir_owner, name_of
-from .run_as import gnupghome_problem
+from snapfront.run_as import gnupghome_problem
 
 Action = Callable[[argparse.Namespace, Config, Mount], Outcome]
 

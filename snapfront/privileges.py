@@ -9,11 +9,11 @@ import importlib.util
 import os
 import pwd
 
+from snapfront.base.config import Config, ConfigError
+from snapfront.base.config_values import nearest_existing
+from snapfront.base.site_files import site_dir
 from snapfront.rewrite_rules import Mount
-
-from .config import Config, ConfigError
-from .config_values import nearest_existing
-from .run_as import (
+from snapfront.run_as import (
     Plan,
     User,
     cannot_read,
@@ -24,7 +24,6 @@ from .run_as import (
     plan,
     umask_for,
 )
-from .site_files import site_dir
 
 CODE = (
     *("snapfront", "aiohttp", "jinja2", "debian", "watchdog", "brotli", "markdown_it"),

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from snapfront.basedir import tools
 from snapfront.basedir.tools import MissingTool, ToolError
-
-from .sample_files import MAINTAINER, make_deb, make_source, make_tarball
+from snapfront.sample_files import MAINTAINER, make_deb, make_source, make_tarball
 
 __all__ = ["MAINTAINER", "MissingTool", "SampleHost", "ToolError", "build_sample_host",
            "make_deb", "make_source", "make_tarball", "require_tools"]  # fmt: skip

@@ -26,7 +26,16 @@ from snapfront.run_as import User
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 PACKAGES = (
-    *("snapfront", "rewrite_rules", "server", "generator", "basedir", "lifecycle", "health"),
+    *(
+        "snapfront",
+        "rewrite_rules",
+        "base",
+        "server",
+        "generator",
+        "basedir",
+        "lifecycle",
+        "health",
+    ),
     *("metrics", "serials", "diffs", "site"),
 )
 """The checkout's top-level directories (and pyproject.toml, by which snapfront finds them)."""

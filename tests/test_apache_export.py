@@ -23,11 +23,11 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from snapfront.config import load
-from snapfront.inventory import read_inventory
+from snapfront.base.config import load
+from snapfront.base.site_files import static_dir
+from snapfront.basedir.inventory import read_inventory
 from snapfront.rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass, Rules, Target, resolve
 from snapfront.sample import SampleHost
-from snapfront.site_files import static_dir
 from tests.crawl import crawl
 from tests.test_nginx_differential import (
     Expect,

@@ -14,6 +14,7 @@ import pytest
 
 from snapfront.basedir import release as archive_mod
 from snapfront.basedir import tools
+from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.release import (
     GpgvMissing,
     is_complete,
@@ -22,7 +23,6 @@ from snapfront.basedir.release import (
 )
 from snapfront.generator.model import Validity, validity
 from snapfront.generator.trace import date_r, date_u, snapshots_trace, trace_text
-from snapfront.inventory import read_archive
 from snapfront.rewrite_rules.model import Archive
 from snapfront.sample import (
     make_deb,

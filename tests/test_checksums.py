@@ -21,7 +21,7 @@ from urllib.parse import quote
 import pytest
 
 from snapfront import sample
-from snapfront.config import load
+from snapfront.base.config import load
 from snapfront.generator.build import Builder
 from snapfront.generator.checksums import nameable
 from snapfront.generator.plan import Change, Part, PartKind, affected

@@ -183,8 +183,8 @@ def _leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
 def test_config_defaults_to_the_debian_package_file() -> None:
     """Every command that reads a config documents --config and reads /etc/snapfront without
     it; when that file is missing, the contract's one line, exit 2."""
+    from snapfront.base.config import DEFAULT_PATH
     from snapfront.cli import make_parser
-    from snapfront.config import DEFAULT_PATH
 
     def cli(*args: str) -> subprocess.CompletedProcess:
         cmd = [sys.executable, "-m", "snapfront.cli", *args]

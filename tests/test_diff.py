@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from snapfront import sample
+from snapfront.basedir.inventory import read_archive
 from snapfront.diffs.cache import IndexCache
 from snapfront.diffs.changes import compare_serials
-from snapfront.inventory import read_archive
 from snapfront.rewrite_rules import Mount, MountKind
 
 from .diff_support import S1, S2, S3, DiffHost, build

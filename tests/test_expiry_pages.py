@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from snapfront import sample
+from snapfront.base.config import load
 from snapfront.basedir.days import days_left
-from snapfront.config import load
 from snapfront.generator.build import Builder
 from snapfront.generator.model import (
     DAY,

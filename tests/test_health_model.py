@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from snapfront import units
+from snapfront.base import units
+from snapfront.base.ops_config import LOOPBACK, Health, allowed
 from snapfront.basedir.taken import taken_at
 from snapfront.health import facts as gathering
 from snapfront.health.model import Facts, MountFacts, WatcherFacts, decide
 from snapfront.health.status import status_document
 from snapfront.health.watcher_file import LastBuild, WatcherState
-from snapfront.ops_config import LOOPBACK, Health, allowed
 from tests.test_config import GOOD_MOUNT, run
 
 NOW = 1_800_000_000.0
@@ -164,7 +164,7 @@ def test_allowed_networks() -> None:
 def test_role_file_makes_passive_while_it_exists(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from snapfront.config import load
+    from snapfront.base.config import load
 
     (tmp_path / "root").mkdir()
     config_path = tmp_path / "c.toml"

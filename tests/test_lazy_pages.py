@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 import pytest
 
 from snapfront import sample
-from snapfront.config import load
+from snapfront.base.config import load
 from snapfront.generator.build import build as build_all
 from snapfront.generator.kept import KeptPages
 from snapfront.generator.on_request import PageRenderer

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from snapfront.config import load
+from snapfront.base.config import load
 from snapfront.generator.build import Builder
 from snapfront.generator.plan import Change, affected
 from snapfront.sample import SampleHost

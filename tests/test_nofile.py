@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from snapfront.config import MAX_CONNECTIONS
+from snapfront.base.config import MAX_CONNECTIONS
 from snapfront.server.nofile import needed
 from tests.support import Running, running_server
 

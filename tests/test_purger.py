@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from snapfront.config import Cdn, Config, load
+from snapfront.base.config import Cdn, Config, load
 from snapfront.generator.purge import Purger
 from snapfront.sample import SampleHost
 

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from snapfront.config import load
+from snapfront.base.config import load
 from snapfront.generator.build import Builder
 from snapfront.generator.model import DAY
 from snapfront.sample import SampleHost

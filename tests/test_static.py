@@ -15,9 +15,9 @@ from pathlib import Path
 
 import brotli
 
+from snapfront.base.site_files import static_dir
 from snapfront.generator.assets import assets
 from snapfront.rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass
-from snapfront.site_files import static_dir
 from tests.support import fetch, fetch_once_settled
 from tests.test_apache_export import _require_apache, host_copy, running_apache  # noqa: F401
 from tests.test_nginx_differential import get, nginx_port  # noqa: F401

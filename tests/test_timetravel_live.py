@@ -232,7 +232,7 @@ def test_live_false_serves_no_live_archive(world: World) -> None:
 def test_a_bumped_snapshot_keeps_the_day_its_serial_names(dated: World) -> None:
     """`snapshot bump` sets Date to now; for timestamps the snapshot still dates from its own
     day (the serial's YYYYMMDD), never from the day it was bumped."""
-    from snapfront.dates import snapshot_date
+    from snapfront.basedir.dates import snapshot_date
 
     first = dated.serials[0]
     day_end = dt.datetime.strptime(first[:8], "%Y%m%d").replace(tzinfo=UTC) + dt.timedelta(days=1)

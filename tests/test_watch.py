@@ -24,7 +24,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from snapfront import sample
-from snapfront.config import Watch, load
+from snapfront.base.config import Watch, load
 from snapfront.generator.observe import Observers
 from snapfront.generator.watch import Changes, Watcher
 

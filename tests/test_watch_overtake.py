@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from snapfront import sample
-from snapfront.config import load
+from snapfront.base.config import load
 from snapfront.generator.build import build
 from tests.test_watch import until, watching
 

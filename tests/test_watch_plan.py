@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from snapfront import sample
-from snapfront.config import load
+from snapfront.base.config import load
 from snapfront.generator.batch import Batch
 from snapfront.generator.build import Builder, build
 from snapfront.generator.observe import fits, limit_warning

@@ -13,15 +13,21 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from snapfront.base import ops_config
+from snapfront.base.config_mounts import MountTables
+from snapfront.base.config_tls import KEYS as TLS_KEYS
+from snapfront.base.config_tls import Tls, tls
+from snapfront.base.config_values import (
+    PATH_MAX,
+    UNSAFE,
+    nearest_existing,
+    parse_listen,
+    unknown_key,
+    within,
+)
+from snapfront.base.ops_config import Health, MetricsAccess, Pages
 from snapfront.rewrite_rules import CacheClass, Mount, cache_policy
 from snapfront.rewrite_rules.policy import cache_control_problem
-
-from . import ops_config
-from .config_mounts import MountTables
-from .config_tls import KEYS as TLS_KEYS
-from .config_tls import Tls, tls
-from .config_values import PATH_MAX, UNSAFE, nearest_existing, parse_listen, unknown_key, within
-from .ops_config import Health, MetricsAccess, Pages
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_PATH = "/etc/snapfront/snapfront.toml"

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import units
+from snapfront.base import units
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Fail = Callable[[str, str], Exception]

@@ -6,10 +6,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+from snapfront.base.config import Config
 from snapfront.rewrite_rules import Mount, MountKind
 from snapfront.rewrite_rules.resolve import DISTS
-
-from .config import Config
 
 _BASEDIR_KINDS = (MountKind.SNAPSHOTS, MountKind.REPOSITORY, MountKind.TAGGED)
 

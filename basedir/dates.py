@@ -13,11 +13,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from snapfront.base.stamps import Stamp, stamp
 from snapfront.basedir.release import is_complete, read_distribution, snapshot_dir
 from snapfront.basedir.taken import taken_at
 from snapfront.rewrite_rules import MountKind
-
-from .stamps import Stamp, stamp
 
 RELEASE_NAMES = ("InRelease", "Release", "Release.gpg")
 _MEMO_LIMIT = 100_000

@@ -12,10 +12,9 @@ from collections.abc import Iterable, Iterator
 
 from debian.deb822 import Deb822
 
+from snapfront.basedir.dates import snapshot_dates
 from snapfront.rewrite_rules import Archive, Mount, MountKind
 from snapfront.rewrite_rules.resolve import SERIAL, is_index_dir
-
-from .dates import snapshot_dates
 
 _MAX_CODENAME_DEPTH = 3  # "jessie/updates" is two; leave room, but never walk a pool
 
