@@ -1,4 +1,4 @@
-"""Read and validate snapfront.toml (DESIGN: Contract). One error, one line, exit 2.
+"""Read and validate snapfront.toml (README: Config). One error, one line, exit 2.
 
 Every problem names the file and the key: `snapfront: FILE: mount[N].KEY: problem`.
 """

@@ -1,4 +1,4 @@
-"""The [[mount]] tables of snapfront.toml (DESIGN: Mounts, Contract): each one's url, kind,
+"""The [[mount]] tables of snapfront.toml (docs/urls.md: mount kinds): each one's url, kind,
 root, trace, keyring and live, checked one key at a time so an error names `mount[N].KEY`.
 
 A mixin of config._Parser: it borrows the parser's `fail`, `table`, `string` and `abspath`,

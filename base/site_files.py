@@ -1,5 +1,5 @@
 """Where snapfront's own site files live: templates for the generator, static assets for the
-server's `/-/static/` (DESIGN: reserved URL space). Both find them the same way, and both
+server's `/-/static/` (docs/urls.md: the reserved space). Both find them the same way, and both
 name a linked asset by its fingerprint the same way (the pages, and the server's error pages)."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import calendar
 def taken_at(serial: str, release_date: int | None, signed: int | None) -> int | None:
     """When a snapshot was taken: its Release `Date:` (else its signature's mtime), but never
     after the end of the UTC day its serial (YYYYMMDDNN) names. Re-signing to extend
-    Valid-Until sets Date to now (LIFECYCLE.md), which must not make an old serial look new."""
+    Valid-Until sets Date to now (`snapshot bump`), which must not make an old serial look new."""
     when = release_date if release_date is not None else signed
     try:
         year, month, day = int(serial[:4]), int(serial[4:6]), int(serial[6:8])

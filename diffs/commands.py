@@ -1,4 +1,4 @@
-"""`snapfront diff` and `snapfront history` (DESIGN: Contract); parsing is snapfront.cli_diff.
+"""`snapfront diff` and `snapfront history` (README: What changed); parsing is snapfront.cli_diff.
 
 Each returns (exit status, text for stdout) or raises `Refused` (one line, exit 2): an
 unknown serial or suite names the ones that exist. Parsed indexes are cached in the output's

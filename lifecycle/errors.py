@@ -1,4 +1,4 @@
-"""How a lifecycle command ends, as DESIGN's contract says: exit 0 done, 1 failed and rolled
+"""How a lifecycle command ends (README: Snapshot lifecycle): exit 0 done, 1 failed and rolled
 back, 2 refused (usage, config, missing tool) with nothing changed."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from .model import Miss, MissReason
 
 RESERVED_PREFIX = "/-/"
 """snapfront's own URL space (/-/healthy, /-/ready, /-/status.json, /-/metrics, /-/static/):
-answered before any mount; no mount may sit at or below it (DESIGN: reserved URL space)."""
+answered before any mount; no mount may sit at or below it (docs/urls.md: the reserved space)."""
 RESERVED_SEGMENT = "-"
 
 MAX_PATH_BYTES = 4096

@@ -1,4 +1,4 @@
-"""Cache lifetimes per class of file, decided once, as data (DESIGN: Cache classes).
+"""Cache lifetimes per class of file, decided once, as data (docs/urls.md: cache classes).
 
 The strings are written for the two caches that matter: the client (APT, a browser) and the
 shared cache in front (Varnish, Apache Traffic Server):

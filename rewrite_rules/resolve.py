@@ -1,6 +1,6 @@
 """URL path → what answers it. The single source of truth for the URL space; no I/O.
 
-Per mount kind (DESIGN: Mounts):
+Per mount kind (docs/urls.md: mount kinds):
 - snapshots  /P/SERIAL/dists/CODENAME/F → dists/CODENAME/snapshots/SERIAL/F
              /P/SERIAL/pool/X and /P/pool/X → pool/X;  /P/project/trace/NAME → trace
              /P/dists/CODENAME/F → dists/CODENAME/F (the live archive, never its snapshots/)

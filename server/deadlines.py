@@ -1,4 +1,4 @@
-"""How long one connection may take at each step, modelled on nginx (OPERATIONS: slow clients).
+"""How long one connection may take at each step, modelled on nginx (README: HTTP behaviour).
 
 A connection is always in one phase, and each phase has its own deadline:
 
@@ -38,7 +38,7 @@ _RESET = struct.pack("ii", 1, 0)
 
 @dataclass(frozen=True)
 class Limits:
-    """The `[server]` connection keys (DESIGN: Contract), seconds and a count per worker."""
+    """The `[server]` connection keys (README: Config), seconds and a count per worker."""
 
     header_timeout: float = 60.0
     keepalive_timeout: float = 75.0

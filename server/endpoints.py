@@ -1,4 +1,4 @@
-"""snapfront's own URL space, `/-/`, answered before any mount (DESIGN: reserved URL space).
+"""snapfront's own URL space, `/-/`, answered before any mount (docs/urls.md: the reserved space).
 
 `/-/healthy` and `/-/ready` answer everyone (probes of CDNs and DNS discovery);
 `/-/status.json` and `/-/metrics` only `[metrics] allow` networks. Nothing here is cacheable,

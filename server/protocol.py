@@ -1,4 +1,4 @@
-"""aiohttp's server, made fit for the open internet (issue 9; OPERATIONS: slow and idle clients).
+"""aiohttp's server, made fit for the open internet (issue 9; README: HTTP behaviour).
 
 - Every connection has deadlines (deadlines.py), and each worker at most `max_connections`:
   when they run low, the connections waiting longest for a request head are closed to make
@@ -6,7 +6,7 @@
   `Retry-After` and closed, while the others are still served.
 - A malformed request is its 4xx access-log line and a client going away its access-log line;
   only a failure of ours (a 500) is logged with a traceback. The 4xx aiohttp's own parser
-  answers carry the error class's Cache-Control, like ours (DESIGN: cache classes).
+  answers carry the error class's Cache-Control, like ours (docs/urls.md: cache classes).
 - Every answer says `Server: snapfront`, without versions (hosts on the open internet hide
   them; /-/status.json has snapfront's): set as each response is prepared, so aiohttp's own
   400s, streamed bodies, 304s and redirects alike, and in the 503 refusal's bytes.

@@ -43,7 +43,7 @@ def error_response(
     headers: Mapping[str, str] | None = None,
     cache_control: str = NO_STORE,
 ) -> web.Response:
-    """Every 4xx: short text, by default never stored by a cache (DESIGN: error class)."""
+    """Every 4xx: short text, by default never stored by a cache (docs/urls.md: cache classes)."""
     resp = web.Response(status=status, text=message.rstrip("\n") + "\n", headers=headers)
     resp.headers["Cache-Control"] = cache_control
     return resp

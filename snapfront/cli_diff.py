@@ -1,4 +1,4 @@
-"""`snapfront diff MOUNT_URL A B` and `snapfront history MOUNT_URL PACKAGE` (DESIGN: Contract).
+"""`snapfront diff MOUNT_URL A B` and `snapfront history MOUNT_URL PACKAGE` (README: What changed).
 
 Only argument parsing: the commands are diffs.commands. A config error, an unknown mount,
 serial or suite is one line `snapfront: …`, exit 2. `diff` exits 0 once it has compared, or

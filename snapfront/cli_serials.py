@@ -1,4 +1,4 @@
-"""`snapfront serials freeze|thaw|resolve DIR …` (DESIGN: Contract): Tails' build-side
+"""`snapfront serials freeze|thaw|resolve DIR …` (README: Freeze and thaw): Tails' build-side
 `config/APT_snapshots.d/ORIGIN/serial` files, against a remote snapshot host over HTTP.
 
 Thin: parse, call serials.run, print. `--config` is accepted and ignored (as `demo` does):

@@ -1,4 +1,4 @@
-"""`snapfront snapshot take|list|bump|resign|gc|drop-codename MOUNT_URL …` (DESIGN: Contract).
+"""`snapfront snapshot take|list|bump|resign|gc|drop-codename MOUNT_URL …`.
 
 Thin: find the snapshots mount, become its basedir's owner when run as root (every action
 but list writes there: snapfront.run_as), check the tools are there, call lifecycle, print

@@ -84,7 +84,7 @@ def running_varnish(workdir: Path, origin_port: int, port: int) -> Iterator[Prox
 
 @contextlib.contextmanager
 def running_trafficserver(workdir: Path, origin_port: int, port: int, host: str) -> Iterator[Proxy]:
-    """Traffic Server 9 in a private run root (FACTS: Caches in front), staying root."""
+    """Traffic Server 9 in a private run root (its Debian configuration copied in), staying root."""
     traffic_server = require("traffic_server", "trafficserver")
     root = workdir / "ats"
     etc = root / "etc"

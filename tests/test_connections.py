@@ -1,4 +1,4 @@
-"""Slow, idle, stray and hostile connections (issue 9; OPERATIONS: slow and idle clients).
+"""Slow, idle, stray and hostile connections (issue 9; README: HTTP behaviour).
 
 Raw sockets against a live `snapfront serve` whose deadlines are short: every kind of
 connection that used to stay open forever is closed within its timeout (plus a second), while

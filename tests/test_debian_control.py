@@ -1,6 +1,6 @@
 """debian/control asks Debian for at least what pyproject.toml asks PyPI for, so the .deb
 installs on trixie and is refused on bookworm, whose aiohttp, watchdog, markdown-it and
-brotli are older (versions: ../shared/OPERATIONS.md). Compared with dpkg's own rules."""
+brotli are older (versions: `apt-cache policy`, below). Compared with dpkg's own rules."""
 
 from __future__ import annotations
 
