@@ -6,6 +6,8 @@ import contextlib
 import http.server
 import logging
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -260,3 +262,20 @@ def test_the_watcher_s_serials_purged_without_reading_the_basedir(
     assert f"/debian/dists/bookworm/snapshots/{serial}/InRelease" in cache.urls()
     assert not [name for name in readers if name.startswith("purge")]
     assert 0 < len(readers) - reads <= batches  # the builder's one read per batch, no more
+
+
+def test_snapfront_build_purges_what_it_wrote(own_host: SampleHost) -> None:
+    """A build into a fresh output purges every page, a serial's too: the build's own reading
+    of the archive goes with what it wrote (with none, /debian/SERIAL/ maps to no page)."""
+    config = own_host.dir / "cdn.toml"
+    with fake_cache() as cache:
+        text = own_host.config.read_text().replace('output = "output"', 'output = "output-cdn"')
+        config.write_text(text + f'\n[[cdn]]\npurge = "{cache.url}"\nhosts = ["h"]\n')
+        built = subprocess.run(
+            [sys.executable, "-m", "snapfront.cli", "build", "--config", str(config)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    serial = own_host.serials[1]
+    wanted = {"/debian/", f"/debian/{serial}/", f"/debian/{serial}/dists/bookworm/"}
+    assert wanted | {"/debian/project/trace/debian", "/apt/dists/"} <= set(cache.urls())
