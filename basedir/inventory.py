@@ -26,8 +26,8 @@ def read_archive(
     (verified against `keyring` when given), which timestamp URLs floor to. `dropped`:
     codenames gone from conf/distributions whose snapshots may still be on disk (what
     `snapshot drop-codename` removes), read as if they were still configured."""
-    found = set(_configured_codenames(root)) or set(_codenames_on_disk(root))
-    codenames = sorted(found | set(dropped))
+    named = set(_configured_codenames(root)) or set(_codenames_on_disk(root))
+    codenames = sorted(named | set(dropped))
     serials = {name: frozenset(_serials(root, name)) for name in codenames}
     found = snapshot_dates(root, serials, keyring) if dates else {}
     return Archive(tuple(codenames), serials, found)
