@@ -19,10 +19,15 @@ from snapfront.rewrite_rules.resolve import SERIAL, is_index_dir
 _MAX_CODENAME_DEPTH = 3  # "jessie/updates" is two; leave room, but never walk a pool
 
 
-def read_archive(root: str, keyring: str | None = None, dates: bool = False) -> Archive:
+def read_archive(
+    root: str, keyring: str | None = None, dates: bool = False, dropped: Iterable[str] = ()
+) -> Archive:
     """Codenames and serials; with `dates`, each complete signed snapshot's Date as well
-    (verified against `keyring` when given), which timestamp URLs floor to."""
-    codenames = sorted(set(_configured_codenames(root)) or set(_codenames_on_disk(root)))
+    (verified against `keyring` when given), which timestamp URLs floor to. `dropped`:
+    codenames gone from conf/distributions whose snapshots may still be on disk (what
+    `snapshot drop-codename` removes), read as if they were still configured."""
+    named = set(_configured_codenames(root)) or set(_codenames_on_disk(root))
+    codenames = sorted(named | set(dropped))
     serials = {name: frozenset(_serials(root, name)) for name in codenames}
     found = snapshot_dates(root, serials, keyring) if dates else {}
     return Archive(tuple(codenames), serials, found)

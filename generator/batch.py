@@ -98,24 +98,3 @@ def touches_trace(
         if any(p.kind is PartKind.TRACE for p in found):
             return True
     return False
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What one batch (or rescan) changed: the hook for whatever must follow, such as a CDN purge.
-
-    `data_paths`: absolute paths under the mounts' roots that changed (created, written,
-    deleted, moved; temporary names left out), sorted; empty after a rescan, which cannot
-    say. A data file's own URL may need purging even when no page changed (an InRelease of a
-    repository mount).
-    `output_paths`: generated files written or removed, relative to the output directory and
-    "/"-separated (`debian/index.html`, `debian/index.json`, `debian/project/trace/debian`,
-    `mediawiki/feed.atom`, and the .br/.gz variants of a removed page); a written page's
-    `.br` and `.gz` variants changed with it.
-
-    `on_change(changes)` is called after the batch is written, on the watcher's thread; an
-    exception it raises is logged and the watcher carries on.
-    """
-
-    data_paths: tuple[str, ...]
-    output_paths: tuple[str, ...]

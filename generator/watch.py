@@ -25,9 +25,10 @@ from collections import Counter
 from collections.abc import Callable
 
 from snapfront.base.config import Config, ConfigError, load
+from snapfront.purge import Changes
 from snapfront.rewrite_rules import Archive
 
-from .batch import Batch, Changes, relative, touches_trace
+from .batch import Batch, relative, touches_trace
 from .build import Builder, Report
 from .memo import template_salt
 from .model import next_midnight
@@ -50,6 +51,8 @@ KEPT_SHARE = 10
 
 
 OnChange = Callable[[Changes], None]
+"""Called after each batch (or rescan) that changed something, on the watcher's thread, with
+the archives as the builder read them before and after; an exception is logged, no more."""
 Observing = Callable[[Callable[[str, bool, bool], None]], Observers]
 
 
@@ -83,6 +86,8 @@ class Watcher:
         self.health_seconds = health_seconds
         self._kept = KeptPoll(self.builder.kept, template_salt())
         self._next_kept = 0.0
+        self._seen: dict[str, Archive] = {}
+        """The archives as the last build left them (a change's `before`), kept across reloads."""
         self.serve_reports_refusals = False
         """Beside `serve`, which tells this watcher only of a config that loaded: one that fails
         here changed again since, and serve says so itself (one line per refusal)."""
@@ -274,9 +279,10 @@ class Watcher:
             log.info("watch: rescan: %s", report.summary())
         for folder in report.held_back:  # files still being written there: look again
             self.batch_add(os.path.normpath(folder), True, False)
+        before, self._seen = self._seen, dict(self.builder.archives)
         if self.on_change is not None and (data or report.changed):
             try:
-                self.on_change(Changes(data, report.changed))
+                self.on_change(Changes(data, report.changed, before, self._seen))
             except Exception:
                 log.exception("watch: on_change failed")
         return report

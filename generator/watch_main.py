@@ -12,8 +12,8 @@ import signal
 from collections.abc import Callable
 
 from snapfront.base.config import Config
+from snapfront.purge import Purger
 
-from .purge import Purger
 from .watch import OnChange, Watcher
 from .watch_status import BuildLog
 

@@ -137,17 +137,18 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from snapfront.generator.build import build
+    from snapfront.generator.build import Builder
 
     config = load(args.config)
     as_output_owner(config)
     make_output(config)
-    report = build(config)
+    builder = Builder(config)
+    report = builder.full()
     print(f"built {config.output}: {report.summary()}")
-    if report.changed:
-        from snapfront.generator.purge import Batch, purge_now
+    if report.changed:  # it may be cached in front
+        from snapfront.purge import Changes, purge_now
 
-        purge_now(config, Batch(output_paths=report.changed))  # it may be cached in front
+        purge_now(config, Changes(output_paths=report.changed, after=builder.archives))
     return 0
 
 

@@ -12,10 +12,9 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 
 from snapfront.base.config import Config, ConfigError, load
-from snapfront.basedir.inventory import read_inventory, serials_on_disk
+from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.release import GpgvMissing
 from snapfront.basedir.tools import MissingTool, ToolError, require
 from snapfront.cli_options import add_config_option
@@ -80,7 +79,7 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: 
         if writes:
             _as_basedir_owner(args, config, mount)
         require(*tools, *(("gpgv",) if mount.keyring else ()))
-        before = _known_before(config, mount, args) if config.cdns else None
+        before = _archives(config, mount, args) if config.cdns and writes else None
         outcome = func(args, config, mount)
     except ConfigError as exc:
         return _complain(str(exc), EXIT_REFUSED)
@@ -93,26 +92,23 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: 
     for line in outcome.lines:
         print(line)
     sys.stdout.flush()
-    if outcome.changed:
-        from snapfront.generator.purge import Batch, purge_now
+    if outcome.changed and before is not None:  # with [[cdn]]: the purge waits for them
+        from snapfront.purge import Changes, purge_now
 
-        purge_now(config, Batch(data_paths=outcome.changed), before=before)
+        after = _archives(config, mount, args)
+        purge_now(config, Changes(data_paths=outcome.changed, before=before, after=after))
     return 0
 
 
-def _known_before(config: Config, mount: Mount, args: argparse.Namespace) -> dict[str, Archive]:
-    """The codenames and serials before the command, so the URLs of what it removes can still
-    be purged (gc's serials). drop-codename's codename is already gone from
-    conf/distributions (the operator's first step): it is added back from dists/."""
-    before = read_inventory(config.mounts)
+def _archives(config: Config, mount: Mount, args: argparse.Namespace) -> dict[str, Archive]:
+    """The codenames and serials of the mount's basedir (for every mount that serves it),
+    read before the command and after: the URLs of what it removes (gc's serials) are known
+    to the purge. drop-codename's codename is already gone from conf/distributions (the
+    operator's first step): it is read from dists/ as long as it is there."""
     codename = getattr(args, "codename", None)
-    archive = before.get(mount.url)
-    if codename and archive is not None and codename not in archive.codenames:
-        serials = {**archive.serials, codename: serials_on_disk(mount.root, codename)}
-        before[mount.url] = replace(
-            archive, codenames=tuple(sorted({*archive.codenames, codename})), serials=serials
-        )
-    return before
+    archive = read_archive(mount.root, dropped=(codename,) if codename else ())
+    same = (m for m in config.mounts if m.kind is MountKind.SNAPSHOTS and m.root == mount.root)
+    return {m.url: archive for m in same}
 
 
 def _as_basedir_owner(args: argparse.Namespace, config: Config, mount: Mount) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import http.server
 import logging
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from snapfront import sample
 from snapfront.base.config import Cdn, Config, load
-from snapfront.generator.purge import Purger
+from snapfront.basedir import inventory
+from snapfront.purge import Changes, Purger
 from snapfront.sample import SampleHost
+from tests.test_watch import until, watching
 
 Answer = Callable[[str, int], int]  # (url, how many times it was asked before) -> status
 
@@ -79,12 +85,6 @@ def fake_cache(answer: Answer = lambda url, n: 200, delay: float = 0.0) -> Itera
 def configured(host: SampleHost, *caches: tuple[str, tuple[str, ...]]) -> Config:
     """The sample host's config with [[cdn]] tables (built in memory: the host stays as is)."""
     return replace(load(str(host.config)), cdns=tuple(Cdn(url, hosts) for url, hosts in caches))
-
-
-@dataclass(frozen=True)
-class Changes:
-    data_paths: tuple[str, ...] = ()
-    output_paths: tuple[str, ...] = ()
 
 
 def repository_export(host: SampleHost) -> Changes:
@@ -216,3 +216,66 @@ def test_without_cdn_nothing_runs(sample_host: SampleHost) -> None:
     purger.on_change(repository_export(sample_host))
     assert purger.wait(0) and purger.stats.batches == 0
     assert not [t for t in threading.enumerate() if t.name == "purge"]
+
+
+@pytest.fixture(scope="module")
+def own_host(tmp_path_factory: pytest.TempPathFactory) -> SampleHost:
+    """A host of this module's own: its snapshots come and go."""
+    sample.require_tools()
+    built = sample.build_sample_host(tmp_path_factory.mktemp("purged") / "host")
+    time.sleep(0.6)  # older than `quiet`: no file of it is still "being written"
+    return built
+
+
+def test_the_watcher_s_serials_purged_without_reading_the_basedir(
+    own_host: SampleHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A serial taken, then removed (as gc does): both purged, the removed one's URLs known
+    from the archive the change carries from before it; no purge thread reads conf/."""
+    readers: list[str] = []  # the thread of every read of a conf/distributions
+    real = inventory._distributions
+    monkeypatch.setattr(
+        inventory, "_distributions",
+        lambda root: readers.append(threading.current_thread().name) or real(root),
+    )  # fmt: skip
+    serial = f"{own_host.serials[1][:8]}30"
+    in_release = f"/debian/{serial}/dists/bookworm/InRelease"
+    snapshot = own_host.snapshots_root / "dists" / "bookworm" / "snapshots" / serial
+    with fake_cache() as cache:
+        purger = Purger(configured(own_host, (cache.url, ("h",))))
+        with watching(
+            own_host, on_change=purger.on_change, quiet=0.2, max_wait=1.0, rescan=600
+        ) as watcher:
+            reads, batches = len(readers), len(watcher.changes)  # type: ignore[attr-defined]
+            try:
+                sample.reprepro(
+                    own_host.snapshots_root, own_host.gnupghome, "gensnapshot", "bookworm", serial
+                )
+            finally:
+                sample.stop_agent(own_host.gnupghome)
+            until(lambda: in_release in cache.urls(), 10)
+            shutil.rmtree(snapshot)
+            until(lambda: cache.urls().count(in_release) == 2, 10)
+            assert purger.wait(10)
+            batches = len(watcher.changes) - batches  # type: ignore[attr-defined]
+        purger.close()
+    assert f"/debian/dists/bookworm/snapshots/{serial}/InRelease" in cache.urls()
+    assert not [name for name in readers if name.startswith("purge")]
+    assert 0 < len(readers) - reads <= batches  # the builder's one read per batch, no more
+
+
+def test_snapfront_build_purges_what_it_wrote(own_host: SampleHost) -> None:
+    """A build into a fresh output purges every page, a serial's too: the build's own reading
+    of the archive goes with what it wrote (with none, /debian/SERIAL/ maps to no page)."""
+    config = own_host.dir / "cdn.toml"
+    with fake_cache() as cache:
+        text = own_host.config.read_text().replace('output = "output"', 'output = "output-cdn"')
+        config.write_text(text + f'\n[[cdn]]\npurge = "{cache.url}"\nhosts = ["h"]\n')
+        built = subprocess.run(
+            [sys.executable, "-m", "snapfront.cli", "build", "--config", str(config)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    serial = own_host.serials[1]
+    wanted = {"/debian/", f"/debian/{serial}/", f"/debian/{serial}/dists/bookworm/"}
+    assert wanted | {"/debian/project/trace/debian", "/apt/dists/"} <= set(cache.urls())

@@ -26,7 +26,8 @@ from watchdog.observers.polling import PollingObserver
 from snapfront import sample
 from snapfront.base.config import Watch, load
 from snapfront.generator.observe import Observers
-from snapfront.generator.watch import Changes, Watcher
+from snapfront.generator.watch import Watcher
+from snapfront.purge import Changes
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +44,23 @@ def watching(
     observing: Callable | None = None,
     health: float = 5.0,
     path: Path | None = None,
+    on_change: Callable[[Changes], None] | None = None,
     **watch: float,
 ) -> Iterator[Watcher]:
-    """A Watcher running on its own thread, started (first build done) and always stopped."""
+    """A Watcher running on its own thread, started (first build done) and always stopped;
+    its Changes are kept in `watcher.changes` (and handed to `on_change`)."""
     config = load(str(path or host.config))
     if watch:
         config = dataclasses.replace(config, watch=Watch(**watch))
     changes: list[Changes] = []
+
+    def record(found: Changes) -> None:
+        changes.append(found)
+        if on_change is not None:
+            on_change(found)
+
     extra = {"observing": observing} if observing else {}
-    watcher = Watcher(config, on_change=changes.append, health_seconds=health, **extra)
+    watcher = Watcher(config, on_change=record, health_seconds=health, **extra)
     watcher.changes = changes  # type: ignore[attr-defined]
     watcher.start()
     thread = threading.Thread(target=watcher.run, daemon=True)

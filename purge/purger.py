@@ -1,13 +1,13 @@
 """Tell the caches in front what changed: HTTP PURGE per URL, in a safe order, off the hot path.
 
-The watcher hands each batch of changed files to `Purger.on_change`, which only queues it: one
-background thread maps files to URLs (`rewrite_rules.reverse`), then purges stage by stage —
-index files, the Release family, pages — on every `[[cdn]]`, for every Host it keys on. A
-stage starts only when the one before it succeeded on that cache: a new InRelease must never be
-exposed beside an old Packages. Failures are retried with exponential back-off, logged and
-counted. Batches that queue up while one is purging are merged, so a burst of changes costs
-one pass. Each finished batch logs one line, `purge batch: N URLs …`, that operators and tests
-can wait for.
+The watcher hands each batch of changes to `Purger.on_change`, which only queues it: one
+background thread maps files to URLs (`purge.decide`, with the archives the change carries),
+then purges stage by stage — index files, the Release family, pages — on every `[[cdn]]`, for
+every Host it keys on. A stage starts only when the one before it succeeded on that cache: a
+new InRelease must never be exposed beside an old Packages. Failures are retried with
+exponential back-off, logged and counted. Batches that queue up while one is purging are
+merged, so a burst of changes costs one pass. Each finished batch logs one line,
+`purge batch: N URLs …`, that operators and tests can wait for.
 """
 
 from __future__ import annotations
@@ -17,19 +17,17 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
 from urllib.parse import urlsplit
 
 from snapfront.base.config import Config
-from snapfront.basedir.inventory import read_inventory
 from snapfront.health.watcher_file import PurgerState
-from snapfront.rewrite_rules import Archive, Rules
-from snapfront.rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order
+from snapfront.rewrite_rules.reverse import PurgeStage
 
-from .purge_http import Outcome, Sender
+from .changes import Changes
+from .decide import purge_stages
+from .send import Outcome, Sender
 
 log = logging.getLogger("snapfront.purge")
 
@@ -37,34 +35,14 @@ MAX_FAILURE_LINES = 5
 """Per batch; a cache that is down fails every URL, and one line says as much as a thousand."""
 
 
-class ChangeSet(Protocol):
-    """What the watcher reports after a batch (generator.watch.Changes has these fields)."""
-
-    data_paths: Sequence[str]
-    output_paths: Sequence[str]
-
-
-@dataclass(frozen=True)
-class Batch:
-    """A ChangeSet made by hand: what a command (build, snapshot bump ...) changed."""
-
-    data_paths: Sequence[str] = ()
-    output_paths: Sequence[str] = ()
-
-
-def purge_now(
-    config: Config,
-    changes: ChangeSet,
-    timeout: float = 60.0,
-    before: Mapping[str, Archive] | None = None,
-) -> None:
+def purge_now(config: Config, changes: Changes, timeout: float = 60.0) -> None:
     """Purge what one command changed from every [[cdn]], and wait (up to `timeout`) until it
     is done: a command that re-signed an InRelease must not exit while a cache still has the
-    old one. Nothing happens without [[cdn]]. `before`: the inventory read before the command
-    ran, so the URLs of a snapshot it removed (snapshot gc) are still known and purged."""
+    old one. Nothing happens without [[cdn]]. The archives `changes` carries from before the
+    command keep the URLs of a snapshot it removed (snapshot gc) known, so they are purged."""
     if not config.cdns:
         return
-    purger = Purger(config, archives=before)
+    purger = Purger(config)
     purger.on_change(changes)
     purger.close(timeout)
 
@@ -102,14 +80,12 @@ class Purger:
         backoff: float = 0.2,
         timeout: float = 5.0,
         concurrency: int = 8,
-        archives: Mapping[str, Archive] | None = None,
     ) -> None:
         default_host = urlsplit(config.public_url).netloc
         self.caches = tuple(Cache(c.purge, c.hosts or (default_host,)) for c in config.cdns)
         self.attempts, self.backoff = attempts, backoff
         self.stats = PurgeStats()
         self._config = config
-        self._archives: dict[str, Archive] = {}
         self._sender = Sender(timeout)
         self._concurrency = concurrency
         self._queue: queue.Queue = queue.Queue()
@@ -117,22 +93,11 @@ class Purger:
         self._pending = 0
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        if self.caches:
-            # what existed before any change
-            self._archives = (
-                dict(archives) if archives is not None else read_inventory(config.mounts)
-            )
 
-    def on_change(self, changes: ChangeSet) -> None:
-        """Queue the changed files of one watcher batch; returns at once.
-
-        `data_paths` are absolute; `output_paths` are relative to the output directory.
-        """
-        output = self._config.output
-        paths = {os.path.abspath(p) for p in changes.data_paths}
-        paths |= {os.path.join(output, *p.split("/")) for p in changes.output_paths}
-        if paths:
-            self._submit(paths)
+    def on_change(self, changes: Changes) -> None:
+        """Queue one watcher batch (or what a command changed); returns at once."""
+        if changes.data_paths or changes.output_paths:
+            self._submit(changes)
 
     def state(self) -> PurgerState:
         """Totals and the queue (batches waiting or purging), for the watcher's status file."""
@@ -154,7 +119,7 @@ class Purger:
             self._queue.put(_STOP)
             self._thread.join(timeout)
 
-    def _submit(self, paths: set[str]) -> None:
+    def _submit(self, changes: Changes) -> None:
         if not self.caches:
             return
         with self._lock:
@@ -163,7 +128,7 @@ class Purger:
                 self._thread.start()
         with self._idle:
             self._pending += 1
-        self._queue.put(paths)
+        self._queue.put(changes)
 
     def _run(self) -> None:
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix="purge") as pool:
@@ -171,7 +136,7 @@ class Purger:
                 item = self._queue.get()
                 if item is _STOP:
                     return
-                paths, merged = set(item), 1
+                burst = [item]
                 while True:  # merge whatever queued up meanwhile: one pass for a burst
                     try:
                         more = self._queue.get_nowait()
@@ -180,20 +145,20 @@ class Purger:
                     if more is _STOP:
                         self._queue.put(_STOP)
                         break
-                    paths |= more
-                    merged += 1
+                    burst.append(more)
                 try:
-                    self._purge(pool, paths)
+                    self._purge(pool, burst)
                 except Exception:  # a purge must never take the watcher or the server down
                     log.exception("purge batch failed")
                 finally:
                     with self._idle:
-                        self._pending -= merged
+                        self._pending -= len(burst)
                         self._idle.notify_all()
 
-    def _purge(self, pool: ThreadPoolExecutor, paths: set[str]) -> None:
+    def _purge(self, pool: ThreadPoolExecutor, burst: list[Changes]) -> None:
         started = time.monotonic()
-        stages = self._stages(paths)
+        config = self._config
+        stages = purge_stages(config.mounts, config.output, burst, os.path.exists)
         if not any(stages):
             return
         tally = _Tally()
@@ -224,15 +189,6 @@ class Purger:
             tally.retries,
             time.monotonic() - started,
         )
-
-    def _stages(self, paths: set[str]) -> list[tuple[str, ...]]:
-        """Paths → URL stages, with rules that know the snapshots from before and after."""
-        current = read_inventory(self._config.mounts)
-        known = {url: _union(self._archives.get(url), current[url]) for url in current}
-        self._archives = current
-        rules = Rules(self._config.mounts, self._config.output, known)
-        new = {p for p in paths if never_rewritten(rules, p) and os.path.exists(p)}
-        return purge_order(rules, paths - new)
 
     def _send_all(
         self, pool: ThreadPoolExecutor, jobs: list[tuple[Cache, str, str]], tally: _Tally
@@ -271,14 +227,3 @@ class _Tally:
     skipped: int = 0
     retries: int = 0
     failures: list[Outcome] = field(default_factory=list)
-
-
-def _union(before: Archive | None, after: Archive) -> Archive:
-    if before is None:
-        return after
-    codenames = tuple(sorted({*before.codenames, *after.codenames}))
-    serials = {
-        name: before.serials.get(name, frozenset()) | after.serials.get(name, frozenset())
-        for name in codenames
-    }
-    return Archive(codenames, serials)
