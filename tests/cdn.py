@@ -116,7 +116,7 @@ def trafficserver_system(bases: debroot.Bases, workdir: Path) -> Iterator[Path]:
 def running_trafficserver(
     workdir: Path, origin_port: int, port: int, host: str, system: Path
 ) -> Iterator[Proxy]:
-    """Traffic Server 9 in a private run root (FACTS: Caches in front), staying root; `system`
+    """Traffic Server 9 in a private run root, staying root (admin.user_id #-1); `system`
     is where it is installed (trafficserver_system): its run root is made inside."""
     inside = workdir.resolve() / "ats"  # the run root as traffic_server sees it
     root = system / inside.relative_to("/")

@@ -21,7 +21,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -215,18 +215,21 @@ class Root:
         return target
 
     @contextlib.contextmanager
-    def mounted(self) -> Iterator[Root]:
-        """/proc, /dev and /dev/pts inside; on the way out every process still running in the
-        root is killed (gpg-agent, a demo) and everything is unmounted, whatever happened."""
+    def mounted(self, binds: Mapping[Path, str] | None = None) -> Iterator[Root]:
+        """/proc, /dev and /dev/pts inside, and each host directory of `binds` at its path
+        inside; on the way out every process still running in the root is killed (gpg-agent,
+        a demo) and everything is unmounted, whatever happened."""
+        mounts = [
+            (["-t", "proc"], "proc", "proc"),
+            (["--bind"], "/dev", "dev"),
+            (["--bind"], "/dev/pts", "dev/pts"),
+        ]
+        mounts += [(["--bind"], str(host), inside) for host, inside in (binds or {}).items()]
         done: list[Path] = []
         try:
-            for kind, source, target in [
-                (["-t", "proc"], "proc", "proc"),
-                (["--bind"], "/dev", "dev"),
-                (["--bind"], "/dev/pts", "dev/pts"),
-            ]:
-                point = self.path / target
-                point.mkdir(exist_ok=True)
+            for kind, source, target in mounts:
+                point = self.path / target.lstrip("/")
+                point.mkdir(parents=True, exist_ok=True)
                 _run(["mount", *kind, source, point])
                 done.append(point)
             yield self
