@@ -61,17 +61,22 @@ def _newer_second(temps: Sequence[str], targets: Sequence[str]) -> None:
     Last-Modified has whole seconds, and APT resumes a partial InRelease with `If-Range: DATE`:
     a file replaced within the second it was written (a bump right after a gensnapshot, or
     after another bump) by one of the same size would match that date, and APT would keep the
-    old bytes. Waits at most a second."""
+    old bytes. The kernel stamps files with its coarse clock, up to a tick (1 to 10 ms) behind
+    time.time(), so it is the new files' own mtimes that are checked. Waits at most a second."""
     seconds = [
         os.stat(path).st_mtime_ns // 1_000_000_000 for path in targets if os.path.exists(path)
     ]
     newest = max(seconds, default=0)
     if newest > time.time() + 1:
         return  # a clock behind the files': waiting would not help
-    while time.time_ns() // 1_000_000_000 <= newest:
-        time.sleep(0.05)
+    deadline = time.monotonic() + 1.5
     for temp in temps:
         os.utime(temp)
+        while os.stat(temp).st_mtime_ns // 1_000_000_000 <= newest:
+            if time.monotonic() > deadline:
+                return  # a file system whose clock is not ours (NFS): no use waiting
+            time.sleep(0.01)
+            os.utime(temp)
 
 
 def _write_temp(item: Replacement) -> str:

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 APT_TIMEOUT = 120
+
+WORDINGS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    "missing key": (
+        ("apt 2.6 (gpgv)", re.compile(r"NO_PUBKEY [0-9A-F]+")),
+        ("apt 3 (sqv)", re.compile(r"Missing key [0-9A-F]+, which is needed to verify signature")),
+    ),
+    "expired": (("apt 2.6 and 3", re.compile(r"is expired \(invalid since [^)]*\)")),),
+    "hash sum mismatch": (("apt 2.6 and 3", re.compile(r"Hash Sum mismatch")),),
+}
+"""What apt prints for each of these, in the wording of each apt the tests meet: Debian 12's
+apt 2.6 checks signatures with gpgv, Debian 13's apt 3.0 with sqv, and words a missing key
+differently."""
 
 
 @dataclass
@@ -23,6 +36,15 @@ class AptResult:
             for line in self.output.splitlines()
             if line.startswith(("W:", "E:", "Err:", "Ign:")) or "Hash Sum mismatch" in line
         ]
+
+    def saw(self, what: str) -> str:
+        """The words for `what` (a WORDINGS key) in apt's output, printed with the apt they
+        are from; AssertionError with the whole output when no apt's wording is there."""
+        for apt, pattern in WORDINGS[what]:
+            if match := pattern.search(self.output):
+                print(f"apt said {what!r} in the words of {apt}: {match[0]!r}")
+                return match[0]
+        raise AssertionError(f"apt did not say {what!r} in any wording known:\n{self.output}")
 
     def lines(self, prefix: str) -> list[str]:
         return [line for line in self.output.splitlines() if line.startswith(prefix)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tests import debroot
 from tests.support import Reply
 
 CONTRIB = Path(__file__).resolve().parent.parent / "contrib"
@@ -82,33 +84,77 @@ def running_varnish(workdir: Path, origin_port: int, port: int) -> Iterator[Prox
         yield proxy
 
 
+TRAFFICSERVER_SUITE = "bookworm"
+"""Debian's last release with a trafficserver package (none in any Debian 13 suite)."""
+
+
 @contextlib.contextmanager
-def running_trafficserver(workdir: Path, origin_port: int, port: int, host: str) -> Iterator[Proxy]:
-    """Traffic Server 9 in a private run root (its Debian configuration copied in), staying root."""
-    traffic_server = require("traffic_server", "trafficserver")
-    root = workdir / "ats"
+def trafficserver_system(bases: debroot.Bases, workdir: Path) -> Iterator[Path]:
+    """Where Traffic Server is installed: "/" when this host has Debian's package (the fast
+    path); on a release whose archive has none, a Debian 12 root with it installed (cached per
+    day by debroot), mounted while the tests use it. chroot shares the host's network."""
+    if shutil.which("traffic_server", path=SBIN):
+        yield Path("/")
+        return
+    known = subprocess.run(["apt-cache", "show", "trafficserver"], capture_output=True)
+    assert known.returncode != 0, "traffic_server not found: apt-get install trafficserver"
+    try:
+        root = bases.fresh(TRAFFICSERVER_SUITE, workdir / "root", packages=["trafficserver"])
+    except AssertionError as exc:
+        raise AssertionError(
+            f"trafficserver is in no suite of this release; running Debian 12's from a "
+            f"debootstrap root failed: {exc}"
+        ) from None
+    try:
+        with root.mounted():
+            yield root.path
+    finally:
+        root.remove()
+
+
+@contextlib.contextmanager
+def running_trafficserver(
+    workdir: Path, origin_port: int, port: int, host: str, system: Path
+) -> Iterator[Proxy]:
+    """Traffic Server 9 in a private run root, staying root (admin.user_id #-1); `system`
+    is where it is installed (trafficserver_system): its run root is made inside."""
+    inside = workdir.resolve() / "ats"  # the run root as traffic_server sees it
+    root = system / inside.relative_to("/")
     etc = root / "etc"
-    shutil.copytree("/etc/trafficserver", etc, dirs_exist_ok=True)
+    shutil.copytree(system / "etc/trafficserver", etc, dirs_exist_ok=True)
     for name in ("cache", "var", "run", "log"):
         (root / name).mkdir(parents=True, exist_ok=True)
-    usr = "/usr/lib/trafficserver"
-    layout = {"prefix": root, "exec_prefix": "/usr", "bindir": "/usr/bin", "sbindir": "/usr/sbin"}
-    layout |= {"sysconfdir": etc, "datadir": root / "cache", "includedir": "/usr/include"}
-    layout |= {"libdir": usr, "libexecdir": f"{usr}/modules", "localstatedir": root / "var"}
-    layout |= {"runtimedir": root / "run", "logdir": root / "log", "cachedir": root / "cache"}
-    (root / "runroot.yaml").write_text("".join(f"{k}: {v}\n" for k, v in layout.items()))
+    (root / "runroot.yaml").write_text(_runroot(inside))
     records = (etc / "records.config").read_text()
     records += (CONTRIB / "trafficserver" / "records.config").read_text()
     records += f"CONFIG proxy.config.http.server_ports STRING {port}\n"
     records += "CONFIG proxy.config.admin.user_id STRING #-1\n"
+    # Accept connections only once the cache is up: answering then means caching, even when
+    # a busy disk makes the first run's 64 MB cache file slow to initialize.
+    records += "CONFIG proxy.config.http.wait_for_cache INT 1\n"
     (etc / "records.config").write_text(records)
     remap = contrib_text("trafficserver/remap.config", origin_port)
     (etc / "remap.config").write_text(remap.replace("releases.example.org", host))
     (etc / "ip_allow.yaml").write_text((CONTRIB / "trafficserver/ip_allow.yaml").read_text())
-    (etc / "storage.config").write_text(f"{root / 'cache'} 64M\n")
-    args = [traffic_server, f"--run-root={root}"]
+    (etc / "storage.config").write_text(f"{inside / 'cache'} 64M\n")
+    if system == Path("/"):
+        args = [require("traffic_server", "trafficserver"), f"--run-root={root}"]
+    else:
+        run = f"exec /usr/bin/traffic_server --run-root={shlex.quote(str(inside))}"
+        args = debroot.Root(system).command(run)
+    workdir.mkdir(parents=True, exist_ok=True)
     with _running(args, workdir / "traffic_server.log", port, host) as proxy:
         yield proxy
+
+
+def _runroot(root: Path) -> str:
+    """runroot.yaml: Debian's binaries and modules, everything written under `root`."""
+    usr = "/usr/lib/trafficserver"
+    layout = {"prefix": root, "exec_prefix": "/usr", "bindir": "/usr/bin", "sbindir": "/usr/sbin"}
+    layout |= {"sysconfdir": root / "etc", "datadir": root / "cache", "includedir": "/usr/include"}
+    layout |= {"libdir": usr, "libexecdir": f"{usr}/modules", "localstatedir": root / "var"}
+    layout |= {"runtimedir": root / "run", "logdir": root / "log", "cachedir": root / "cache"}
+    return "".join(f"{k}: {v}\n" for k, v in layout.items())
 
 
 @contextlib.contextmanager

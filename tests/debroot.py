@@ -5,7 +5,9 @@ made once per test session and copied (`cp -a`) for every test that needs one. B
 fresh root may be kept as a tarball under $SNAPFRONT_ROOT_CACHE (default
 /var/cache/snapfront-ci; empty = no cache), one per suite and UTC day: a day-old root is
 rebuilt, so the cache never hides a change in the archive for long, and a run with an empty
-cache does exactly what a cached one does after the debootstrap.
+cache does exactly what a cached one does after the debootstrap. A root with extra packages
+(Debian 12's trafficserver, for a host whose release has none) is that root plus `apt-get
+install`, cached the same way (`bookworm-minbase+trafficserver-DAY.tar`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,47 +65,65 @@ def _run(args: Sequence[str | Path], timeout: float = 900, **kw) -> subprocess.C
 
 
 class Bases:
-    """One fresh root per suite for the session, from the cache or debootstrap."""
+    """One fresh root per suite for the session, from the cache or debootstrap; and, made from
+    it once and cached the same way, one per suite and list of extra packages."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.made: dict[str, Path] = {}
         self.timings: dict[str, tuple[float, str]] = {}
-        """Suite → (seconds to have its fresh root, "cached" or "debootstrap"): printed at the
-        end of the run (tests/conftest.py), so CI's log shows what each root cost."""
+        """Name → (seconds to have its fresh root, "cached", "debootstrap" or "apt-get"):
+        printed at the end of the run (tests/conftest.py), so CI's log shows what each root
+        cost. The name is the suite, with "+PACKAGE" for each extra package."""
 
-    def base(self, suite: str) -> Path:
-        if suite in self.made:
-            return self.made[suite]
+    def base(self, suite: str, packages: Sequence[str] = ()) -> Path:
+        name = "+".join([suite, *packages])
+        if name in self.made:
+            return self.made[name]
         require_tools()
         start = time.monotonic()
-        path = self.workdir / f"base-{suite}"
-        path.mkdir(parents=True)
+        path = self.workdir / f"base-{name}"
         cache = cache_dir()
         day = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
-        tarball = cache / f"{suite}-minbase-{day}.tar" if cache else None
+        kind = f"{suite}-minbase" + "".join(f"+{pkg}" for pkg in packages)
+        tarball = cache / f"{kind}-{day}.tar" if cache else None
         how = "cached"
         if tarball and tarball.exists():
+            path.mkdir(parents=True)
             _run(["tar", "-xpf", tarball, "--numeric-owner", "-C", path])
         else:
-            how = "debootstrap"
-            _run(["debootstrap", "--variant=minbase", "--include=ca-certificates", suite, path,
-                  MIRROR])  # fmt: skip
+            plain = None
+            if packages:  # made from the plain root, which is timed on its own
+                before = time.monotonic()
+                plain = self.base(suite)
+                start += time.monotonic() - before
+            how = self._make(suite, plain, packages, path)
             if tarball:
-                tarball.parent.mkdir(parents=True, exist_ok=True)
-                partial = tarball.with_suffix(".partial")
-                _run(["tar", "-cpf", partial, "--numeric-owner", "-C", path, "."])
-                partial.rename(tarball)  # a killed run never leaves half a tarball
-                for old in tarball.parent.glob(f"{suite}-minbase-*.tar"):
-                    if old != tarball:
-                        old.unlink()
-        self.timings[suite] = (time.monotonic() - start, how)
-        self.made[suite] = path
+                _store(path, tarball, f"{kind}-*.tar")
+        self.timings[name] = (time.monotonic() - start, how)
+        self.made[name] = path
         return path
 
-    def fresh(self, suite: str, dest: Path) -> Root:
-        """A copy of the suite's fresh root at `dest`, prepared for tests (see Root.prepare)."""
-        _run(["cp", "-a", self.base(suite), dest])
+    @staticmethod
+    def _make(suite: str, plain: Path | None, packages: Sequence[str], path: Path) -> str:
+        """debootstrap, or a copy of the `plain` base with `packages` installed; which it was."""
+        if plain is None:
+            path.mkdir(parents=True)
+            _run(["debootstrap", "--variant=minbase", "--include=ca-certificates", suite, path,
+                  MIRROR])  # fmt: skip
+            return "debootstrap"
+        _run(["cp", "-a", plain, path])
+        root = Root(path)
+        root.prepare()
+        with root.mounted():
+            root.run(f"apt-get update -q && apt-get install -y -q --no-install-recommends "
+                     f"{shlex.join(packages)} && apt-get clean")  # fmt: skip
+        return "apt-get"
+
+    def fresh(self, suite: str, dest: Path, packages: Sequence[str] = ()) -> Root:
+        """A copy of the suite's fresh root (with `packages` installed) at `dest`, prepared for
+        tests (see Root.prepare)."""
+        _run(["cp", "-a", self.base(suite, packages), dest])
         root = Root(dest)
         root.prepare()
         return root
@@ -113,8 +133,19 @@ class Bases:
             remove(path)
 
     def summary(self) -> list[str]:
-        """One line per suite made this session: `trixie: 212.4 s (debootstrap)`."""
-        return [f"{suite}: {sec:.1f} s ({how})" for suite, (sec, how) in self.timings.items()]
+        """One line per root made this session: `trixie: 212.4 s (debootstrap)`."""
+        return [f"{name}: {sec:.1f} s ({how})" for name, (sec, how) in self.timings.items()]
+
+
+def _store(path: Path, tarball: Path, pattern: str) -> None:
+    """Tar the root into the cache, replacing older days' tarballs (`pattern`)."""
+    tarball.parent.mkdir(parents=True, exist_ok=True)
+    partial = tarball.with_suffix(".partial")
+    _run(["tar", "-cpf", partial, "--numeric-owner", "-C", path, "."])
+    partial.rename(tarball)  # a killed run never leaves half a tarball
+    for old in tarball.parent.glob(pattern):
+        if old != tarball:
+            old.unlink()
 
 
 def remove(path: Path) -> None:
@@ -184,18 +215,21 @@ class Root:
         return target
 
     @contextlib.contextmanager
-    def mounted(self) -> Iterator[Root]:
-        """/proc, /dev and /dev/pts inside; on the way out every process still running in the
-        root is killed (gpg-agent, a demo) and everything is unmounted, whatever happened."""
+    def mounted(self, binds: Mapping[Path, str] | None = None) -> Iterator[Root]:
+        """/proc, /dev and /dev/pts inside, and each host directory of `binds` at its path
+        inside; on the way out every process still running in the root is killed (gpg-agent,
+        a demo) and everything is unmounted, whatever happened."""
+        mounts = [
+            (["-t", "proc"], "proc", "proc"),
+            (["--bind"], "/dev", "dev"),
+            (["--bind"], "/dev/pts", "dev/pts"),
+        ]
+        mounts += [(["--bind"], str(host), inside) for host, inside in (binds or {}).items()]
         done: list[Path] = []
         try:
-            for kind, source, target in [
-                (["-t", "proc"], "proc", "proc"),
-                (["--bind"], "/dev", "dev"),
-                (["--bind"], "/dev/pts", "dev/pts"),
-            ]:
-                point = self.path / target
-                point.mkdir(exist_ok=True)
+            for kind, source, target in mounts:
+                point = self.path / target.lstrip("/")
+                point.mkdir(parents=True, exist_ok=True)
                 _run(["mount", *kind, source, point])
                 done.append(point)
             yield self

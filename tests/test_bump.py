@@ -143,7 +143,7 @@ def test_expired_serial_is_refused_by_apt_then_bumped_and_seen_through_varnish(
     for name, apt in through.items():
         update = apt.run("update")
         print(f"apt-get update through {name}, expired:\n{update.output}")
-        assert "is expired" in update.output, update.output
+        update.saw("expired")
         assert apt.candidate("hello") == "", update.output
     before = {c: (snapshot_dir(host, c, serial) / "Release").read_bytes() for c in CODENAMES}
     component = snapshot_dir(host, "bookworm", serial) / "main/binary-amd64/Release"

@@ -1,20 +1,27 @@
-"""The README's first command on stock Debian 12 and 13, as root in a fresh minbase root with
-the checkout in root's private home (/root, 0700): `scripts/setup`, then `snapfront demo`;
-its printed APT lines and the README's examples run inside as printed, with the root's own
-apt-get (downloads as `_apt`), curl and jq."""
+"""The README's commands on stock Debian 12 and 13, as root in fresh minbase roots. The first
+(`scripts/setup`, then `snapfront demo`) with the checkout in root's private home (/root,
+0700): its printed APT lines and the README's examples run inside as printed, with the root's
+own apt-get (downloads as `_apt`), curl and jq. The second (`scripts/setup --test`, then tests
+inside)."""
 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from tests import debroot, readme
+from tests.root_caches import inside_env, roots_cache_binds
 from tests.rootdemo import APT_TROUBLE, follow_apt_lines, start_demo
 
 pytestmark = pytest.mark.debroot
 CHECKOUT = "/root/snapfront"
+
+QUICK_TESTS = "tests/test_resolve.py tests/test_apt.py tests/test_trafficserver.py"
+"""Pure ones, then real reprepro, gpg and apt-get, then Traffic Server (on Debian 13: Debian
+12's, from a root made inside this one)."""
 
 
 @pytest.mark.parametrize("suite", ["bookworm", "trixie"])
@@ -59,3 +66,23 @@ def check_examples(outputs: list[str], printed: str) -> None:
     assert f"{base}/debian/" in apt and not [w for w in APT_TROUBLE if w in apt], apt
     assert re.search(rf"(?m)^\s+500 {re.escape(base)}/debian/\d{{10}} bookworm/main", apt), apt
     assert '"added": 1' in changes and '"upgraded": 2' in changes, changes
+
+
+@pytest.mark.parametrize("suite", ["bookworm", "trixie"])
+def test_setup_test_then_tests_on_stock_debian(
+    suite: str, debian_bases: debroot.Bases, tmp_path: Path
+) -> None:
+    root = debian_bases.fresh(suite, tmp_path / "root")
+    try:
+        root.copy_checkout("/src")
+        with root.mounted(roots_cache_binds()):
+            start = time.monotonic()
+            root.run("cd /src && scripts/setup --test", timeout=1800)
+            print(f"{suite}: scripts/setup --test took {time.monotonic() - start:.1f} s")
+            assert root.run("/src/.venv/bin/python -m pytest --version").startswith("pytest ")
+            start = time.monotonic()
+            run = f"cd /src && .venv/bin/python -m pytest -q -p no:cacheprovider {QUICK_TESTS}"
+            print(root.run(f"{run} 2>&1", timeout=900, **inside_env()))
+            print(f"{suite}: {QUICK_TESTS} took {time.monotonic() - start:.1f} s")
+    finally:
+        root.remove()

@@ -4,6 +4,7 @@ the renames puts back what was replaced; a failure while writing changes nothing
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,25 @@ def test_new_files_get_a_later_second_than_the_ones_they_replace(tmp_path: Path)
     old = max(p.stat().st_mtime_ns // 1_000_000_000 for p in paths)
     replace_all([Replacement(str(p), p.read_bytes()) for p in paths])
     assert all(p.stat().st_mtime_ns // 1_000_000_000 > old for p in paths)
+
+
+def test_the_later_second_is_the_file_systems_not_time_time(tmp_path: Path) -> None:
+    """The kernel stamps files with its coarse clock, up to a tick (1 to 10 ms) behind
+    time.time(): a new file stamped just as a second begins by time.time() would carry the
+    second before, the old file's Last-Modified (test_bump: APT kept the expired InRelease in
+    lists/partial, resumed it with If-Range: that date, got a 416 and kept the expired bytes)."""
+    target, temp = tmp_path / "InRelease", tmp_path / ".InRelease.new"
+    for _ in range(3):
+        _sleep_until_second(plus=0.5)
+        target.write_bytes(b"old")  # the old file, in the middle of a second
+        temp.write_bytes(b"new")
+        old = target.stat().st_mtime_ns // 1_000_000_000
+        _sleep_until_second(plus=0.0002)  # the next second has just begun, by time.time()
+        module._newer_second([str(temp)], [str(target)])
+        assert temp.stat().st_mtime_ns // 1_000_000_000 > old
+
+
+def _sleep_until_second(plus: float) -> None:
+    """Sleep until `plus` seconds into the next second of time.time()."""
+    now = time.time()
+    time.sleep(int(now) + 1 + plus - now)

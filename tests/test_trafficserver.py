@@ -1,21 +1,32 @@
 """Smoke test of contrib/trafficserver with Debian's Traffic Server 9.2 in a private run root:
-a pool file is cached, and the PURGE snapfront sends when the file is removed drops it."""
+a pool file is cached, and the PURGE snapfront sends when the file is removed drops it. On a
+release without the package (Debian 13) it is Debian 12's, run in a debootstrap root."""
 
 from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.cdn import CONTRIB, running_trafficserver
+import pytest
+
+from tests import debroot
+from tests.cdn import CONTRIB, running_trafficserver, trafficserver_system
 from tests.edge import PURGE_BATCH, edge_behind
 
 HOST = "releases.example.org"
 DEB = "/apt/pool/main/m/mediawiki-tools/mediawiki-tools_1.0-1_all.deb"
 
 
-def test_pool_file_is_cached_and_purged(tmp_path: Path) -> None:
-    start = functools.partial(running_trafficserver, host=HOST)
+@pytest.fixture(scope="module")
+def system(debian_bases: debroot.Bases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with trafficserver_system(debian_bases, tmp_path_factory.mktemp("ats-system")) as path:
+        yield path
+
+
+def test_pool_file_is_cached_and_purged(system: Path, tmp_path: Path) -> None:
+    start = functools.partial(running_trafficserver, host=HOST, system=system)
     with edge_behind(tmp_path, start, cache_host=HOST) as edge:
         first = edge.cache.fetch(DEB)
         assert first.status == 200
