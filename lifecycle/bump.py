@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from snapfront.base.config import Config
+from snapfront.base.errors import Refused
 from snapfront.basedir import tools
 from snapfront.basedir.inventory import read_archive, sign_with
 from snapfront.basedir.release import snapshot_dir
@@ -23,7 +24,6 @@ from snapfront.rewrite_rules import Mount, MountKind
 from snapfront.rewrite_rules.resolve import SERIAL
 
 from . import signing
-from .errors import Refused
 from .outcome import Outcome
 from .release_text import bumped, field_value
 from .replace import Replacement, replace_all

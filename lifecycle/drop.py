@@ -15,11 +15,11 @@ import os
 from collections.abc import Iterable
 
 from snapfront.base.config import Config
+from snapfront.base.errors import Failed, Refused
 from snapfront.basedir import tools
 from snapfront.basedir.inventory import sign_with
 from snapfront.rewrite_rules import Mount
 
-from .errors import Failed, Refused
 from .outcome import Outcome
 from .repo import Repo, file_bytes, first_line, human, plural, tree_files
 from .signing import check_signers

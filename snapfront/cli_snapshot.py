@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from snapfront.base.config import Config, ConfigError, load
+from snapfront.base.errors import EXIT_FAILED, EXIT_REFUSED, CommandError, Refused
 from snapfront.basedir.inventory import read_inventory, serials_on_disk
 from snapfront.basedir.release import GpgvMissing
 from snapfront.basedir.tools import MissingTool, ToolError, require
 from snapfront.cli_options import add_config_option
-from snapfront.lifecycle.errors import EXIT_FAILED, EXIT_REFUSED, Failed, Refused
 from snapfront.lifecycle.outcome import Outcome
 from snapfront.lifecycle.repo import first_line
 from snapfront.privileges import as_basedir_owner, name_of
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: 
         return _complain(str(exc), EXIT_REFUSED)
     except (MissingTool, GpgvMissing) as exc:
         return _complain(str(exc), EXIT_REFUSED)
-    except (Refused, Failed) as exc:
+    except CommandError as exc:
         return _complain(str(exc), exc.exit_status)
     except ToolError as exc:  # a tool failed where the command had changed nothing yet
         return _complain(f"{args.snapshot_command}: {first_line(exc)}", EXIT_FAILED)
