@@ -18,7 +18,6 @@ import shutil
 
 from debian.deb822 import Release
 
-from snapfront.base.config import Config
 from snapfront.base.errors import Failed, Refused
 from snapfront.basedir import tools
 from snapfront.basedir.inventory import sign_with
@@ -33,7 +32,6 @@ COMPRESSED = (".gz", ".xz", ".bz2", ".lzma", ".zst")
 
 
 def take(
-    config: Config,
     mount: Mount,
     serial: str | None = None,
     gnupghome: str | None = None,

@@ -26,7 +26,7 @@ from snapfront.privileges import as_basedir_owner, name_of
 from snapfront.rewrite_rules import Archive, Mount, MountKind
 from snapfront.run_as import gnupghome_problem
 
-Action = Callable[[argparse.Namespace, Config, Mount], Outcome]
+Action = Callable[[argparse.Namespace, Mount], Outcome]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: 
             _as_basedir_owner(args, config, mount)
         require(*tools, *(("gpgv",) if mount.keyring else ()))
         before = _known_before(config, mount, args) if config.cdns else None
-        outcome = func(args, config, mount)
+        outcome = func(args, mount)
     except ConfigError as exc:
         return _complain(str(exc), EXIT_REFUSED)
     except (MissingTool, GpgvMissing) as exc:
@@ -151,39 +151,39 @@ def find_mount(
     raise ConfigError(config.path, "mount", f"no mount at {url} ({names} mounts: {known})")
 
 
-def _take(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+def _take(args: argparse.Namespace, mount: Mount) -> Outcome:
     from snapfront.lifecycle.take import take
 
-    return take(config, mount, args.serial, args.gnupghome)
+    return take(mount, args.serial, args.gnupghome)
 
 
-def _list(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+def _list(args: argparse.Namespace, mount: Mount) -> Outcome:
     from snapfront.lifecycle.listing import list_snapshots
 
-    return list_snapshots(config, mount, args.json)
+    return list_snapshots(mount, args.json)
 
 
-def _bump(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+def _bump(args: argparse.Namespace, mount: Mount) -> Outcome:
     from snapfront.lifecycle.bump import bump
 
-    return bump(config, mount, args.serials, args.days, args.gnupghome)
+    return bump(mount, args.serials, args.days, args.gnupghome)
 
 
-def _resign(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+def _resign(args: argparse.Namespace, mount: Mount) -> Outcome:
     from snapfront.lifecycle.bump import resign
 
     if args.all == bool(args.serials):
         raise Refused("resign: name the serials, or --all (not both)")
-    return resign(config, mount, None if args.all else args.serials, args.gnupghome)
+    return resign(mount, None if args.all else args.serials, args.gnupghome)
 
 
-def _gc(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+def _gc(args: argparse.Namespace, mount: Mount) -> Outcome:
     from snapfront.lifecycle.gc import GcOptions, gc
 
-    return gc(config, mount, GcOptions(args.dry_run, args.keep, args.grace, args.max_age))
+    return gc(mount, GcOptions(args.dry_run, args.keep, args.grace, args.max_age))
 
 
-def _drop(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+def _drop(args: argparse.Namespace, mount: Mount) -> Outcome:
     from snapfront.lifecycle.drop import drop_codename
 
-    return drop_codename(config, mount, args.codename, args.dry_run, args.gnupghome)
+    return drop_codename(mount, args.codename, args.dry_run, args.gnupghome)
