@@ -188,9 +188,7 @@ def main() -> int:
         future = time.time() + 20 * 86400  # as of then, all but the --keep newest are expired
         for dry_run in (True, False):
             options = GcOptions(dry_run=dry_run, keep=args.keep)
-            wall, held, spans, lines = in_process(
-                world, lambda o=options: gc(config, mount, o, future)
-            )
+            wall, held, spans, lines = in_process(world, lambda o=options: gc(mount, o, future))
             name = "gc --dry-run" if dry_run else "gc"
             removed = sum(1 for line in lines if re.match(r"(would remove|removed) serial", line))
             print(f"{name} (in-process, clock +20 d): {wall:.2f} s wall, lock held {held:.2f} s "

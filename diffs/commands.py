@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 from snapfront.base.config import Config
+from snapfront.base.errors import Refused
 from snapfront.basedir.inventory import read_archive
-from snapfront.lifecycle.errors import Refused
 from snapfront.rewrite_rules import Mount, MountKind
 
 from .cache import IndexCache

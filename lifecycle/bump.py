@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from snapfront.base.config import Config
+from snapfront.base.errors import Refused
 from snapfront.basedir import tools
 from snapfront.basedir.inventory import read_archive, sign_with
 from snapfront.basedir.release import snapshot_dir
@@ -23,7 +23,6 @@ from snapfront.rewrite_rules import Mount, MountKind
 from snapfront.rewrite_rules.resolve import SERIAL
 
 from . import signing
-from .errors import Refused
 from .outcome import Outcome
 from .release_text import bumped, field_value
 from .replace import Replacement, replace_all
@@ -44,9 +43,7 @@ class Target:
         return f"{self.serial} {self.codename}"
 
 
-def bump(
-    config: Config, mount: Mount, serials: Sequence[str], days: int, gnupghome: str | None
-) -> Outcome:
+def bump(mount: Mount, serials: Sequence[str], days: int, gnupghome: str | None) -> Outcome:
     """Valid-Until = now + `days` days and Date = now (never earlier than it was), re-signed."""
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise Refused(f"--days must be a positive integer, not {days!r}")
@@ -61,9 +58,7 @@ def bump(
     )
 
 
-def resign(
-    config: Config, mount: Mount, serials: Sequence[str] | None, gnupghome: str | None
-) -> Outcome:
+def resign(mount: Mount, serials: Sequence[str] | None, gnupghome: str | None) -> Outcome:
     """New InRelease and Release.gpg for each snapshot (every serial when `serials` is None),
     Release byte for byte as it was: after a key rotation (`SignWith:` names the new key)."""
     if serials is None:

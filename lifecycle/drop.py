@@ -14,19 +14,18 @@ import contextlib
 import os
 from collections.abc import Iterable
 
-from snapfront.base.config import Config
+from snapfront.base.errors import Failed, Refused
 from snapfront.basedir import tools
 from snapfront.basedir.inventory import sign_with
 from snapfront.rewrite_rules import Mount
 
-from .errors import Failed, Refused
 from .outcome import Outcome
 from .repo import Repo, file_bytes, first_line, human, plural, tree_files
 from .signing import check_signers
 
 
 def drop_codename(
-    config: Config, mount: Mount, codename: str, dry_run: bool, gnupghome: str | None = None
+    mount: Mount, codename: str, dry_run: bool, gnupghome: str | None = None
 ) -> Outcome:
     repo = Repo(mount.root, gnupghome)
     if codename in repo.configured():

@@ -17,13 +17,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from snapfront.base.config import Config
+from snapfront.base.errors import Failed, Refused
 from snapfront.basedir import tools
 from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.release import newest_complete_serial
 from snapfront.rewrite_rules import Mount
 
-from .errors import Failed, Refused
 from .expiry import Plan, Policy, plan
 from .outcome import Outcome
 from .repo import Repo, file_bytes, first_line, human, orphaned_by, plural, tree_files
@@ -50,7 +49,7 @@ class GcOptions:
         return Policy(self.keep, self.grace_hours * HOUR, max_age)
 
 
-def gc(config: Config, mount: Mount, options: GcOptions, now: float | None = None) -> Outcome:
+def gc(mount: Mount, options: GcOptions, now: float | None = None) -> Outcome:
     policy = options.policy()
     repo = Repo(mount.root)
     with repo.locked():

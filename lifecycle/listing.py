@@ -10,7 +10,6 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 
-from snapfront.base.config import Config
 from snapfront.basedir.days import days_left
 from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.release import complete_serials, newest_complete_serial
@@ -63,9 +62,7 @@ def summarize(
     return rows
 
 
-def list_snapshots(
-    config: Config, mount: Mount, as_json: bool, now: float | None = None
-) -> Outcome:
+def list_snapshots(mount: Mount, as_json: bool, now: float | None = None) -> Outcome:
     repo = Repo(mount.root)
     now = time.time() if now is None else now
     archive = read_archive(mount.root)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .errors import Failed, Refused
+from snapfront.base.errors import Failed, Refused
 
 NEW_MODE = 0o644
 

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from .errors import Refused
+from snapfront.base.errors import Refused
 
 SERIAL = re.compile(r"(?P<date>\d{8})(?P<counter>\d{2})\Z")
 MAX_COUNTER = 99

@@ -12,9 +12,8 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from snapfront.base.errors import Refused
 from snapfront.basedir import tools
-
-from .errors import Refused
 
 DIGEST = ("--personal-digest-preferences", "SHA256", "--digest-algo", "SHA256")
 DEFAULT_KEY = ("default", "yes")

@@ -18,12 +18,11 @@ import shutil
 
 from debian.deb822 import Release
 
-from snapfront.base.config import Config
+from snapfront.base.errors import Failed, Refused
 from snapfront.basedir import tools
 from snapfront.basedir.inventory import sign_with
 from snapfront.rewrite_rules import Mount
 
-from .errors import Failed, Refused
 from .outcome import Outcome
 from .repo import Repo, first_line, tree_files
 from .serials import check_serial, next_serial, refuse_existing
@@ -33,7 +32,6 @@ COMPRESSED = (".gz", ".xz", ".bz2", ".lzma", ".zst")
 
 
 def take(
-    config: Config,
     mount: Mount,
     serial: str | None = None,
     gnupghome: str | None = None,

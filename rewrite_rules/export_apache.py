@@ -10,7 +10,7 @@ ending the rewriting ([L]); a route's class travels in the SNAPFRONT_CLASS envir
 variable to the `Header always set Cache-Control` lines. Apache refuses symlinks with 403
 (`Options None`), and redirects with an absolute Location.
 
-Content-Type is snapfront's (server/media_types.py through export_types), forced with
+Content-Type is snapfront's (media_types.py through export_types), forced with
 `ForceType` by file name: octet-stream, then the last extension, then the name rules (later
 sections win), so no mime.types, AddType or AddCharset of the host's configuration applies.
 """
@@ -113,8 +113,8 @@ def _module_checks() -> list[str]:
 
 def _types() -> list[str]:
     """snapfront's Content-Type for every file this host serves (later sections win)."""
-    lines = ["# snapfront's media types (server/media_types.py), by file name.", '<Files "*">']
-    lines += [f"    ForceType {_q(DEFAULT)}", "</Files>"]
+    lines = ["# snapfront's media types (rewrite_rules/media_types.py), by file name."]
+    lines += ['<Files "*">', f"    ForceType {_q(DEFAULT)}", "</Files>"]
     by_media: dict[str, list[str]] = {}
     for ext, media in sorted(LAST_EXTENSION.items()):
         by_media.setdefault(media, []).append(re.escape(ext))

@@ -9,7 +9,7 @@ Each mount is a prefix location whose nested regex locations are the mount's rou
 the location that answered, `no-store` (the error class) for every 4xx, and the volatile class
 for redirects, as snapfront sends them.
 
-Content-Type is snapfront's (server/media_types.py through export_types): the server block's
+Content-Type is snapfront's (media_types.py through export_types): the server block's
 own `types {}` (it replaces the http-level mime.types for this server only; every URL of this
 server is snapfront's) maps the last extension; a route serving names that the last extension
 does not decide (InRelease, Contents-amd64, debian-archive-keyring.gpg) is preceded by a copy

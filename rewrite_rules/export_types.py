@@ -1,4 +1,4 @@
-"""snapfront's Content-Type table (server/media_types.py, the only copy) in the terms a web
+"""snapfront's Content-Type table (media_types.py beside it, the only copy) in the terms a web
 server can express: a table by *last* extension, plus the few name rules it cannot tell.
 
 `media_type` decides by whole name, then name ending, then the longest known extension
@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from snapfront.server import media_types as table
+from . import media_types as table
 
 DEFAULT = table.DEFAULT
 

@@ -7,8 +7,6 @@
 - `remote`: the HTTP client that reads `URL/ORIGIN/project/trace/ORIGIN` and asks whether a
   serial exists (stdlib only: it runs on build machines).
 - `run`: the three commands, put together; `snapfront serials …` is a thin CLI over it.
+
+They stop with Refused (exit 2) or Failed (exit 1) of `snapfront.base.errors`, as all commands do.
 """
-
-from .errors import EXIT_FAILED, EXIT_REFUSED, Failed, Refused
-
-__all__ = ["EXIT_FAILED", "EXIT_REFUSED", "Failed", "Refused"]

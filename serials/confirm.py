@@ -17,7 +17,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from .errors import Refused
+from snapfront.base.errors import Refused
+
 from .files import is_serial
 
 DEFAULT_CODENAME = "stable"

@@ -9,8 +9,7 @@ import re
 from collections.abc import Mapping
 
 from snapfront.base.atomic import atomic_write
-
-from .errors import Refused
+from snapfront.base.errors import Refused
 
 LATEST = "latest"
 SERIAL_FILE = "serial"

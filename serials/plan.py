@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 
-from .errors import Refused
+from snapfront.base.errors import Refused
+
 from .files import LATEST, SERIAL_FILE, parse
 
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from snapfront import __version__
+from snapfront.base.errors import Failed, Refused
 
 from . import confirm
 from .confirm import Kind
-from .errors import Failed, Refused
 from .files import is_serial
 
 TIMEOUT = 30.0

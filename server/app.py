@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from snapfront.rewrite_rules import CacheClass, Miss, Redirect, Source, Target
+from snapfront.rewrite_rules.media_types import media_type
 from snapfront.rewrite_rules.paths import RESERVED_PREFIX, merge_slashes
 from snapfront.rewrite_rules.policy import SURROGATE_KEY, surrogate_key
 from snapfront.rewrite_rules.static import is_static
 
 from .decide import decide
 from .files import IS_DIRECTORY, IsDirectory, Opened, open_source
-from .media_types import media_type
 from .negotiate import acceptable
 from .origin import Origin
 from .send import Body, file_headers, not_modified, send_body

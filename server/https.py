@@ -37,7 +37,8 @@ class HttpsSite(web.BaseSite):
     """aiohttp's TCPSite behind TLS, whose handshake must end within `handshake_timeout`
     (header_timeout: the time a plain connection has for its request head; asyncio's own
     default is a fixed 60 s). The deadlines and the connection budget (protocol.py) start
-    once the handshake is done."""
+    once the handshake is done. Like aiohttp's own sites, it uses BaseSite's private `_runner`,
+    `_server`, `_ssl_context` and `_backlog` (aiohttp is held below 4: protocol.py)."""
 
     def __init__(
         self,

@@ -14,10 +14,21 @@
   `HTTP/0.9` status line. A request carrying `Upgrade` (h2c) is answered and the connection
   then closed: aiohttp stops parsing what is pipelined behind it, which would hang forever.
 
-Only public asyncio Protocol hooks and aiohttp's public constructor arguments are used, and
-`BaseRequest._prepare_hook` (where aiohttp's own Application runs on_response_prepare, called
-for every response since aiohttp 3.0), so this works the same on aiohttp 3.11 (Debian trixie)
-and 3.14; tests/test_server_header.py notices if that ever changes.
+Not all of this is aiohttp's public API, so pyproject.toml and debian/control hold aiohttp below
+4 (tested with 3.10, 3.11 as Debian trixie has it, and 3.14). What is private:
+- `_Handler` subclasses `aiohttp.web_protocol.RequestHandler`, which aiohttp exports but does
+  not document for subclassing: it wraps the asyncio Protocol hooks (connection_made,
+  connection_lost, data_received, pause_writing, resume_writing) around aiohttp's own, and
+  overrides aiohttp's undocumented `log_access` (called once a response has been sent; aiohttp
+  4 changes it), `handle_error` and `log_exception`, and calls `force_close`.
+- `Server` subclasses `web.Server`, passes its undocumented `request_factory` argument,
+  replaces `__call__` (which makes each connection's protocol) and reads its private `_loop`
+  and `_kwargs`.
+- `Server._request` builds `web.BaseRequest` itself, as aiohttp's own factory does, from the
+  parser's `RawRequestMessage` (version, upgrade, should_close: a NamedTuple it `_replace`s).
+- `_Request` overrides the private `BaseRequest._prepare_hook`, where aiohttp's Application
+  runs on_response_prepare: called for every response prepared, since aiohttp 3.0.
+tests/test_server_header.py and tests/test_connections.py notice if any of that changes.
 """
 
 from __future__ import annotations

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 from snapfront import __version__
 from snapfront.base.config import Config, ConfigError, load, make_output
 from snapfront.base.config_checks import warnings
+from snapfront.base.errors import EXIT_CONFIG
 from snapfront.cli_demo import add_parser as add_demo_command
 from snapfront.cli_diff import add_parser as add_diff_commands
-from snapfront.cli_options import EXIT_CONFIG, add_config_option
+from snapfront.cli_options import add_config_option
 from snapfront.cli_serials import add_parser as add_serials_commands
 from snapfront.cli_snapshot import add_parser as add_snapshot_commands
 from snapfront.privileges import as_output_owner

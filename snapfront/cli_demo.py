@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from snapfront.base.config import Config, load, parse_listen
-from snapfront.cli_options import EXIT_CONFIG
+from snapfront.base.errors import EXIT_CONFIG, EXIT_FAILED
 from snapfront.rewrite_rules import Mount, MountKind
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace, serve: Callable[[Config], int]) -> int:
         sample.require_tools()
     except sample.MissingTool as exc:
         print(f"snapfront: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     try:
         host, port = parse_listen(args.listen)
     except ValueError as exc:

@@ -12,9 +12,9 @@ import argparse
 import sys
 
 from snapfront.base.config import ConfigError, load
+from snapfront.base.errors import EXIT_REFUSED, Refused
 from snapfront.cli_options import add_config_option
 from snapfront.cli_snapshot import find_mount
-from snapfront.lifecycle.errors import EXIT_REFUSED, Refused
 from snapfront.privileges import as_output_owner
 from snapfront.rewrite_rules import MountKind
 

@@ -1,14 +1,11 @@
-"""What the commands share: the `--config` option (one help, one default) and the exit status
-of a refused config or option."""
+"""What the commands share: the `--config` option (one help, one default). Their exit statuses
+are snapfront.base.errors'."""
 
 from __future__ import annotations
 
 import argparse
 
 from snapfront.base.config import DEFAULT_PATH
-
-EXIT_CONFIG = 2
-"""A bad config or option: one line on stderr, nothing written."""
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:

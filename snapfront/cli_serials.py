@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from snapfront.base.errors import CommandError
+
 CONFIG_HELP = "ignored: serials ask the snapshot host over HTTP"
 
 
@@ -48,7 +50,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from snapfront.serials import run as commands
-    from snapfront.serials.errors import SerialsError
 
     try:
         if args.serials_command == "freeze":
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             text = commands.thaw(args.dir)
         else:
             text = commands.resolve(args.dir, args.url, args.json, args.codenames)
-    except SerialsError as exc:
+    except CommandError as exc:
         print(f"snapfront: {exc}", file=sys.stderr)
         return exc.exit_status
     sys.stdout.write(text)

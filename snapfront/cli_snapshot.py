@@ -14,18 +14,18 @@ import sys
 from collections.abc import Callable
 
 from snapfront.base.config import Config, ConfigError, load
+from snapfront.base.errors import EXIT_FAILED, EXIT_REFUSED, CommandError, Refused
 from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.release import GpgvMissing
 from snapfront.basedir.tools import MissingTool, ToolError, require
 from snapfront.cli_options import add_config_option
-from snapfront.lifecycle.errors import EXIT_FAILED, EXIT_REFUSED, Failed, Refused
 from snapfront.lifecycle.outcome import Outcome
 from snapfront.lifecycle.repo import first_line
 from snapfront.privileges import as_basedir_owner, name_of
 from snapfront.rewrite_rules import Archive, Mount, MountKind
 from snapfront.run_as import gnupghome_problem
 
-Action = Callable[[argparse.Namespace, Config, Mount], Outcome]
+Action = Callable[[argparse.Namespace, Mount], Outcome]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -80,12 +80,12 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: 
             _as_basedir_owner(args, config, mount)
         require(*tools, *(("gpgv",) if mount.keyring else ()))
         before = _archives(config, mount, args) if config.cdns and writes else None
-        outcome = func(args, config, mount)
+        outcome = func(args, mount)
     except ConfigError as exc:
         return _complain(str(exc), EXIT_REFUSED)
     except (MissingTool, GpgvMissing) as exc:
         return _complain(str(exc), EXIT_REFUSED)
-    except (Refused, Failed) as exc:
+    except CommandError as exc:
         return _complain(str(exc), exc.exit_status)
     except ToolError as exc:  # a tool failed where the command had changed nothing yet
         return _complain(f"{args.snapshot_command}: {first_line(exc)}", EXIT_FAILED)
@@ -147,39 +147,39 @@ def find_mount(
     raise ConfigError(config.path, "mount", f"no mount at {url} ({names} mounts: {known})")
 
 
-def _take(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+def _take(args: argparse.Namespace, mount: Mount) -> Outcome:
     from snapfront.lifecycle.take import take
 
-    return take(config, mount, args.serial, args.gnupghome)
+    return take(mount, args.serial, args.gnupghome)
 
 
-def _list(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+def _list(args: argparse.Namespace, mount: Mount) -> Outcome:
     from snapfront.lifecycle.listing import list_snapshots
 
-    return list_snapshots(config, mount, args.json)
+    return list_snapshots(mount, args.json)
 
 
-def _bump(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+def _bump(args: argparse.Namespace, mount: Mount) -> Outcome:
     from snapfront.lifecycle.bump import bump
 
-    return bump(config, mount, args.serials, args.days, args.gnupghome)
+    return bump(mount, args.serials, args.days, args.gnupghome)
 
 
-def _resign(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+def _resign(args: argparse.Namespace, mount: Mount) -> Outcome:
     from snapfront.lifecycle.bump import resign
 
     if args.all == bool(args.serials):
         raise Refused("resign: name the serials, or --all (not both)")
-    return resign(config, mount, None if args.all else args.serials, args.gnupghome)
+    return resign(mount, None if args.all else args.serials, args.gnupghome)
 
 
-def _gc(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+def _gc(args: argparse.Namespace, mount: Mount) -> Outcome:
     from snapfront.lifecycle.gc import GcOptions, gc
 
-    return gc(config, mount, GcOptions(args.dry_run, args.keep, args.grace, args.max_age))
+    return gc(mount, GcOptions(args.dry_run, args.keep, args.grace, args.max_age))
 
 
-def _drop(args: argparse.Namespace, config: Config, mount: Mount) -> Outcome:
+def _drop(args: argparse.Namespace, mount: Mount) -> Outcome:
     from snapfront.lifecycle.drop import drop_codename
 
-    return drop_codename(config, mount, args.codename, args.dry_run, args.gnupghome)
+    return drop_codename(mount, args.codename, args.dry_run, args.gnupghome)

@@ -139,9 +139,9 @@ def test_the_archive_page_and_snapshot_list_count_the_same_days(host: sample.Sam
     for now in (until - 365 * DAY + 60, until - 3 * DAY + 60, until - 1):
         Builder(config).full(now=now)
         page = front_serials(host)[old][1]
-        rows = json.loads(list_snapshots(config, mount, True, now=now).lines[0])["serials"]
+        rows = json.loads(list_snapshots(mount, True, now=now).lines[0])["serials"]
         (row,) = [r for r in rows if r["serial"] == old]
-        text = list_snapshots(config, mount, False, now=now).lines
+        text = list_snapshots(mount, False, now=now).lines
         (line,) = [x for x in text if x.startswith(old)]
         assert row["days_left"] == page, (now, row, page)
         assert f"  {page} d " in line, line

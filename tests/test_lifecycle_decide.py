@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from snapfront.lifecycle.errors import Refused
+from snapfront.base.errors import Refused
 from snapfront.lifecycle.expiry import Policy, SnapshotFacts, plan, removable
 from snapfront.lifecycle.listing import summarize
 from snapfront.lifecycle.serials import check_serial, next_serial, refuse_existing

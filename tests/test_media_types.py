@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from snapfront.server.media_types import media_type
+from snapfront.rewrite_rules.media_types import media_type
 
 TEXT = "text/plain; charset=utf-8"
 DEB = "application/vnd.debian.binary-package"

@@ -34,6 +34,7 @@ BUILD_DEPENDS = (
 UNIT = "/usr/lib/systemd/system/snapfront.service"
 INSTALL_LOG = "/tmp/snapfront-install.log"
 CHECKOUT = Path(__file__).resolve().parent.parent
+DIST_PACKAGES = "/usr/lib/python3/dist-packages/"
 debroot_test = pytest.mark.debroot
 
 
@@ -168,6 +169,23 @@ def test_installed_user_dirs_and_python(installed: debroot.Root) -> None:
     assert installed.run("python3 -c 'import aiohttp; print(aiohttp.__file__)'").startswith(
         "/usr/lib/python3/dist-packages/"
     )
+
+
+@debroot_test
+def test_one_top_level_name_in_dist_packages(installed: debroot.Root) -> None:
+    """Only `snapfront` (and its .dist-info) at the top of dist-packages: no `server`,
+    `metrics`, … beside it for another project's package of that name to meet."""
+    listed = installed.run("dpkg -L snapfront").splitlines()
+    inside = [path.removeprefix(DIST_PACKAGES) for path in listed if path.startswith(DIST_PACKAGES)]
+    tops = sorted({path.split("/")[0] for path in inside})
+    print(f"dpkg -L snapfront, at the top of {DIST_PACKAGES}:", *tops, sep="\n  ")
+    assert [top for top in tops if not top.endswith((".dist-info", ".egg-info"))] == ["snapfront"]
+    assert "snapfront/server/protocol.py" in inside and "snapfront/metrics/process.py" in inside
+    # and in its Python, with a stranger `metrics` first on sys.path, serve's imports hold
+    installed.run("mkdir -p /tmp/stranger/metrics && echo 'raise ImportError' > "
+                  "/tmp/stranger/metrics/__init__.py")  # fmt: skip
+    installed.run("cd /tmp/stranger && PYTHONPATH=/tmp/stranger python3 -c "
+                  "'import snapfront.server.run, snapfront.metrics.process'")  # fmt: skip
 
 
 @debroot_test

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from snapfront.base.errors import Failed, Refused
 from snapfront.lifecycle import replace as module
-from snapfront.lifecycle.errors import Failed, Refused
 from snapfront.lifecycle.replace import Replacement, replace_all
 
 

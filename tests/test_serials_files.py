@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from snapfront.serials import Failed, Refused, confirm, files, plan
+from snapfront.base.errors import Failed, Refused
+from snapfront.serials import confirm, files, plan
 from snapfront.serials.confirm import Kind, listed_codenames, listed_serials, release_url
 from snapfront.serials.remote import archive_serial, check_base, trace_url
 

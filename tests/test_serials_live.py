@@ -16,8 +16,8 @@ from typing import ClassVar
 
 import pytest
 
+from snapfront.base.errors import Failed
 from snapfront.sample import SampleHost
-from snapfront.serials import Failed
 from snapfront.serials.remote import Remote
 from tests.lifecycle_support import World, snapshot_cli
 from tests.support import Running, fetch, running_server, with_listen

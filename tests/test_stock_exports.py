@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from snapfront.rewrite_rules.export_types import media_of
+from snapfront.rewrite_rules.media_types import media_type
 from snapfront.sample import SampleHost
-from snapfront.server.media_types import media_type
 from tests.stock_servers import apache_confdir, configtest, stock_apache, stock_nginx
 from tests.support import fetch
 from tests.test_apache_export import host_copy  # noqa: F401 (a fixture)
