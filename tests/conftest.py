@@ -102,13 +102,29 @@ def tails_host(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def tails_hosts(tails_host, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """The Tails-like host's URL as snapfront serves it and as a files-only nginx does."""
-    from tests.tails_host import tails_nginx
+def tails_servers(tails_host, tmp_path_factory: pytest.TempPathFactory):
+    """The Tails-like host as snapfront serves it and as a files-only nginx does, each over
+    HTTP and over HTTPS with one certificate from a test CA (tests/tls_support.py)."""
+    from tests.tails_host import Served, tails_nginx
+    from tests.tls_support import make_authority, with_tls
 
-    config = with_listen(tails_host.config, "127.0.0.1:0", tails_host.dir / "test.toml")
+    authority = make_authority(tmp_path_factory.mktemp("tails-ca"))
+    leaf = authority.issue("tails")
+    config = with_tls(tails_host.config, leaf, tails_host.dir / "test.toml")
     with (
-        running_server(config) as snapfront,
-        tails_nginx(tails_host, tmp_path_factory.mktemp("tails-nginx")) as nginx,
+        running_server(config, tls=True) as snapfront,
+        tails_nginx(
+            tails_host, tmp_path_factory.mktemp("tails-nginx"), leaf, authority.cert
+        ) as nginx,
     ):
-        yield {"snapfront": snapfront.url, "nginx": nginx}
+        assert snapfront.tls_url is not None
+        yield {
+            "snapfront": Served(snapfront.url, snapfront.tls_url, authority.cert),
+            "nginx": nginx,
+        }
+
+
+@pytest.fixture(scope="session")
+def tails_hosts(tails_servers) -> dict[str, str]:
+    """The Tails-like host's plain HTTP URL as snapfront serves it and as nginx does."""
+    return {kind: served.http for kind, served in tails_servers.items()}

@@ -5,7 +5,8 @@ One reprepro basedir per origin (an archive: `debian`, `debian-security`, `torpr
 serials, so that a tool mixing origins up shows. nginx serves it as Tails' host does: the
 reprepro tree as files, `/ORIGIN/SERIAL/dists/CODENAME/F` rewritten to
 `dists/CODENAME/snapshots/SERIAL/F`, `/ORIGIN/SERIAL/pool/X` to `pool/X`, the trace a file in
-the tree (`project/trace/ORIGIN`, as the host's cron writes it), no directory pages.
+the tree (`project/trace/ORIGIN`, as the host's cron writes it), no directory pages. Both
+serve plain HTTP and HTTPS (one certificate from a test CA), as Tails' host does.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from snapfront import sample
 from snapfront.basedir import tools
 from tests.test_nginx_differential import NGINX, free_port, running_nginx
+from tests.tls_support import Leaf
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,16 @@ class TailsHost:
         found = re.search(r"(?m)^Valid-Until: (.*)$", self.release(origin, serial).read_text())
         assert found, f"no Valid-Until in {origin} {serial}"
         return found.group(1)
+
+
+@dataclass(frozen=True)
+class Served:
+    """One server of the Tails-like host: its two listeners and the CA file that verifies
+    the HTTPS one."""
+
+    http: str  # http://127.0.0.1:PORT/
+    https: str  # https://127.0.0.1:PORT/
+    ca: Path
 
 
 def build_tails_host(directory: Path) -> TailsHost:
@@ -113,9 +125,11 @@ def _write_config(host: TailsHost) -> None:
     host.config.write_text(text)
 
 
-def nginx_server_block(host: TailsHost, port: int) -> str:
-    """Tails-style nginx: files only (no autoindex), the serial's rewrites per origin."""
-    lines = ["server {", f"    listen 127.0.0.1:{port};"]
+def nginx_server_block(host: TailsHost, port: int, tls_port: int, leaf: Leaf) -> str:
+    """Tails-style nginx: files only (no autoindex), the serial's rewrites per origin, on
+    `port` and with `leaf` on `tls_port`."""
+    lines = ["server {", f"    listen 127.0.0.1:{port};", f"    listen 127.0.0.1:{tls_port} ssl;"]
+    lines += [f"    ssl_certificate {leaf.chain};", f"    ssl_certificate_key {leaf.key};"]
     lines.append('    location ~ "^/[^/]+/(conf|db)/" { return 404; }  # reprepro\'s own')
     for origin, archive in host.archives.items():
         codename = re.escape(archive.codename)
@@ -131,10 +145,12 @@ def nginx_server_block(host: TailsHost, port: int) -> str:
 
 
 @contextlib.contextmanager
-def tails_nginx(host: TailsHost, directory: Path) -> Iterator[str]:
-    """nginx serving HOST as Tails' host does; yields its URL (`http://127.0.0.1:PORT/`)."""
+def tails_nginx(host: TailsHost, directory: Path, leaf: Leaf, ca: Path) -> Iterator[Served]:
+    """nginx serving HOST as Tails' host does, over HTTP and (with `leaf`) HTTPS."""
     if not Path(NGINX).exists():
         raise AssertionError(f"{NGINX} not found: apt-get install nginx")
-    port = free_port()
-    with running_nginx(directory, nginx_server_block(host, port), port):
-        yield f"http://127.0.0.1:{port}/"
+    port, tls_port = free_port(), free_port()
+    while tls_port == port:
+        tls_port = free_port()
+    with running_nginx(directory, nginx_server_block(host, port, tls_port, leaf), port):
+        yield Served(f"http://127.0.0.1:{port}/", f"https://127.0.0.1:{tls_port}/", ca)

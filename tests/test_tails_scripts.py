@@ -1,11 +1,11 @@
 """Tails' own scripts against snapfront: `auto/scripts/apt-snapshots-serials` (get-latest,
 freeze, thaw, prepare-build, cat-json) and `bin/apt-snapshots-expiry`, as Tails' repository
 holds them (tests/data/tails/README.md: origin, commit, sha256, checked before every run),
-in a temporary Tails checkout, unmodified but for the host (`BASE_URL`, its trailing slash
-kept) and, in the expiry script's hard-coded https URL, the scheme (the test servers speak
-plain HTTP). The same runs against a
-files-only nginx laid out as Tails' host is (tests/tails_host.py) show what the scripts expect
-of the host they were written for; snapfront must answer them alike."""
+in a temporary Tails checkout, unmodified but for the host: in `BASE_URL` (http, its trailing
+slash kept) and in the expiry script's hard-coded https URL, which stays https (its `curl`
+trusts the test CA through `CURL_CA_BUNDLE`). The same runs against a files-only nginx laid
+out as Tails' host is (tests/tails_host.py) show what the scripts expect of the host they
+were written for; snapfront must answer them alike."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from snapfront.serials.remote import Remote
-from tests.tails_host import TailsHost
+from tests.tails_host import Served, TailsHost
 
 DATA = Path(__file__).parent / "data" / "tails"
 SERIALS = "auto/scripts/apt-snapshots-serials"
@@ -63,16 +63,20 @@ def substitute(path: Path, old: str, new: str) -> None:
     assert len(changed) == 1 and changed[0][1] == changed[0][0].replace(old, new), changed
 
 
-def checkout(root: Path, scripts: dict[str, bytes], url: str, **serials: dict[str, str]) -> Path:
-    """A Tails checkout as its scripts expect it: a git work tree with the scripts, and each of
-    `config` and `vagrant` (keywords) as APT_snapshots.d/ORIGIN/serial files."""
+def checkout(
+    root: Path, scripts: dict[str, bytes], served: Served, **serials: dict[str, str]
+) -> Path:
+    """A Tails checkout as its scripts expect it: a git work tree with the scripts (pointed at
+    `served`), and each of `config` and `vagrant` (keywords) as APT_snapshots.d/ORIGIN/serial
+    files."""
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     for path, data in scripts.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_bytes(data)
         (root / path).chmod(0o755)
-    substitute(root / SERIALS, f"BASE_URL=http://{TAILS_HOST}/", f"BASE_URL={url}")
-    substitute(root / EXPIRY, f"https://{TAILS_HOST}/", url)
+    substitute(root / SERIALS, f"BASE_URL=http://{TAILS_HOST}/", f"BASE_URL={served.http}")
+    assert served.https.startswith("https://")  # only the host differs
+    substitute(root / EXPIRY, f"https://{TAILS_HOST}/", served.https)
     for key, directory in (("config", CONFIG), ("vagrant", VAGRANT)):
         (root / directory).mkdir(parents=True)
         (root / directory / ".placeholder").write_text("")  # as in Tails' repository
@@ -82,10 +86,15 @@ def checkout(root: Path, scripts: dict[str, bytes], url: str, **serials: dict[st
     return root
 
 
-def run(root: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run SCRIPT from the checkout's top, as Tails' build does; no proxy, C collation."""
+def run(
+    root: Path, script: str, *args: str, ca: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run SCRIPT from the checkout's top, as Tails' build does; no proxy, C collation; with
+    `ca`, curl trusts that CA (and only it)."""
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env["LC_ALL"] = "C.UTF-8"
+    if ca is not None:
+        env["CURL_CA_BUNDLE"] = str(ca)
     command = [f"./{script}", *args]
     return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=60)
 
@@ -106,10 +115,10 @@ LATEST = {"debian": "latest", "debian-security": "latest", "torproject": "latest
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_get_latest_names_each_origins_trace_serial(
-    kind: str, scripts, tails_host: TailsHost, tails_hosts: dict[str, str], tmp_path: Path
+    kind: str, scripts, tails_host: TailsHost, tails_servers: dict[str, Served], tmp_path: Path
 ) -> None:
-    url = tails_hosts[kind]
-    root = checkout(tmp_path / "tails", scripts, url, config=LATEST)
+    url = tails_servers[kind].http
+    root = checkout(tmp_path / "tails", scripts, tails_servers[kind], config=LATEST)
     latest = run(root, SERIALS, "get-latest")
     assert (latest.returncode, latest.stderr) == (0, "")
     printed = sorted(latest.stdout.splitlines())
@@ -119,9 +128,9 @@ def test_get_latest_names_each_origins_trace_serial(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_freeze_cat_json_and_thaw(
-    kind: str, scripts, tails_host: TailsHost, tails_hosts: dict[str, str], tmp_path: Path
+    kind: str, scripts, tails_host: TailsHost, tails_servers: dict[str, Served], tmp_path: Path
 ) -> None:
-    root = checkout(tmp_path / "tails", scripts, tails_hosts[kind], config=LATEST)
+    root = checkout(tmp_path / "tails", scripts, tails_servers[kind], config=LATEST)
     frozen = run(root, SERIALS, "freeze")
     assert frozen.returncode == 0, frozen.stderr
     assert frozen.stderr == f"\nAll files ({CONFIG}/*/serial) have been updated with new serials\n"
@@ -146,11 +155,11 @@ def test_freeze_cat_json_and_thaw(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_prepare_build_pins_latest_as_snapfront_serials_resolve_does(
-    kind: str, scripts, tails_host: TailsHost, tails_hosts: dict[str, str], tmp_path: Path
+    kind: str, scripts, tails_host: TailsHost, tails_servers: dict[str, Served], tmp_path: Path
 ) -> None:
     old = tails_host.archives["debian"].serials[0]
     config = {"debian": old, "debian-security": "latest", "torproject": "latest"}
-    root = checkout(tmp_path / "tails", scripts, tails_hosts[kind], config=config)
+    root = checkout(tmp_path / "tails", scripts, tails_servers[kind], config=config)
     prepared = run(root, SERIALS, "prepare-build")
     assert (prepared.returncode, prepared.stderr) == (0, "")
     pinned = {
@@ -164,7 +173,7 @@ def test_prepare_build_pins_latest_as_snapfront_serials_resolve_does(
     assert (as_json.returncode, json.loads(as_json.stdout)) == (0, pinned)
 
     ours = subprocess.run(
-        [sys.executable, "-m", "snapfront.cli", "serials", "resolve", str(root / CONFIG), "--from", tails_hosts[kind], "--json"],
+        [sys.executable, "-m", "snapfront.cli", "serials", "resolve", str(root / CONFIG), "--from", tails_servers[kind].http, "--json"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert (ours.returncode, json.loads(ours.stdout or "null")) == (0, pinned), ours.stderr
@@ -172,7 +181,7 @@ def test_prepare_build_pins_latest_as_snapfront_serials_resolve_does(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_expiry_report_names_each_frozen_snapshot_and_its_date(
-    kind: str, scripts, tails_host: TailsHost, tails_hosts: dict[str, str], tmp_path: Path
+    kind: str, scripts, tails_host: TailsHost, tails_servers: dict[str, Served], tmp_path: Path
 ) -> None:
     """Both APT_snapshots.d of a checkout; `tails` (ValidFor 10d) expires within the month,
     the builder's debian-security is frozen (a slash codename, `buster/updates`)."""
@@ -181,8 +190,9 @@ def test_the_expiry_report_names_each_frozen_snapshot_and_its_date(
     security = tails_host.archives["debian-security"].serials[0]
     config = {"debian": debian_new, "debian-security": "latest", "torproject": torproject}
     vagrant = {"debian": debian_old, "debian-security": security, "tails": tails}
-    root = checkout(tmp_path / "tails", scripts, tails_hosts[kind], config=config, vagrant=vagrant)
-    report = run(root, EXPIRY)
+    served = tails_servers[kind]
+    root = checkout(tmp_path / "tails", scripts, served, config=config, vagrant=vagrant)
+    report = run(root, EXPIRY, ca=served.ca)
 
     def ok(origin: str, serial: str) -> str:
         until = tails_host.valid_until(origin, serial) if serial != "latest" else "never"
@@ -201,7 +211,7 @@ def test_the_expiry_report_names_each_frozen_snapshot_and_its_date(
     assert report.returncode == 1
 
     (root / VAGRANT / "tails" / "serial").write_text("2000010101\n")  # never taken
-    missing = run(root, EXPIRY)
+    missing = run(root, EXPIRY, ca=served.ca)
     assert (missing.returncode, missing.stderr) == (1, "")
     assert missing.stdout.endswith(
         f"{ok('debian-security', security)}FAIL: archive 'tails' has no snapshot '2000010101'!\n---\n"
