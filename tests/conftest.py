@@ -11,6 +11,11 @@ import pytest
 from snapfront import sample
 from tests import debroot
 from tests.http_support import Item, items_of
+from tests.kinds import (  # noqa: F401 (hooks: one kind per test; a pure test starts nothing)
+    pytest_collection_modifyitems,
+    pytest_runtest_call,
+    pytest_runtest_setup,
+)
 from tests.support import Running, escape_links, running_server, with_listen
 
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.live
+
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 GOOD_MOUNT = '[[mount]]\nurl = "/debian/"\nkind = "snapshots"\nroot = "root"\n'
 

@@ -9,6 +9,9 @@ import pytest
 from snapfront.rewrite_rules import MountKind
 from snapfront.rewrite_rules.confine import may_serve, relative
 
+pytestmark = pytest.mark.pure
+
+
 S, R, T, F = MountKind.SNAPSHOTS, MountKind.REPOSITORY, MountKind.TAGGED, MountKind.FILES
 
 

@@ -17,6 +17,8 @@ from snapfront.sample import SampleHost
 from tests.health_support import private_config, status, wait_for
 from tests.support import fetch, running_server
 
+pytestmark = pytest.mark.live
+
 
 def _ready(base: str):
     return lambda: fetch(base + "/-/ready")

@@ -18,6 +18,9 @@ from snapfront.health.status import status_document
 from snapfront.health.watcher_file import LastBuild, WatcherState
 from tests.test_config import GOOD_MOUNT
 
+pytestmark = pytest.mark.pure
+
+
 NOW = 1_800_000_000.0
 DAY = 86400
 

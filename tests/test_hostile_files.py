@@ -27,6 +27,9 @@ import pytest
 from snapfront import sample
 from tests.support import family, fetch, running_server, with_listen
 
+pytestmark = pytest.mark.live
+
+
 PASSWD = b"root:x:0:0"
 SIGN_WITH = b"SignWith:"
 BUILD_TIMEOUT = 60.0

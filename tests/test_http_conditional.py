@@ -20,6 +20,9 @@ from tests.http_support import (
 # ---------------------------------------------------------------- conditional requests
 
 
+pytestmark = pytest.mark.live
+
+
 @pytest.mark.parametrize("form", ["exact", "weak", "list", "star"])
 @pytest.mark.parametrize("name", ["inrelease", "deb"])
 def test_if_none_match_gives_304_with_the_200s_validators(

@@ -29,6 +29,9 @@ from tests.http_support import (
 # ---------------------------------------------------------------- GET and HEAD
 
 
+pytestmark = pytest.mark.live
+
+
 @pytest.mark.parametrize("name", sorted(ITEMS))
 def test_head_matches_get_and_get_body_is_the_file(
     base_url: str, sample_items: dict[str, Item], name: str

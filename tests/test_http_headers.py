@@ -24,6 +24,9 @@ from tests.http_support import (
 # ---------------------------------------------------------------- media types
 
 
+pytestmark = pytest.mark.live
+
+
 MEDIA_TYPES = [
     (
         "/debian/{new}/pool/main/h/hello/hello_1.1%7erc1-1_all.deb",

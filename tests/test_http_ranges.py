@@ -16,6 +16,8 @@ from tests.http_support import (
     raw,
 )
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def tarball(sample_items: dict[str, Item]) -> Item:

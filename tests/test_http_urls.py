@@ -19,6 +19,9 @@ from tests.http_support import (
 # ---------------------------------------------------------------- 404s
 
 
+pytestmark = pytest.mark.live
+
+
 NOT_FOUND = [
     "/apt/dists/nosuch/InRelease",
     "/debian/{new}/dists/bookworm/main/binary-amd64/Packages.xz",  # existing serial, no such file

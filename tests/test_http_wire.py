@@ -20,6 +20,9 @@ from tests.http_support import (
 # ---------------------------------------------------------------- methods
 
 
+pytestmark = pytest.mark.live
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "OPTIONS", "PATCH"])
 def test_other_methods_are_405(base_url: str, sample_items: dict[str, Item], method: str) -> None:
     reply = raw(base_url, sample_items["deb"].path, method=method, headers={"Content-Length": "0"})

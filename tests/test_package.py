@@ -16,7 +16,7 @@ import socket
 import subprocess
 import tarfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +34,12 @@ BUILD_DEPENDS = (
 UNIT = "/usr/lib/systemd/system/snapfront.service"
 INSTALL_LOG = "/tmp/snapfront-install.log"
 CHECKOUT = Path(__file__).resolve().parent.parent
-debroot_test = pytest.mark.debroot
+
+
+def debroot_test(test: Callable[..., None]) -> Callable[..., None]:
+    """A system test in Debian roots (-m debroot selects these alone); the man page's and
+    weigh's tests beside them are pure."""
+    return pytest.mark.system(pytest.mark.debroot(test))
 
 
 @dataclass
@@ -130,6 +135,7 @@ def weigh(apt_output: str) -> tuple[int, float]:
     return int(count.group(1)), float(size.group(1).replace(",", "")) * scale
 
 
+@pytest.mark.pure
 def test_weigh_reads_apt_summary() -> None:
     summary = (
         "0 upgraded, 103 newly installed, 0 to remove and 0 not upgraded.\n"
@@ -187,6 +193,7 @@ def test_systemd_analyze_verify(installed: debroot.Root) -> None:
     assert score and float(score.group(1)) <= 2.5, security
 
 
+@pytest.mark.pure
 def test_man_page_covers_every_command_and_option() -> None:
     """snapfront.1 is hand-written: it must name each subcommand and option of --help."""
     page = (CHECKOUT / "debian/snapfront.1").read_text().replace("\\-", "-")
@@ -219,6 +226,7 @@ def test_root_builds_as_snapfront_and_the_service_user_can_rebuild(
     assert "files written: 0," not in rebuilt, rebuilt
 
 
+@pytest.mark.pure
 def test_man_page_synopsis_names_every_command() -> None:
     """`man snapfront` opens on the SYNOPSIS: one `.B snapfront COMMAND` line per command."""
     page = (CHECKOUT / "debian/snapfront.1").read_text().replace("\\-", "-")

@@ -17,6 +17,9 @@ from snapfront.base.config import Cdn, Config, load
 from snapfront.generator.purge import Purger
 from snapfront.sample import SampleHost
 
+pytestmark = pytest.mark.live
+
+
 Answer = Callable[[str, int], int]  # (url, how many times it was asked before) -> status
 
 

@@ -7,8 +7,13 @@ import functools
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cdn import CONTRIB, running_trafficserver
 from tests.edge import PURGE_BATCH, edge_behind
+
+pytestmark = pytest.mark.system
+
 
 HOST = "releases.example.org"
 DEB = "/apt/pool/main/m/mediawiki-tools/mediawiki-tools_1.0-1_all.deb"

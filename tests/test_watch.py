@@ -28,6 +28,8 @@ from snapfront.base.config import Watch, load
 from snapfront.generator.observe import Observers
 from snapfront.generator.watch import Changes, Watcher
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> sample.SampleHost:

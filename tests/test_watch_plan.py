@@ -21,6 +21,9 @@ from snapfront.generator.plan import (
 )
 from snapfront.rewrite_rules import Archive, Mount, MountKind
 
+pytestmark = pytest.mark.pure
+
+
 FILES = Mount("/", MountKind.FILES, "/srv/releases", "releases")
 SNAPS = Mount("/debian/", MountKind.SNAPSHOTS, "/srv/debian", "debian")
 REPO = Mount("/apt/", MountKind.REPOSITORY, "/srv/apt", "apt")

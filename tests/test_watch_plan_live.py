@@ -15,6 +15,8 @@ from snapfront.generator.build import Builder, build
 from snapfront.generator.plan import Change, Part, affected
 from snapfront.rewrite_rules import Archive, Mount
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> sample.SampleHost:
