@@ -1,9 +1,10 @@
 """Every test is of one kind, chosen with `-m`: pure (this process alone: no subprocess, no
 network socket, so the whole kind runs in seconds), live (real programs and servers on
-loopback), system (Debian roots, the package, browsers, CDNs, system users). A module says its
-kind once (`pytestmark = pytest.mark.live`); a test without exactly one kind stops the run
-before anything runs, and a pure test that starts a process or opens a network socket fails:
-it is live. tests/conftest.py imports the hooks; `-p tests.kinds` loads them alone."""
+loopback), system (Debian roots, the package, browsers, CDNs, system users); `debroot`, the
+system tests in Debian roots, is system. A module says its kind once (`pytestmark =
+pytest.mark.live`); a test without exactly one kind stops the run before anything runs, and a
+pure test that starts a process or opens a network socket fails: it is live.
+tests/conftest.py imports the hooks; `-p tests.kinds` loads them alone."""
 
 from __future__ import annotations
 
@@ -30,16 +31,20 @@ class NotPure(Exception):
     """A pure test started a process or used the network."""
 
 
+def kinds_of(marks: Iterable[str]) -> list[str]:
+    """The kinds a test's marks name, `debroot` being system."""
+    names = set(marks) | ({"system"} if "debroot" in marks else set())
+    return [kind for kind in KINDS if kind in names]
+
+
 def kind_problem(marks: Iterable[str]) -> str | None:
-    """What is wrong with a test's marks, or None: one kind, and `debroot` only on system."""
-    names = set(marks)
-    kinds = [kind for kind in KINDS if kind in names]
+    """What is wrong with a test's marks, or None when they name exactly one kind."""
+    marks = set(marks)
+    kinds = kinds_of(marks)
     if not kinds:
         return "no kind"
     if len(kinds) > 1:
-        return "more than one kind: " + ", ".join(kinds)
-    if "debroot" in names and kinds != ["system"]:
-        return "debroot on a test that is not system"
+        return "more than one kind: " + ", ".join(kinds) + (" (debroot)" * ("debroot" in marks))
     return None
 
 
@@ -102,12 +107,15 @@ def _pure_only(item: pytest.Item) -> Iterator[None]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Before -m deselects anything: every collected test has exactly one kind."""
-    problems = [
-        f"{item.nodeid}: {problem}"
-        for item in items
-        if (problem := kind_problem(mark.name for mark in item.iter_markers()))
-    ]
+    """Before -m deselects anything: every collected test has exactly one kind, and a debroot
+    test is marked system too, so that -m system picks it."""
+    problems = []
+    for item in items:
+        marks = {mark.name for mark in item.iter_markers()}
+        if problem := kind_problem(marks):
+            problems.append(f"{item.nodeid}: {problem}")
+        elif "debroot" in marks and "system" not in marks:
+            item.add_marker(pytest.mark.system)
     if problems:
         shown = "\n  ".join(problems[:20])
         more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""

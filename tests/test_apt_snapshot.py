@@ -17,7 +17,7 @@ from tests.lifecycle_support import World
 from tests.support import fetch, running_server, with_listen
 from tests.test_timetravel_live import dated  # noqa: F401  (a fixture)
 
-pytestmark = [pytest.mark.system, pytest.mark.debroot]
+pytestmark = pytest.mark.debroot
 
 
 def test_apt_update_snapshot_serial_and_time(

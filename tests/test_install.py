@@ -13,7 +13,7 @@ import pytest
 from tests import debroot, readme
 from tests.rootdemo import APT_TROUBLE, follow_apt_lines, start_demo
 
-pytestmark = [pytest.mark.system, pytest.mark.debroot]
+pytestmark = pytest.mark.debroot
 CHECKOUT = "/root/snapfront"
 
 

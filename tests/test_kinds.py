@@ -116,7 +116,7 @@ def test_a_test_without_exactly_one_kind_stops_the_run(tmp_path: Path) -> None:
         "def test_none():\n    pass\n\n"
         "@pytest.mark.pure\n@pytest.mark.live\ndef test_two():\n    pass\n\n"
         "@pytest.mark.live\n@pytest.mark.debroot\ndef test_debroot_live():\n    pass\n\n"
-        "@pytest.mark.system\n@pytest.mark.debroot\ndef test_fine():\n    pass\n"
+        "@pytest.mark.debroot\ndef test_fine():\n    pass\n"
     )
     run = run_pytest(tmp_path, "-m", "system")  # checked before -m deselects
     assert run.returncode == 4, run.stdout + run.stderr
@@ -125,5 +125,18 @@ def test_a_test_without_exactly_one_kind_stops_the_run(tmp_path: Path) -> None:
     assert "every test needs one kind, pytest.mark.pure, live or system" in said, said
     assert "test_probe.py::test_none: no kind" in said, said
     assert "test_probe.py::test_two: more than one kind: pure, live" in said, said
-    assert "test_probe.py::test_debroot_live: debroot on a test that is not system" in said, said
+    assert "test_probe.py::test_debroot_live: more than one kind: live, system (debroot)" in said, (
+        said
+    )
     assert "test_fine" not in said, said
+
+
+def test_a_debroot_test_is_system(tmp_path: Path) -> None:
+    (tmp_path / "test_probe.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.debroot\ndef test_in_a_root():\n    pass\n\n"
+        "@pytest.mark.live\ndef test_live():\n    pass\n"
+    )
+    run = run_pytest(tmp_path, "-m", "system", "-rp")
+    assert "PASSED test_probe.py::test_in_a_root" in run.stdout, run.stdout + run.stderr
+    assert "1 passed, 1 deselected" in run.stdout, run.stdout

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import tarfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +34,7 @@ BUILD_DEPENDS = (
 UNIT = "/usr/lib/systemd/system/snapfront.service"
 INSTALL_LOG = "/tmp/snapfront-install.log"
 CHECKOUT = Path(__file__).resolve().parent.parent
-
-
-def debroot_test(test: Callable[..., None]) -> Callable[..., None]:
-    """A system test in Debian roots (-m debroot selects these alone); the man page's and
-    weigh's tests beside them are pure."""
-    return pytest.mark.system(pytest.mark.debroot(test))
+debroot_test = pytest.mark.debroot
 
 
 @dataclass
