@@ -10,6 +10,12 @@ import pytest
 
 from snapfront import sample
 from tests import debroot
+from tests.http_support import Item, items_of
+from tests.kinds import (  # noqa: F401 (hooks: one kind per test; a pure test starts nothing)
+    pytest_collection_modifyitems,
+    pytest_runtest_call,
+    pytest_runtest_setup,
+)
 from tests.support import Running, escape_links, running_server, with_listen
 
 
@@ -48,6 +54,13 @@ def server(sample_host: sample.SampleHost, canary: bytes) -> Iterator[Running]:
 @pytest.fixture(scope="session")
 def base_url(server: Running) -> str:
     return server.url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def sample_items(sample_host: sample.SampleHost) -> dict[str, Item]:
+    """The sample host's files by name (deb, inrelease, tarball): the URL path a client sends
+    and the file on disk it must answer with."""
+    return items_of(sample_host)
 
 
 _BASES: list[debroot.Bases] = []

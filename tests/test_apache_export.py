@@ -40,6 +40,9 @@ from tests.test_nginx_differential import (
     wait_for_port,
 )
 
+pytestmark = pytest.mark.live
+
+
 APACHE = "/usr/sbin/apache2"
 MODULES = "/usr/lib/apache2/modules"
 NEEDED = ["mpm_event", "authz_core", "rewrite", "headers", "mime", "dir", "env"]

@@ -11,6 +11,8 @@ import pytest
 from snapfront.sample import SampleHost
 from tests.apt_client import AptRoot
 
+pytestmark = pytest.mark.live
+
 
 def require_apt() -> None:
     for tool in ("apt-get", "apt-cache", "dpkg"):

@@ -34,6 +34,9 @@ from snapfront.sample import (
     write_distributions,
 )
 
+pytestmark = pytest.mark.live
+
+
 OLD, NEW, NEWER = "2024010101", "2024010102", "2024010103"
 CODENAMES = ("bookworm", "jessie/updates")
 DAY = 86400

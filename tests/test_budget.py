@@ -10,6 +10,8 @@ import pytest
 
 from snapfront.server.budget import Budget, Report, low_water, plan
 
+pytestmark = pytest.mark.pure
+
 
 class Conn:
     def __init__(self, name: str, gone: list[str]) -> None:

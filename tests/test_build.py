@@ -17,6 +17,8 @@ import pytest
 from snapfront import sample
 from snapfront.sample import SampleHost
 
+pytestmark = pytest.mark.live
+
 
 def build(host: SampleHost) -> str:
     result = subprocess.run(

@@ -29,6 +29,9 @@ from tests.support import running_server
 from tests.test_apt import pool_file, require_apt
 from tests.test_varnish import hit
 
+pytestmark = pytest.mark.system
+
+
 DATE = re.compile(rb"^Date: .*$", re.MULTILINE)
 VALID_UNTIL = re.compile(rb"^Valid-Until: .*$", re.MULTILINE)
 CODENAMES = ("bookworm", "jessie/updates")

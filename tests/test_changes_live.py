@@ -7,10 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from snapfront import sample
 from tests.lifecycle_support import World, snapshot_cli, stop_agent
 from tests.support import fetch, running_server, with_listen
 from tests.test_lifecycle_gc import until
+
+pytestmark = pytest.mark.live
 
 
 def test_take_gets_its_changes_page_from_the_watcher(world: World, tmp_path: Path) -> None:

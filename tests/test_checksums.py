@@ -28,6 +28,9 @@ from snapfront.generator.plan import Change, Part, PartKind, affected
 from snapfront.rewrite_rules import Mount, MountKind
 from tests.support import Running, fetch, running_server
 
+pytestmark = pytest.mark.live
+
+
 SHA256SUM = "sha256sum"
 RELEASE = "mediawiki/1.41"
 PAGE = f"/releases/{RELEASE}/"

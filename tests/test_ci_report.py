@@ -8,12 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.live
+
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def test_the_log_names_slowest_tests_and_each_debian_roots_cost(tmp_path: Path) -> None:
     probe = tmp_path / "test_probe.py"
     probe.write_text(
+        "import pytest\n\n@pytest.mark.system\n"  # tests/conftest.py: every test has a kind
         "def test_a_root(debian_bases):\n"  # no debootstrap: the timing a root would leave
         "    debian_bases.timings['trixie'] = (212.4, 'debootstrap')\n"
         "    debian_bases.timings['bookworm'] = (9.0, 'cached')\n"

@@ -3,7 +3,12 @@ codenames' serials as given, completeness as a set of (codename, serial)."""
 
 from __future__ import annotations
 
+import pytest
+
 from snapfront.rewrite_rules.complete import complete_serials
+
+pytestmark = pytest.mark.pure
+
 
 S1, S2, S3, S4 = "2026112101", "2026112102", "2026112103", "2026112104"
 

@@ -8,6 +8,9 @@ from multidict import CIMultiDict
 from snapfront.server.conditional import Outcome, evaluate, if_range_allows_partial
 from snapfront.server.httpdate import format_http_date, parse_http_date
 
+pytestmark = pytest.mark.pure
+
+
 ETAG = '"1a2b-3c"'
 MTIME = 784111777  # Sun, 06 Nov 1994 08:49:37 GMT
 AT = format_http_date(MTIME)

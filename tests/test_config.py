@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.live
+
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 GOOD_MOUNT = '[[mount]]\nurl = "/debian/"\nkind = "snapshots"\nroot = "root"\n'
 
@@ -246,3 +249,46 @@ def test_good_config_prints_mounts_with_resolved_paths(tmp_path: Path) -> None:
         f"/\tfiles\t{tmp_path / 'root2'}\ttrace=archive keyring={tmp_path / 'key.gpg'}"
         in result.stdout
     )
+
+
+# --- [health], [metrics] and the reserved /-/ prefix ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[health]\nmax_serial_age = "soon"\n', "health.max_serial_age"),
+        ('[health]\nmin_free = "lots"\n', "health.min_free"),
+        ("[health]\nbogus = 1\n", "health.bogus"),
+        ('[metrics]\nallow = ["10.0.0.0/33"]\n', "metrics.allow"),
+        ('[metrics]\nallow = "127.0.0.1"\n', "metrics.allow"),
+    ],
+)
+def test_bad_health_and_metrics_keys(tmp_path: Path, text: str, key: str) -> None:
+    result = run(tmp_path, '[server]\noutput = "out"\n' + GOOD_MOUNT + text)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and f": {key}: " in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("url", ["/-/", "/-/x/", "/-/static/"])
+def test_a_mount_at_or_below_the_reserved_prefix_is_refused(tmp_path: Path, url: str) -> None:
+    result = run(
+        tmp_path,
+        f'[server]\noutput = "out"\n[[mount]]\nurl = "{url}"\nkind = "files"\nroot = "root"\n',
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and ": mount[0].url: /-/ is reserved" in result.stderr
+
+
+def test_a_dash_directory_under_a_root_mount_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "root" / "-").mkdir(parents=True)
+    result = run(
+        tmp_path, '[server]\noutput = "out"\n[[mount]]\nurl = "/"\nkind = "files"\nroot = "root"\n'
+    )
+    assert result.returncode == 0
+    assert "warning: mount[0]:" in result.stderr and "/root/- is never served" in result.stderr
+    result = run(
+        tmp_path,
+        '[server]\noutput = "out"\n[[mount]]\nurl = "/x-/"\nkind = "files"\nroot = "root"\n',
+    )
+    assert result.returncode == 0 and "warning" not in result.stderr

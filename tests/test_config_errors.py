@@ -13,6 +13,9 @@ import pytest
 
 from tests.test_config import GOOD_MOUNT, run
 
+pytestmark = pytest.mark.live
+
+
 COMMANDS = ["check-config", "build", "serve"]
 
 

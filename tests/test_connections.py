@@ -27,6 +27,9 @@ from snapfront.sample import SampleHost
 from snapfront.server.protocol import Server
 from tests.support import Running, running_server, with_listen
 
+pytestmark = pytest.mark.live
+
+
 HEADER, KEEPALIVE, SEND = 1.5, 2.0, 2.0
 SLACK = 1.0
 """Each connection must be closed within its timeout plus this."""

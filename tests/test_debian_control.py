@@ -10,7 +10,11 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import pytest
 from debian.deb822 import Deb822, PkgRelation
+
+pytestmark = pytest.mark.live
+
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 DEBIAN_NAME = {

@@ -11,8 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.rootdemo import wait_for_banner
 from tests.support import fetch
+
+pytestmark = pytest.mark.live
 
 
 def test_the_demo_prints_apt_lines_that_work_wherever_it_lives(tmp_path: Path) -> None:

@@ -20,6 +20,9 @@ from snapfront.rewrite_rules import Mount, MountKind
 
 from .diff_support import S1, S2, S3, DiffHost, build
 
+pytestmark = pytest.mark.live
+
+
 # S1 -> S2, bookworm main: (kind, package, old, new)
 AMD64 = [
     ("added", "new", None, "0.1-1"),

@@ -10,6 +10,8 @@ import pytest
 from snapfront.diffs.compare import Change, Counts, Delta, compare, highest, newer
 from snapfront.diffs.indexes import parse
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.mark.parametrize(
     ("a", "b"),

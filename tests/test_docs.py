@@ -11,6 +11,10 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.live
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 THIS = Path(__file__).resolve().relative_to(CHECKOUT).as_posix()
 OUTSIDE = re.compile(

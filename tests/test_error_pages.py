@@ -16,6 +16,9 @@ from snapfront.sample import SampleHost
 from snapfront.server.error_pages import prefers_html
 from tests.support import Reply, fetch
 
+pytestmark = pytest.mark.live
+
+
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 TOOLS = [None, "*/*", "text/plain", "application/json"]
 

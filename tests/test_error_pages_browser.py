@@ -8,6 +8,8 @@ from snapfront.sample import SampleHost
 from tests.support import fetch_once_settled
 from tests.test_pages_browser import background, browser, fits  # noqa: F401
 
+pytestmark = pytest.mark.system
+
 
 def visit(browser, url: str, width: int = 1280, dark: bool = False):  # noqa: F811
     """The page at `url`, its status, and the console errors and failed requests seen."""

@@ -26,6 +26,8 @@ from snapfront.generator.render import days, page_json, render_page
 from snapfront.lifecycle.listing import list_snapshots
 from tests.test_render import T0, dom, front_page, serial_page
 
+pytestmark = pytest.mark.live
+
 
 def test_validity_marks_follow_the_threshold() -> None:
     assert validity(T0 + 8 * DAY, T0) is Validity.VALID

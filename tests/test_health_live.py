@@ -1,6 +1,7 @@
 """/-/ready against a real `snapfront serve`: each condition turns it 503 with its reason,
 fixing it (config + SIGHUP, or the disk) turns it back to 200; role_file flips the role;
-status.json and metrics refuse other networks. One server walks through every condition."""
+status.json and metrics refuse other networks. One server walks through every condition.
+A keeper that died is said and replaced; `alive` tells a zombie from a running process."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from snapfront.health import facts as gathering
 from snapfront.sample import SampleHost
 from tests.health_support import private_config, status, wait_for
 from tests.support import fetch, running_server
+
+pytestmark = pytest.mark.live
 
 
 def _ready(base: str):
@@ -150,3 +154,15 @@ def test_a_dead_keeper_is_said_and_replaced(
             time.sleep(0.2)
         assert _parent(_parent(now["pid"])) == running.process.pid
         assert "started another keeper of the watcher" in running.log.read_text()
+
+
+def test_alive_knows_a_zombie_is_dead() -> None:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    deadline = time.monotonic() + 5
+    while gathering.alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not gathering.alive(pid)  # exited, not yet reaped
+    os.waitpid(pid, 0)
+    assert gathering.alive(os.getpid())

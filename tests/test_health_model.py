@@ -1,4 +1,5 @@
-"""Readiness as a pure decision (health.model), the config keys behind it, and the units."""
+"""Readiness as a pure decision (health.model), the facts behind it read from a disk, and the
+units. The command line's refusals of [health] and [metrics] keys: tests/test_config.py."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from snapfront.health import facts as gathering
 from snapfront.health.model import Facts, MountFacts, WatcherFacts, decide
 from snapfront.health.status import status_document
 from snapfront.health.watcher_file import LastBuild, WatcherState
-from tests.test_config import GOOD_MOUNT, run
+from tests.test_config import GOOD_MOUNT
+
+pytestmark = pytest.mark.pure
+
 
 NOW = 1_800_000_000.0
 DAY = 86400
@@ -185,57 +189,3 @@ def test_write_probe_and_free_space(tmp_path: Path) -> None:
     assert "Is a directory" in gathering.unwritable(str(tmp_path))
     (path, free), *rest = gathering.free_space([str(tmp_path), str(tmp_path)])
     assert path == str(tmp_path) and free > 0 and not rest
-
-
-def test_alive_knows_a_zombie_is_dead() -> None:
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    import time
-
-    deadline = time.monotonic() + 5
-    while gathering.alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not gathering.alive(pid)  # exited, not yet reaped
-    os.waitpid(pid, 0)
-    assert gathering.alive(os.getpid())
-
-
-@pytest.mark.parametrize(
-    ("text", "key"),
-    [
-        ('[health]\nmax_serial_age = "soon"\n', "health.max_serial_age"),
-        ('[health]\nmin_free = "lots"\n', "health.min_free"),
-        ("[health]\nbogus = 1\n", "health.bogus"),
-        ('[metrics]\nallow = ["10.0.0.0/33"]\n', "metrics.allow"),
-        ('[metrics]\nallow = "127.0.0.1"\n', "metrics.allow"),
-    ],
-)
-def test_bad_health_and_metrics_keys(tmp_path: Path, text: str, key: str) -> None:
-    result = run(tmp_path, '[server]\noutput = "out"\n' + GOOD_MOUNT + text)
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and f": {key}: " in result.stderr, result.stderr
-
-
-@pytest.mark.parametrize("url", ["/-/", "/-/x/", "/-/static/"])
-def test_a_mount_at_or_below_the_reserved_prefix_is_refused(tmp_path: Path, url: str) -> None:
-    result = run(
-        tmp_path,
-        f'[server]\noutput = "out"\n[[mount]]\nurl = "{url}"\nkind = "files"\nroot = "root"\n',
-    )
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and ": mount[0].url: /-/ is reserved" in result.stderr
-
-
-def test_a_dash_directory_under_a_root_mount_is_a_warning(tmp_path: Path) -> None:
-    (tmp_path / "root" / "-").mkdir(parents=True)
-    result = run(
-        tmp_path, '[server]\noutput = "out"\n[[mount]]\nurl = "/"\nkind = "files"\nroot = "root"\n'
-    )
-    assert result.returncode == 0
-    assert "warning: mount[0]:" in result.stderr and "/root/- is never served" in result.stderr
-    result = run(
-        tmp_path,
-        '[server]\noutput = "out"\n[[mount]]\nurl = "/x-/"\nkind = "files"\nroot = "root"\n',
-    )
-    assert result.returncode == 0 and "warning" not in result.stderr

@@ -34,6 +34,9 @@ from tests.crawl import generated_pages
 from tests.health_support import private_config
 from tests.support import Running, fetch, running_server
 
+pytestmark = pytest.mark.live
+
+
 SOURCES, FILES = 150, 20
 POOL_PREFIXES = ("debian/pool/", "apt/pool/", "tagged/5.0/debian/pool/")
 EAGER = '\n[pages]\npool = "eager"\n'

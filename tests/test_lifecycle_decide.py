@@ -12,6 +12,9 @@ from snapfront.lifecycle.expiry import Policy, SnapshotFacts, plan, removable
 from snapfront.lifecycle.listing import summarize
 from snapfront.lifecycle.serials import check_serial, next_serial, refuse_existing
 
+pytestmark = pytest.mark.pure
+
+
 TODAY = dt.date(2026, 11, 22)
 NOW = 1_800_000_000.0
 HOUR, DAY = 3600, 86400

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.apt_client import AptRoot
 from tests.lifecycle_support import (
     World,
@@ -21,6 +23,9 @@ from tests.lifecycle_support import (
     tree_hash,
 )
 from tests.support import fetch, running_server, with_listen
+
+pytestmark = pytest.mark.live
+
 
 POOL = "pool/main/h/hello"
 ONLY_IN_FIRST = {  # bookworm's hello 1.0-1: the first serial alone holds it

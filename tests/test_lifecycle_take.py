@@ -19,6 +19,8 @@ from tests.lifecycle_support import (
     tree_hash,
 )
 
+pytestmark = pytest.mark.live
+
 
 def expected_next(world: World, after: int) -> str:
     """The serial after `after` takes today (the template was built today, unless midnight

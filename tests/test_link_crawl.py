@@ -26,6 +26,9 @@ from tests.crawl import Crawl, crawl, orphans
 from tests.support import Running, fetch, running_server
 from tests.test_nginx_differential import free_port, get, running_nginx, snapfront_rules
 
+pytestmark = pytest.mark.live
+
+
 ODD_NAMES = ["with space", "plus+tilde~", "100%", "ünï cödé", "hash#tag", "what?", "a+b %c#d?é~"]
 """Directory names of the odd release tree; each holds files named after them as well."""
 

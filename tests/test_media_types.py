@@ -6,6 +6,9 @@ import pytest
 
 from snapfront.rewrite_rules.media_types import media_type
 
+pytestmark = pytest.mark.pure
+
+
 TEXT = "text/plain; charset=utf-8"
 DEB = "application/vnd.debian.binary-package"
 

@@ -6,6 +6,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+pytestmark = pytest.mark.live
+
 
 def test_folded_histogram_equals_one_observe_per_request(tmp_path) -> None:
     # A fresh interpreter: prometheus_client must see PROMETHEUS_MULTIPROC_DIR at import.

@@ -23,6 +23,9 @@ from tests.edge import Edge, edge_behind_varnish
 from tests.support import fetch
 from tests.test_apt import pool_file, require_apt
 
+pytestmark = pytest.mark.system
+
+
 CYCLES = 20
 CODENAME = "bookworm-mediawiki"
 PACKAGE = "mediawiki-tools"

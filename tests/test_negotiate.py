@@ -4,6 +4,8 @@ import pytest
 
 from snapfront.server.negotiate import acceptable
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.mark.parametrize(
     ("header", "codings"),

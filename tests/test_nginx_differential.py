@@ -47,6 +47,9 @@ from snapfront.rewrite_rules.export import DENY, FILE, FIRST, GUARDS, REDIRECT, 
 from snapfront.rewrite_rules.export_routes import SLASHES
 from snapfront.sample import SampleHost
 
+pytestmark = pytest.mark.live
+
+
 NGINX = "/usr/sbin/nginx"
 IMMUTABLE, SIGNED, VOLATILE, FILES, ERROR = (
     CacheClass.IMMUTABLE,

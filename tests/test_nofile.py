@@ -15,6 +15,9 @@ from snapfront.base.config import MAX_CONNECTIONS
 from snapfront.server.nofile import needed
 from tests.support import Running, running_server
 
+pytestmark = pytest.mark.live
+
+
 SOFT, HARD = 256, 2048
 
 

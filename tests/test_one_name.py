@@ -17,6 +17,8 @@ from snapfront import __version__
 from snapfront.sample import SampleHost
 from tests.support import fetch, running_server, with_listen
 
+pytestmark = pytest.mark.live
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 SHADOWED = ("base", "basedir", "diffs", "generator", "health", "lifecycle", "metrics",
             "rewrite_rules", "serials", "server")  # fmt: skip

@@ -131,6 +131,7 @@ def weigh(apt_output: str) -> tuple[int, float]:
     return int(count.group(1)), float(size.group(1).replace(",", "")) * scale
 
 
+@pytest.mark.pure
 def test_weigh_reads_apt_summary() -> None:
     summary = (
         "0 upgraded, 103 newly installed, 0 to remove and 0 not upgraded.\n"
@@ -205,6 +206,7 @@ def test_systemd_analyze_verify(installed: debroot.Root) -> None:
     assert score and float(score.group(1)) <= 2.5, security
 
 
+@pytest.mark.pure
 def test_man_page_covers_every_command_and_option() -> None:
     """snapfront.1 is hand-written: it must name each subcommand and option of --help."""
     page = (CHECKOUT / "debian/snapfront.1").read_text().replace("\\-", "-")
@@ -237,6 +239,7 @@ def test_root_builds_as_snapfront_and_the_service_user_can_rebuild(
     assert "files written: 0," not in rebuilt, rebuilt
 
 
+@pytest.mark.pure
 def test_man_page_synopsis_names_every_command() -> None:
     """`man snapfront` opens on the SYNOPSIS: one `.B snapfront COMMAND` line per command."""
     page = (CHECKOUT / "debian/snapfront.1").read_text().replace("\\-", "-")

@@ -16,6 +16,9 @@ from tests import browser as browser_support
 from tests.browser import artifacts, axe_source, fits, launch, open_page
 from tests.support import fetch
 
+pytestmark = pytest.mark.system
+
+
 KINDS = {
     "files-readme": "/",
     "files-signed": "/mediawiki/1.41/",

@@ -19,6 +19,9 @@ from tests.browser import (
 )
 from tests.support import running_server
 
+pytestmark = pytest.mark.system
+
+
 ROWS_PER_SCREEN = 40
 """At least this many listing rows on a 1280 x 1100 screen (nginx autoindex shows ~68)."""
 

@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from debian.deb822 import Deb822
 
 from snapfront import sample
@@ -19,6 +20,9 @@ from tests.health_support import wait_for
 from tests.lifecycle_support import World
 from tests.support import Running, fetch, running_server, with_listen
 from tests.test_serials_live import make_dir, serials
+
+pytestmark = pytest.mark.live
+
 
 WITHIN = 15.0
 """Seconds the watcher gets to follow a gensnapshot (it waits for quiet first: 0.5 s)."""

@@ -21,6 +21,9 @@ from snapfront.sample import SampleHost
 from tests.health_support import private_config, status
 from tests.support import fetch, running_server
 
+pytestmark = pytest.mark.live
+
+
 REQUESTS = 60
 
 

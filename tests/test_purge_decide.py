@@ -5,10 +5,14 @@ a serial that came, went, or came and went within one burst are all known from t
 
 from __future__ import annotations
 
+import pytest
+
 from snapfront.purge import Changes
 from snapfront.purge.decide import changed_paths, known_archives, purge_stages
 from snapfront.rewrite_rules import Archive
 from tests.test_resolve import RULES
+
+pytestmark = pytest.mark.pure
 
 MOUNTS, OUTPUT = RULES.mounts, RULES.output
 OLD, NEW = "2026112101", "2026112102"

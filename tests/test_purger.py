@@ -23,6 +23,9 @@ from snapfront.purge import Changes, Purger
 from snapfront.sample import SampleHost
 from tests.test_watch import until, watching
 
+pytestmark = pytest.mark.live
+
+
 Answer = Callable[[str, int], int]  # (url, how many times it was asked before) -> status
 
 

@@ -19,6 +19,9 @@ from snapfront.server.ranges import (
     unsatisfied_range,
 )
 
+pytestmark = pytest.mark.pure
+
+
 SIZE = 1000
 R = ByteRange
 

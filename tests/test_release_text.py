@@ -6,6 +6,9 @@ import pytest
 
 from snapfront.lifecycle.release_text import DAY, bumped, field_value, parse_date, release_date
 
+pytestmark = pytest.mark.pure
+
+
 RELEASE = (
     b"Origin: snapfront demo\n"
     b"Label: Debian snapshots\n"

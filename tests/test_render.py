@@ -36,6 +36,9 @@ from snapfront.generator.render import (
     utc,
 )
 
+pytestmark = pytest.mark.pure
+
+
 HOST = "https://releases.example.org"
 T0 = 1718323200  # 2024-06-14 00:00:00 UTC
 DAY = 86400

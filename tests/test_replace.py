@@ -13,6 +13,8 @@ from snapfront.base.errors import Failed, Refused
 from snapfront.lifecycle import replace as module
 from snapfront.lifecycle.replace import Replacement, replace_all
 
+pytestmark = pytest.mark.pure
+
 
 def files(tmp_path: Path) -> list[Path]:
     paths = [tmp_path / name for name in ("Release", "Release.gpg", "InRelease")]

@@ -13,12 +13,17 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from snapfront.base.config import load
 from snapfront.generator.build import Builder
 from snapfront.generator.model import DAY
 from snapfront.sample import SampleHost
 from tests.health_support import private_config
 from tests.support import fetch, running_server
+
+pytestmark = pytest.mark.live
+
 
 PUBLIC = 'public_url = "https://releases.example.org/"\n'
 ROOTS = ("snapshots", "repos", "tagged", "releases", "keyring.gpg")

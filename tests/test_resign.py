@@ -27,6 +27,8 @@ from tests.support import Running, running_server, with_listen
 from tests.test_apt import require_apt
 from tests.test_bump import CODENAMES, snapshot_dir, tree_digest
 
+pytestmark = pytest.mark.live
+
 
 @dataclass
 class Served:

@@ -21,6 +21,9 @@ from snapfront.rewrite_rules import (
     resolve,
 )
 
+pytestmark = pytest.mark.pure
+
+
 SERIALS = frozenset({"2026112101", "2026112102"})
 SNAP = Mount("/debian/", MountKind.SNAPSHOTS, "/srv/snap", "debian", "/srv/keys/keyring.gpg")
 REPO = Mount("/apt/", MountKind.REPOSITORY, "/srv/repo", "apt")

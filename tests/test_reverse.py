@@ -16,6 +16,9 @@ from snapfront.rewrite_rules.policy import cache_control_problem, surrogate_key
 from snapfront.rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order, urls_for
 from tests.test_resolve import REPO, RULES
 
+pytestmark = pytest.mark.pure
+
+
 OLD, NEW = "2026112101", "2026112102"
 
 

@@ -15,6 +15,9 @@ from snapfront.run_as import (
     umask_for,
 )
 
+pytestmark = pytest.mark.pure
+
+
 REPREPRO = User("reprepro", 998, 997, "/srv/reprepro")
 
 

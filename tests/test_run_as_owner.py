@@ -34,6 +34,8 @@ from tests.owners_support import (
 )
 from tests.support import family, fetch, fetch_once_settled, running_server, with_listen
 
+pytestmark = pytest.mark.system
+
 
 @dataclass(frozen=True)
 class Owned:

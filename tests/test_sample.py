@@ -28,6 +28,9 @@ from snapfront.sample import (
     stop_agent,
 )
 
+pytestmark = pytest.mark.live
+
+
 CODENAMES = ("bookworm", "jessie/updates")
 SNAPSHOT_FILES = {
     "Release",

@@ -15,6 +15,8 @@ from snapfront.sample import SampleHost
 from snapfront.server import sd_notify
 from tests.support import fetch, running_server, with_listen
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture
 def listener(tmp_path: Path) -> Iterator[tuple[str, socket.socket]]:

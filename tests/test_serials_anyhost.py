@@ -13,6 +13,9 @@ from tests.support import fetch
 from tests.tails_host import TailsHost
 from tests.test_serials_live import contents, make_dir, serials
 
+pytestmark = pytest.mark.live
+
+
 HOSTS = ("snapfront", "nginx")
 ORIGINS = ("debian", "debian-security", "torproject", "tails")
 

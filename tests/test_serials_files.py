@@ -14,6 +14,8 @@ from snapfront.serials import confirm, files, plan
 from snapfront.serials.confirm import Kind, listed_codenames, listed_serials, release_url
 from snapfront.serials.remote import archive_serial, check_base, trace_url
 
+pytestmark = pytest.mark.pure
+
 
 def origins(tmp_path: Path, **contents: str | None) -> Path:
     """DIR/ORIGIN/serial for each keyword (`_` spells `-`); None: the directory alone."""

@@ -22,6 +22,8 @@ from snapfront.serials.remote import Remote
 from tests.lifecycle_support import World, snapshot_cli
 from tests.support import Running, fetch, running_server, with_listen
 
+pytestmark = pytest.mark.live
+
 
 def serials(*args: str) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "snapfront.cli", "serials", *args]

@@ -20,6 +20,9 @@ from snapfront.sample import SampleHost
 from tests.support import Running, fetch, running_server
 from tests.test_connections import files, read_response, request, server_config  # noqa: F401
 
+pytestmark = pytest.mark.live
+
+
 LIMIT = 4
 """max_connections of the server here: the test holds that many open to be refused once."""
 

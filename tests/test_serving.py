@@ -18,6 +18,8 @@ from snapfront.sample import SampleHost
 from snapfront.server.small_files import SmallFiles
 from tests.support import Running, fetch, running_server, with_listen
 
+pytestmark = pytest.mark.live
+
 
 def children(pid: int) -> set[int]:
     found = set()

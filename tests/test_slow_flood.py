@@ -32,6 +32,9 @@ from tests.test_connections import (  # noqa: F401 (files: a fixture)
     server_config,
 )
 
+pytestmark = pytest.mark.live
+
+
 HALF, SILENT, IDLE, SLOW = 500, 100, 100, 100
 FLOOD = HALF + SILENT + IDLE + SLOW
 NORMAL, NORMAL_SECONDS = 200, 10.0

@@ -9,6 +9,9 @@ import pytest
 from snapfront.basedir.model import Distribution
 from snapfront.generator.live_pages import CONF_PATH, conf_for
 
+pytestmark = pytest.mark.pure
+
+
 URL = "https://releases.example.org:8443/"
 TEMPLATE = '"https://releases.example.org:8443/@PATH@/@SNAPSHOTID@/";'
 HOST_LINE = f"Acquire::Snapshots::URI::Host::releases.example.org {TEMPLATE}"

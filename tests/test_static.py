@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import brotli
+import pytest
 
 from snapfront.base.site_files import static_dir
 from snapfront.generator.assets import assets
@@ -21,6 +22,9 @@ from snapfront.rewrite_rules import DEFAULT_CACHE_CONTROL, CacheClass
 from tests.support import fetch, fetch_once_settled
 from tests.test_apache_export import _require_apache, host_copy, running_apache  # noqa: F401
 from tests.test_nginx_differential import get, nginx_port  # noqa: F401
+
+pytestmark = pytest.mark.live
+
 
 XSL = Path(static_dir()) / "feed.xsl"
 ATOM = "{http://www.w3.org/2005/Atom}"

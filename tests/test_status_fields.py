@@ -14,10 +14,15 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from snapfront import __version__
 from snapfront.sample import SampleHost
 from tests.health_support import private_config, status, wait_for
 from tests.support import fetch, running_server
+
+pytestmark = pytest.mark.live
+
 
 DAY = 86400
 

@@ -27,6 +27,9 @@ from tests.support import fetch
 from tests.test_apache_export import host_copy  # noqa: F401 (a fixture)
 from tests.test_nginx_differential import free_port, get, place, snapfront_rules
 
+pytestmark = pytest.mark.live
+
+
 # Files the sample host lacks, put in a release directory of its own for this module.
 EXTRA = [
     "hello_1.0-1_amd64.changes",

@@ -23,6 +23,9 @@ import pytest
 from snapfront.serials.remote import Remote
 from tests.tails_host import Served, TailsHost
 
+pytestmark = pytest.mark.live
+
+
 DATA = Path(__file__).parent / "data" / "tails"
 SERIALS = "auto/scripts/apt-snapshots-serials"
 EXPIRY = "bin/apt-snapshots-expiry"

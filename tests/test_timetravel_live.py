@@ -16,6 +16,9 @@ from tests.apt_client import AptRoot
 from tests.lifecycle_support import CODENAMES, World, gpg, snapshot_cli, stop_agent, tree_hash
 from tests.support import fetch, running_server, with_listen
 
+pytestmark = pytest.mark.live
+
+
 SIGNED = "public, max-age=120"
 IMMUTABLE = "public, max-age=31536000, immutable"
 UTC = dt.UTC

@@ -24,6 +24,8 @@ from snapfront.rewrite_rules.instants import instant_mount
 from snapfront.rewrite_rules.reverse import PurgeStage, never_rewritten, purge_order, urls_for
 from snapfront.rewrite_rules.timetravel import parse_instant, stamp
 
+pytestmark = pytest.mark.pure
+
 
 def at(text: str) -> int:
     """'2026-11-21 12:00:00' (UTC) as epoch seconds."""

@@ -26,6 +26,9 @@ from tests.support import Running, running_server
 from tests.test_apt import pool_file, require_apt, sha256
 from tests.tls_support import Authority, make_authority, require, served_fingerprint, with_tls
 
+pytestmark = pytest.mark.live
+
+
 HEADER_TIMEOUT = 3
 SERVER_KEYS = f"workers = 2\nheader_timeout = {HEADER_TIMEOUT}\n"
 TLS12 = {

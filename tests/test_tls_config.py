@@ -14,6 +14,9 @@ from tests.test_config import GOOD_MOUNT, run
 from tests.test_config_errors import _expect_one_line
 from tests.tls_support import Authority, Leaf, make_authority, openssl
 
+pytestmark = pytest.mark.live
+
+
 COMMANDS = ["check-config", "serve"]
 
 

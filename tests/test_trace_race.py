@@ -16,6 +16,9 @@ import pytest
 from snapfront import sample
 from tests.support import fetch, running_server, with_listen
 
+pytestmark = pytest.mark.live
+
+
 ROUNDS = 6
 TRACE = "/debian/project/trace/debian"
 

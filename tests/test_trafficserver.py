@@ -15,6 +15,9 @@ from tests import debroot
 from tests.cdn import CONTRIB, running_trafficserver, trafficserver_system
 from tests.edge import PURGE_BATCH, edge_behind
 
+pytestmark = pytest.mark.system
+
+
 HOST = "releases.example.org"
 DEB = "/apt/pool/main/m/mediawiki-tools/mediawiki-tools_1.0-1_all.deb"
 

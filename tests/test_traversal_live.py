@@ -15,6 +15,9 @@ from hypothesis import strategies as st
 from snapfront.sample import SampleHost
 from tests.support import Reply, escape_links, fetch
 
+pytestmark = pytest.mark.live
+
+
 REFUSED = {400, 404, 414}
 
 # {old}/{new} are the sample host's serials. Paths are sent exactly as written.

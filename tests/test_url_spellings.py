@@ -18,6 +18,9 @@ from tests.test_resolve import RULES, SEGMENT
 # ------------------------------------------------------------------ runs of "/"
 
 
+pytestmark = pytest.mark.pure
+
+
 @pytest.mark.parametrize(
     ("url", "location"),
     [

@@ -16,6 +16,9 @@ from tests.apt_client import AptRoot
 from tests.support import Reply, Running, fetch, running_server, with_listen
 from tests.test_apt import require_apt
 
+pytestmark = pytest.mark.live
+
+
 VOLATILE = "public, max-age=10, s-maxage=60, stale-while-revalidate=30"
 SAME = ("ETag", "Last-Modified", "Cache-Control", "Content-Type", "Content-Length")
 """What a file's answer must share under both of its spellings."""

@@ -8,10 +8,13 @@ import subprocess
 import sys
 
 import brotli
+import pytest
 
 from snapfront.generator.write import MIN_SIZE
 from tests.browser import WIDE, build_wide_host
 from tests.support import fetch, running_server, with_listen
+
+pytestmark = pytest.mark.live
 
 
 def test_a_page_that_loses_its_variant_is_never_answered_by_it(tmp_path) -> None:

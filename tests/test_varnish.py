@@ -22,6 +22,9 @@ from tests.edge import Edge, edge_behind_varnish
 from tests.support import Reply, fetch
 from tests.test_apt import pool_file, require_apt
 
+pytestmark = pytest.mark.system
+
+
 POOL_DEB = "/debian/pool/main/h/hello/hello_1.0-1_all.deb"
 TARBALL = "/mediawiki/1.41/mediawiki-1.41.0.tar.gz"
 TARBALL_2 = "/mediawiki/1.41/mediawiki-1.41.1.tar.gz"

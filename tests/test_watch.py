@@ -29,6 +29,8 @@ from snapfront.generator.observe import Observers
 from snapfront.generator.watch import Watcher
 from snapfront.purge import Changes
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> sample.SampleHost:

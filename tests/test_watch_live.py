@@ -22,6 +22,9 @@ from snapfront import sample
 from tests.apt_client import AptRoot
 from tests.support import Running, family, fetch, running_server, with_listen
 
+pytestmark = pytest.mark.live
+
+
 TRACE = "/debian/project/trace/debian"
 WITHIN = 2.0  # seconds from the last write to the fresh page being served (the bound)
 

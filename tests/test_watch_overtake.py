@@ -21,6 +21,9 @@ from snapfront.base.config import load
 from snapfront.generator.build import build
 from tests.test_watch import until, watching
 
+pytestmark = pytest.mark.live
+
+
 BULK_DIRS = 3000
 QUIET = 0.2
 CODENAMES = ("bookworm", "jessie/updates")

@@ -17,6 +17,8 @@ from snapfront.generator.scan import scan
 from snapfront.generator.write import MIN_SIZE, DuplicateOutput, Writer
 from snapfront.rewrite_rules import Mount, MountKind
 
+pytestmark = pytest.mark.pure
+
 
 def files_mount(root: Path) -> Mount:
     return Mount("/", MountKind.FILES, str(root), "files")
