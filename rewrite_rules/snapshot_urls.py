@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .context import Context, Redirect, Resolution, url
-from .model import CacheClass, Miss, MissReason, Source, Target
+from .model import Archive, CacheClass, Miss, MissReason, Source, Target
 from .names import (
     BY_HASH,
     CHANGES,
@@ -34,46 +34,57 @@ def resolve_snapshots(ctx: Context) -> Resolution:
     if INSTANT.match(rest[0]):
         return _resolve_instant(ctx)
     if ctx.trailing:
-        if rest[0] == POOL or SERIAL.match(rest[0]) or rest == TRACE_DIR:
-            return _snapshot_page(ctx)
-        return ctx.miss(MissReason.NOT_FOUND, "no such directory")
+        return _snapshot_page(ctx)
     if rest[:2] == TRACE_DIR and len(rest) == 3:
         return ctx.trace(rest[2])
     if rest[0] == POOL:
         return ctx.data(rest, CacheClass.IMMUTABLE)
-    if not SERIAL.match(rest[0]) or len(rest) < 2:
-        return ctx.miss(MissReason.NOT_FOUND, "not a snapshot URL")
-    serial, area, tail = rest[0], rest[1], rest[2:]
-    archive = ctx.rules.archive(ctx.mount)
-    if area == CHANGES_JSON and not tail:
-        if serial not in archive.all_serials():
-            return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
-        rel = "/".join((*ctx.segments[:-1], CHANGES, "index.json"))
-        source = Source(ctx.rules.output, rel, generated=True)
-        return Target(ctx.mount, (source,), CacheClass.VOLATILE)
-    if area == POOL and tail:
-        if serial not in archive.all_serials():
-            return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
-        return ctx.data((POOL, *tail), CacheClass.IMMUTABLE)
-    if area == DISTS:
-        codename, file = _split_codename(archive.codenames, tail)
-        if codename is None:
-            return _unknown_codename(ctx, archive.codenames, tail)
-        known = archive.serials.get(codename, frozenset())
-        if serial not in known:
-            return _unknown_serial(ctx, serial, sorted(known), codename)
-        if not file:
-            return ctx.miss(MissReason.NOT_FOUND, "not a file")
-        signed = len(file) == 1 and file[0] in RELEASE_FAMILY
-        cache = CacheClass.SIGNED_METADATA if signed else CacheClass.IMMUTABLE
-        return ctx.data((DISTS, codename, SNAPSHOTS_DIR, serial, *file), cache)
+    if SERIAL.match(rest[0]) and len(rest) >= 2:
+        return _resolve_serial(ctx, rest[0], rest[1], rest[2:])
     return ctx.miss(MissReason.NOT_FOUND, "not a snapshot URL")
 
 
+def _resolve_serial(ctx: Context, serial: str, area: str, tail: tuple[str, ...]) -> Resolution:
+    """/P/SERIAL/dists/CODENAME/F, /P/SERIAL/pool/X (the one pool) and /P/SERIAL/changes.json
+    (the changes page's JSON, generated: no second file)."""
+    archive = ctx.rules.archive(ctx.mount)
+    if area == DISTS:
+        return _serial_file(ctx, archive, serial, tail)
+    changes, pool = area == CHANGES_JSON and not tail, area == POOL and bool(tail)
+    if not (changes or pool):
+        return ctx.miss(MissReason.NOT_FOUND, "not a snapshot URL")
+    if serial not in archive.all_serials():
+        return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
+    if pool:
+        return ctx.data((POOL, *tail), CacheClass.IMMUTABLE)
+    rel = "/".join((*ctx.segments[:-1], CHANGES, "index.json"))
+    source = Source(ctx.rules.output, rel, generated=True)
+    return Target(ctx.mount, (source,), CacheClass.VOLATILE)
+
+
+def _serial_file(ctx: Context, archive: Archive, serial: str, tail: tuple[str, ...]) -> Resolution:
+    """/P/SERIAL/dists/CODENAME/F → dists/CODENAME/snapshots/SERIAL/F: the Release family is
+    signed metadata (a bump re-signs it in place), every other file immutable."""
+    codename, file = _split_codename(archive.codenames, tail)
+    if codename is None:
+        return _unknown_codename(ctx, archive.codenames, tail)
+    known = archive.serials.get(codename, frozenset())
+    if serial not in known:
+        return _unknown_serial(ctx, serial, sorted(known), codename)
+    if not file:
+        return ctx.miss(MissReason.NOT_FOUND, "not a file")
+    signed = len(file) == 1 and file[0] in RELEASE_FAMILY
+    cache = CacheClass.SIGNED_METADATA if signed else CacheClass.IMMUTABLE
+    return ctx.data((DISTS, codename, SNAPSHOTS_DIR, serial, *file), cache)
+
+
 def _snapshot_page(ctx: Context) -> Resolution:
+    """A directory: the pool, the trace directory, or a serial's own pages."""
     rest = ctx.rest
     if rest[0] == POOL or rest == TRACE_DIR:
         return ctx.page()
+    if not SERIAL.match(rest[0]):
+        return ctx.miss(MissReason.NOT_FOUND, "no such directory")
     serial = rest[0]
     archive = ctx.rules.archive(ctx.mount)
     if serial not in archive.all_serials():
