@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from debian.deb822 import Release
 
 from snapfront.base.confined import read_file
+from snapfront.base.stamps import Stamp, stamp
 from snapfront.rewrite_rules.complete import complete_serials as taken
 from snapfront.rewrite_rules.model import Archive, MountKind
 
@@ -30,9 +31,8 @@ RELEASE_LIMIT = 16 * 1024 * 1024
 """Bytes of a Release file we parse at most; Debian's and Ubuntu's InRelease are under 300 KB."""
 _CACHE_LIMIT = 10_000
 
-StatKey = tuple[str, int, int]
-# (keyring, its stat, the stats of the signed files) -> verified; rebuilds never re-run gpgv
-_verified: dict[tuple[str, StatKey, tuple[StatKey, ...]], bool] = {}
+# (keyring, its stamp, the signed files, their stamps) -> verified; rebuilds never re-run gpgv
+_verified: dict[tuple[str, Stamp, tuple[str, ...], tuple[Stamp, ...]], bool] = {}
 
 
 class GpgvMissing(RuntimeError):
@@ -127,23 +127,15 @@ def is_complete(directory: str, keyring: str | None) -> bool:
     return keyring is None or _verify(files, keyring)
 
 
-def _stat_key(path: str) -> StatKey | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (path, st.st_size, st.st_mtime_ns)
-
-
 def _verify(files: tuple[str, ...], keyring: str) -> bool:
     keyring = os.path.abspath(keyring)  # gpgv looks a bare name up in ~/.gnupg
-    ring, stats = _stat_key(keyring), tuple(_stat_key(f) for f in files)
+    ring, stats = stamp(keyring), tuple(stamp(f) for f in files)
     if ring is None:
         log.warning("%s: keyring missing: no signature verifies", keyring)
         return False
-    if any(st is None for st in stats):
+    if None in stats:
         return False  # removed while we looked
-    key = (keyring, ring, tuple(st for st in stats if st is not None))
+    key = (keyring, ring, files, stats)
     if key not in _verified:
         if len(_verified) >= _CACHE_LIMIT:
             _verified.clear()

@@ -21,7 +21,7 @@ import os
 from collections import OrderedDict
 
 from snapfront.base.atomic import STATE_DIR, atomic_write
-from snapfront.base.stamps import stamp
+from snapfront.base.stamps import stamps
 from snapfront.rewrite_rules import MountKind
 
 from .compare import Change, Delta, compare
@@ -56,7 +56,7 @@ class IndexCache:
     ) -> tuple[IndexFile, ...] | None:
         """release_indexes, remembered by the Release files' stats: an archive page shows the
         counts of every serial, and is rendered again with each new one."""
-        key = (directory, codename, *(stamp(os.path.join(directory, n)) for n in RELEASE_NAMES))
+        key = (directory, codename, *stamps(directory, RELEASE_NAMES))
         if key not in self._releases:
             if len(self._releases) >= MEMORY_RELEASES:
                 self._releases.clear()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-from snapfront.base.stamps import stamp
+from snapfront.base.stamps import stamps
 from snapfront.basedir.release import read_distribution
 from snapfront.diffs.cache import IndexCache
 from snapfront.rewrite_rules import Mount
@@ -101,7 +101,7 @@ class Site:
     def distribution(self, mount: Mount, directory: str) -> Distribution | None:
         """read_distribution, remembered by the Release family's stats: a snapshots front page
         shows every serial, and the watcher rebuilds it with each new one."""
-        key = (directory, *(stamp(os.path.join(directory, n)) for n in RELEASE_NAMES))
+        key = (directory, *stamps(directory, RELEASE_NAMES))
         if key not in self.releases:
             if len(self.releases) >= RELEASE_MEMO_LIMIT:
                 self.releases.clear()

@@ -13,7 +13,7 @@ import time
 
 from snapfront.base.atomic import STATE_DIR
 from snapfront.base.config import Config
-from snapfront.base.stamps import Stamp, stamp
+from snapfront.base.stamps import Stamp, stamps
 from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.model import Distribution
 from snapfront.basedir.release import newest_complete_serial, read_distribution, snapshot_dir
@@ -67,7 +67,7 @@ class Gatherer:
     def __init__(self, config: Config, watching: bool) -> None:
         self.config = config
         self.watching = watching
-        self._releases: dict[str, tuple[tuple[Stamp, Stamp], Distribution | None]] = {}
+        self._releases: dict[str, tuple[tuple[Stamp, ...], Distribution | None]] = {}
 
     def gather(self, now: float | None = None) -> Facts:
         config = self.config
@@ -113,10 +113,7 @@ class Gatherer:
         )
 
     def release(self, directory: str, root: str) -> Distribution | None:
-        key = (
-            stamp(os.path.join(directory, "InRelease")),
-            stamp(os.path.join(directory, "Release")),
-        )
+        key = stamps(directory, ("InRelease", "Release"))
         memo = self._releases.get(directory)
         if memo is not None and memo[0] == key:
             return memo[1]
