@@ -17,8 +17,8 @@ from snapfront.base.stamps import Stamp, stamp, stamps
 from snapfront.basedir.release import is_complete, read_distribution, snapshot_dir
 from snapfront.basedir.taken import taken_at
 from snapfront.rewrite_rules import MountKind
+from snapfront.rewrite_rules.names import RELEASE_NAMES
 
-RELEASE_NAMES = ("InRelease", "Release", "Release.gpg")
 _MEMO_LIMIT = 100_000
 
 

@@ -20,6 +20,7 @@ from snapfront.base.confined import read_file
 from snapfront.base.stamps import Stamp, stamp
 from snapfront.rewrite_rules.complete import complete_serials as taken
 from snapfront.rewrite_rules.model import Archive, MountKind
+from snapfront.rewrite_rules.names import INRELEASE, RELEASE, RELEASE_GPG
 
 from . import tools
 from .model import Distribution
@@ -48,9 +49,9 @@ def read_distribution(
     directory itself) where `kind`'s rule serves, so a Release that is a symlink to
     conf/distributions or a FIFO is treated as missing, never parsed onto a page.
     """
-    path = os.path.join(directory, "InRelease")
+    path = os.path.join(directory, INRELEASE)
     if not os.path.isfile(path):
-        path = os.path.join(directory, "Release")
+        path = os.path.join(directory, RELEASE)
     data = read_file(root or directory, path, kind, RELEASE_LIMIT)
     if data is None:
         return None  # a half-written (or just removed) snapshot, or nothing we may read
@@ -110,10 +111,10 @@ def _sources_on_disk(directory: str, components: tuple[str, ...]) -> bool:
 
 def _signature_files(directory: str) -> tuple[str, ...] | None:
     """What gpgv checks: (InRelease,), else (Release.gpg, Release); None when unsigned."""
-    inrelease = os.path.join(directory, "InRelease")
+    inrelease = os.path.join(directory, INRELEASE)
     if os.path.isfile(inrelease):
         return (inrelease,)
-    release, detached = os.path.join(directory, "Release"), os.path.join(directory, "Release.gpg")
+    release, detached = os.path.join(directory, RELEASE), os.path.join(directory, RELEASE_GPG)
     if os.path.isfile(release) and os.path.isfile(detached):
         return (detached, release)
     return None
@@ -183,7 +184,7 @@ def newest_complete_serial(
 
 def _signature_mtime(directory: str) -> int | None:
     """Whole seconds, like Last-Modified: InRelease's mtime, else Release.gpg's."""
-    for name in ("InRelease", "Release.gpg"):
+    for name in (INRELEASE, RELEASE_GPG):
         try:
             return os.stat(os.path.join(directory, name)).st_mtime_ns // 1_000_000_000
         except OSError:

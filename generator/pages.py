@@ -19,7 +19,7 @@ from snapfront.base.stamps import stamps
 from snapfront.basedir.release import read_distribution
 from snapfront.diffs.cache import IndexCache
 from snapfront.rewrite_rules import Mount
-from snapfront.rewrite_rules.resolve import KEYRING_NAME
+from snapfront.rewrite_rules.names import KEYRING_NAME, RELEASE_NAMES
 
 from .hashes import HashCache
 from .model import (
@@ -38,7 +38,6 @@ from .naturalsort import version_key
 from .scan import Entry, scan
 
 SIGNATURE_SUFFIXES = (".sig", ".asc", ".sign")
-RELEASE_NAMES = ("InRelease", "Release", "Release.gpg")
 RELEASE_MEMO_LIMIT = 50_000
 
 

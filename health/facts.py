@@ -19,6 +19,7 @@ from snapfront.basedir.model import Distribution
 from snapfront.basedir.release import newest_complete_serial, read_distribution, snapshot_dir
 from snapfront.basedir.taken import taken_at
 from snapfront.rewrite_rules import Mount, MountKind
+from snapfront.rewrite_rules.names import RELEASE_FIELDS
 
 from . import newest_file, watcher_file
 from .model import Facts, MountFacts, WatcherFacts
@@ -113,7 +114,7 @@ class Gatherer:
         )
 
     def release(self, directory: str, root: str) -> Distribution | None:
-        key = stamps(directory, ("InRelease", "Release"))
+        key = stamps(directory, RELEASE_FIELDS)
         memo = self._releases.get(directory)
         if memo is not None and memo[0] == key:
             return memo[1]

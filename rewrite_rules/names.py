@@ -7,7 +7,13 @@ import re
 from .model import MountKind
 
 SERIAL = re.compile(r"\d{10}\Z")
-RELEASE_FAMILY = frozenset({"Release", "InRelease", "Release.gpg"})
+INRELEASE, RELEASE, RELEASE_GPG = "InRelease", "Release", "Release.gpg"
+RELEASE_NAMES = (INRELEASE, RELEASE, RELEASE_GPG)
+"""The Release family of a dists/ directory, in the order a reader looks: the clear-signed
+InRelease first (APT's choice too), then the Release its detached Release.gpg signs."""
+RELEASE_FAMILY = frozenset(RELEASE_NAMES)
+RELEASE_FIELDS = RELEASE_NAMES[:2]
+"""The two that hold the Release fields (python-debian unwraps InRelease's signature)."""
 REPREPRO_INTERNALS = frozenset({"conf", "db", "incoming", "logs", "tmp"})
 TRACE_DIR = ("project", "trace")
 KEYRING_NAME = "keyring.gpg"
