@@ -22,7 +22,9 @@ POOL_AT = {MountKind.SNAPSHOTS: 0, MountKind.REPOSITORY: 0, MountKind.TAGGED: 2}
 INDEX_PAGE = "index.html"
 INDEX_JSON = "index.json"
 PAGE_FILES = (INDEX_PAGE, INDEX_JSON)  # what a directory's generated page is
-GENERATED_NAMES = frozenset({*PAGE_FILES, "feed.atom"})
+FEED_NAME = "feed.atom"
+"""A files mount's top-level directory's Atom feed, beside its page."""
+GENERATED_NAMES = frozenset({*PAGE_FILES, FEED_NAME})
 """File names the generator writes beside a directory's page; they answer before the root's."""
 CHECKSUMS = "SHA256SUMS"
 """A files mount's directory checksums (`sha256sum -c`): a release manager's own file in the

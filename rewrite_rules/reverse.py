@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
 from .model import Mount, MountKind, Target
+from .names import INDEX_JSON
 from .resolve import (
     BY_HASH,
     CHANGES,
@@ -121,7 +122,7 @@ def _output_candidates(rel: tuple[str, ...]) -> Iterator[Candidate]:
     yield rel, False, PurgeStage.PAGE
     if rel[-1] == INDEX_PAGE:
         yield rel[:-1], True, PurgeStage.PAGE
-    if rel[-2:] == (CHANGES, "index.json"):  # also served as /P/SERIAL/changes.json
+    if rel[-2:] == (CHANGES, INDEX_JSON):  # also served as /P/SERIAL/changes.json
         yield (*rel[:-2], CHANGES_JSON), False, PurgeStage.PAGE
 
 

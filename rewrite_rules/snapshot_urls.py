@@ -18,6 +18,7 @@ from .names import (
     CHANGES,
     CHANGES_JSON,
     DISTS,
+    INDEX_JSON,
     POOL,
     RELEASE_FAMILY,
     SERIAL,
@@ -57,7 +58,7 @@ def _resolve_serial(ctx: Context, serial: str, area: str, tail: tuple[str, ...])
         return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
     if pool:
         return ctx.data((POOL, *tail), CacheClass.IMMUTABLE)
-    rel = "/".join((*ctx.segments[:-1], CHANGES, "index.json"))
+    rel = "/".join((*ctx.segments[:-1], CHANGES, INDEX_JSON))
     source = Source(ctx.rules.output, rel, generated=True)
     return Target(ctx.mount, (source,), CacheClass.VOLATILE)
 
