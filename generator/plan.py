@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
 from snapfront.rewrite_rules import Archive, Mount, MountKind
+from snapfront.rewrite_rules.names import split_codename
 from snapfront.rewrite_rules.resolve import (
     DISTS,
     LOCK_NAMES,
@@ -49,7 +50,7 @@ from .parts import (
 
 __all__ = [  # generator.parts' names too: the page producers and tests take them from here
     "CONF", "FEED_NAME", "Change", "Part", "PartKind", "affected", "archive_parts",
-    "changes_part", "codename_of", "feed_part", "front_part", "host_part", "ignored",
+    "changes_part", "feed_part", "front_part", "host_part", "ignored",
     "live_part", "mount_part", "normalize", "page_url", "pool_part", "serial_part",
     "temporary", "trace_part",
 ]  # fmt: skip
@@ -214,11 +215,10 @@ def _snapshots(mount: Mount, codenames: Sequence[str], change: Change) -> set[Pa
         return _listing_parts(change, page_url(mount, change.rel), page_url(mount, parent))
     if head != DISTS or len(segments) == 1:
         return set()
-    codename = codename_of(codenames, segments[1:])
+    codename, rest = split_codename(codenames, segments[1:])
     if codename is None:  # a codename found on disk only, or a new one
         new = {_codenames_part(mount)}
         return new | {live_part(mount)} if mount.live else new
-    rest = segments[1 + codename.count("/") + 1 :]
     if not rest or rest[0] != SNAPSHOTS_DIR or len(rest) == 1:
         return _live_change(mount, change, rest)
     return _serial_change(mount, change, codename, rest[1], rest[2:])
@@ -229,13 +229,13 @@ def _codenames_part(mount: Mount) -> Part:
     return Part(PartKind.CODENAMES, "", mount.url)
 
 
-def _live_change(mount: Mount, change: Change, rest: list[str]) -> set[Part]:
+def _live_change(mount: Mount, change: Change, rest: tuple[str, ...]) -> set[Part]:
     """dists/CODENAME/`rest` outside any serial: the live archive's pages (and the archive
     page's live stanza for its Release family); a directory created or removed at or right
     below the codename, its codenames."""
     structural = change.is_dir and change.structural and len(rest) <= 1
     found = {_codenames_part(mount)} if structural else set()
-    if mount.live and rest[:1] != [SNAPSHOTS_DIR]:
+    if mount.live and rest[:1] != (SNAPSHOTS_DIR,):
         found.add(live_part(mount))
         if len(rest) == 1 and rest[0] in RELEASE_FAMILY:
             found.add(front_part(mount))
@@ -243,7 +243,7 @@ def _live_change(mount: Mount, change: Change, rest: list[str]) -> set[Part]:
 
 
 def _serial_change(
-    mount: Mount, change: Change, codename: str, serial: str, below: list[str]
+    mount: Mount, change: Change, codename: str, serial: str, below: tuple[str, ...]
 ) -> set[Part]:
     """dists/CODENAME/snapshots/SERIAL/`below`: a serial taken or removed is every page that
     shows it; its Release family, its pages and the front page's; anything else, a listing."""
@@ -264,16 +264,6 @@ def _serial_change(
     if not below:  # the serial's own directory written to (not created): its page
         return {Part(PartKind.PAGE, change.rel, url(change.rel), serial)}
     return _listing_parts(change, url(change.rel), url(posixpath.dirname(change.rel)), serial)
-
-
-def codename_of(codenames: Sequence[str], tail: Sequence[str]) -> str | None:
-    """The longest known codename that `tail` starts with (one may contain "/")."""
-    best: str | None = None
-    for name in codenames:
-        parts = name.split("/")
-        if list(tail[: len(parts)]) == parts and (best is None or len(name) > len(best)):
-            best = name
-    return best
 
 
 _BY_KIND = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 
 from .model import MountKind
 
@@ -46,6 +47,21 @@ INDEX_DIRS = frozenset({"snapshots", "by-hash", "source", "i18n", "debian-instal
 TEMPORARY_SUFFIXES = (".new", ".lock")
 LOCK_NAMES = frozenset({"lockfile"})
 """Names never served in any segment: reprepro's NAME.new while it writes, and lock files."""
+
+
+def split_codename(
+    codenames: Iterable[str], tail: Sequence[str]
+) -> tuple[str | None, tuple[str, ...]]:
+    """The longest known codename that `tail` starts with (one may hold a "/": `jessie` and
+    `jessie/updates` are both codenames), and the segments after it; (None, tail) if none."""
+    best: tuple[str, ...] = ()
+    for name in codenames:
+        parts = tuple(name.split("/"))
+        if tuple(tail[: len(parts)]) == parts and len(parts) > len(best):
+            best = parts
+    if not best:
+        return None, tuple(tail)
+    return "/".join(best), tuple(tail[len(best) :])
 
 
 def is_index_dir(name: str) -> bool:

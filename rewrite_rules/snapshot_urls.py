@@ -24,6 +24,7 @@ from .names import (
     SERIAL,
     SNAPSHOTS_DIR,
     TRACE_DIR,
+    split_codename,
 )
 from .timetravel import INSTANT, floor, out_of_range, parse_instant
 
@@ -66,7 +67,7 @@ def _resolve_serial(ctx: Context, serial: str, area: str, tail: tuple[str, ...])
 def _serial_file(ctx: Context, archive: Archive, serial: str, tail: tuple[str, ...]) -> Resolution:
     """/P/SERIAL/dists/CODENAME/F → dists/CODENAME/snapshots/SERIAL/F: the Release family is
     signed metadata (a bump re-signs it in place), every other file immutable."""
-    codename, file = _split_codename(archive.codenames, tail)
+    codename, file = split_codename(archive.codenames, tail)
     if codename is None:
         return _unknown_codename(ctx, archive.codenames, tail)
     known = archive.serials.get(codename, frozenset())
@@ -95,7 +96,7 @@ def _snapshot_page(ctx: Context) -> Resolution:
         prefix = ctx.segments[: len(ctx.segments) - len(rest)]
         return Redirect(url((*prefix, POOL, *rest[2:]), trailing=True))
     if len(rest) >= 3 and rest[1] == DISTS:
-        codename, _ = _split_codename(archive.codenames, rest[2:])
+        codename, _ = split_codename(archive.codenames, rest[2:])
         if codename is None:
             return _unknown_codename(ctx, archive.codenames, rest[2:])
         if serial not in archive.serials.get(codename, frozenset()):
@@ -111,7 +112,7 @@ def _resolve_live(ctx: Context) -> Resolution:
     archive = ctx.rules.archive(ctx.mount)
     if len(ctx.rest) == 1:  # dists/ itself (without its "/": the server redirects)
         return ctx.page() if ctx.trailing else ctx.data(ctx.rest, CacheClass.SIGNED_METADATA)
-    codename, file = _split_codename(archive.codenames, ctx.rest[1:])
+    codename, file = split_codename(archive.codenames, ctx.rest[1:])
     if codename is None:
         return _unknown_codename(ctx, archive.codenames, ctx.rest[1:])
     if file[:1] == (SNAPSHOTS_DIR,):  # without a serial: the serials are listed at /P/
@@ -126,7 +127,7 @@ def _resolve_dists(ctx: Context) -> Resolution:
     """/P/dists/…: a snapshot spelt as it lies on disk, else the live archive (none with
     `live = false`; the on-disk spelling is a snapshot's, so it is served either way)."""
     archive = ctx.rules.archive(ctx.mount)
-    codename, file = _split_codename(archive.codenames, ctx.rest[1:])
+    codename, file = split_codename(archive.codenames, ctx.rest[1:])
     if codename is None and SNAPSHOTS_DIR in ctx.rest[2:]:  # a codename added since?
         return _unknown_codename(ctx, archive.codenames, ctx.rest[1:])
     if codename and len(file) >= 2 and file[0] == SNAPSHOTS_DIR and SERIAL.match(file[1]):
@@ -157,7 +158,7 @@ def _resolve_instant(ctx: Context) -> Resolution:
     rest, archive = ctx.rest, ctx.rules.archive(ctx.mount)
     codename = None
     if len(rest) >= 3 and rest[1] == DISTS:
-        codename, _ = _split_codename(archive.codenames, rest[2:])
+        codename, _ = split_codename(archive.codenames, rest[2:])
         if codename is None:
             return _unknown_codename(ctx, archive.codenames, rest[2:])
     instant = parse_instant(rest[0])
@@ -192,17 +193,3 @@ def _unknown_codename(ctx: Context, codenames: Sequence[str], tail: tuple[str, .
     listing = "\n".join(sorted(codenames)) if codenames else "(none)"
     message = f"unknown codename{asked}; codenames that exist:\n{listing}"
     return Miss(MissReason.UNKNOWN_CODENAME, message, ctx.mount)
-
-
-def _split_codename(
-    codenames: Sequence[str], tail: tuple[str, ...]
-) -> tuple[str | None, tuple[str, ...]]:
-    """The longest known codename that `tail` starts with, and what follows it."""
-    best: tuple[str, ...] = ()
-    for name in codenames:
-        parts = tuple(name.split("/"))
-        if tail[: len(parts)] == parts and len(parts) > len(best):
-            best = parts
-    if not best:
-        return None, tail
-    return "/".join(best), tail[len(best) :]
