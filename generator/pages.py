@@ -13,12 +13,13 @@ import posixpath
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from snapfront.base.stamps import stamps
 from snapfront.basedir.release import read_distribution
 from snapfront.diffs.cache import IndexCache
 from snapfront.rewrite_rules import Mount
+from snapfront.rewrite_rules.context import ancestors
 from snapfront.rewrite_rules.names import KEYRING_NAME, RELEASE_NAMES
 
 from .hashes import HashCache
@@ -112,11 +113,7 @@ def breadcrumbs(url: str) -> tuple[Link, ...]:
     """A link to each parent directory URL of `url` (percent-encoded), labelled decoded.
     Whether each parent has a page is the URL map's to say: generator.links unlinks those
     that have none (/P/project/, the `jessie` of `jessie/updates`)."""
-    parts = [p for p in url.strip("/").split("/") if p]
-    crumbs = [Link("/", "/")]
-    for index, part in enumerate(parts):
-        crumbs.append(Link(unquote(part), "/" + "/".join(parts[: index + 1]) + "/"))
-    return tuple(crumbs)
+    return tuple(Link(label, href) for label, href in ancestors(url))
 
 
 def page(url: str, **fields: object) -> Page:
