@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from snapfront.base.stamps import Stamp, stamp
+from snapfront.base.stamps import Stamp, stamp, stamps
 from snapfront.basedir.release import is_complete, read_distribution, snapshot_dir
 from snapfront.basedir.taken import taken_at
 from snapfront.rewrite_rules import MountKind
+from snapfront.rewrite_rules.names import RELEASE_NAMES
 
-RELEASE_NAMES = ("InRelease", "Release", "Release.gpg")
 _MEMO_LIMIT = 100_000
 
 
@@ -40,7 +40,7 @@ def snapshot_dates(
 
 def snapshot_date(root: str, codename: str, serial: str, keyring: str | None) -> int | None:
     directory = snapshot_dir(root, codename, serial)
-    stats = tuple(stamp(os.path.join(directory, name)) for name in RELEASE_NAMES)
+    stats = stamps(directory, RELEASE_NAMES)
     key = (directory, keyring, (*stats, stamp(keyring) if keyring else None))
     if key not in _memo:
         if len(_memo) >= _MEMO_LIMIT:

@@ -14,7 +14,7 @@ from debian.deb822 import Deb822
 
 from snapfront.basedir.dates import snapshot_dates
 from snapfront.rewrite_rules import Archive, Mount, MountKind
-from snapfront.rewrite_rules.resolve import SERIAL, is_index_dir
+from snapfront.rewrite_rules.names import INRELEASE, RELEASE, SERIAL, SNAPSHOTS_DIR, is_index_dir
 
 _MAX_CODENAME_DEPTH = 3  # "jessie/updates" is two; leave room, but never walk a pool
 
@@ -97,7 +97,7 @@ def _codenames_on_disk(root: str) -> Iterator[str]:
         except OSError:
             return
         names = {e.name for e in entries}
-        if rel and names & {"Release", "InRelease", "snapshots"}:
+        if rel and names & {RELEASE, INRELEASE, SNAPSHOTS_DIR}:
             yield "/".join(rel)
         if len(rel) >= _MAX_CODENAME_DEPTH:
             return

@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from debian.deb822 import Release
 
 from snapfront.base.confined import read_file
+from snapfront.base.stamps import Stamp, stamp
 from snapfront.rewrite_rules.complete import complete_serials as taken
 from snapfront.rewrite_rules.model import Archive, MountKind
+from snapfront.rewrite_rules.names import INRELEASE, RELEASE, RELEASE_GPG
 
 from . import tools
 from .model import Distribution
@@ -30,9 +32,8 @@ RELEASE_LIMIT = 16 * 1024 * 1024
 """Bytes of a Release file we parse at most; Debian's and Ubuntu's InRelease are under 300 KB."""
 _CACHE_LIMIT = 10_000
 
-StatKey = tuple[str, int, int]
-# (keyring, its stat, the stats of the signed files) -> verified; rebuilds never re-run gpgv
-_verified: dict[tuple[str, StatKey, tuple[StatKey, ...]], bool] = {}
+# (keyring, its stamp, the signed files, their stamps) -> verified; rebuilds never re-run gpgv
+_verified: dict[tuple[str, Stamp, tuple[str, ...], tuple[Stamp, ...]], bool] = {}
 
 
 class GpgvMissing(RuntimeError):
@@ -48,9 +49,9 @@ def read_distribution(
     directory itself) where `kind`'s rule serves, so a Release that is a symlink to
     conf/distributions or a FIFO is treated as missing, never parsed onto a page.
     """
-    path = os.path.join(directory, "InRelease")
+    path = os.path.join(directory, INRELEASE)
     if not os.path.isfile(path):
-        path = os.path.join(directory, "Release")
+        path = os.path.join(directory, RELEASE)
     data = read_file(root or directory, path, kind, RELEASE_LIMIT)
     if data is None:
         return None  # a half-written (or just removed) snapshot, or nothing we may read
@@ -110,10 +111,10 @@ def _sources_on_disk(directory: str, components: tuple[str, ...]) -> bool:
 
 def _signature_files(directory: str) -> tuple[str, ...] | None:
     """What gpgv checks: (InRelease,), else (Release.gpg, Release); None when unsigned."""
-    inrelease = os.path.join(directory, "InRelease")
+    inrelease = os.path.join(directory, INRELEASE)
     if os.path.isfile(inrelease):
         return (inrelease,)
-    release, detached = os.path.join(directory, "Release"), os.path.join(directory, "Release.gpg")
+    release, detached = os.path.join(directory, RELEASE), os.path.join(directory, RELEASE_GPG)
     if os.path.isfile(release) and os.path.isfile(detached):
         return (detached, release)
     return None
@@ -127,23 +128,15 @@ def is_complete(directory: str, keyring: str | None) -> bool:
     return keyring is None or _verify(files, keyring)
 
 
-def _stat_key(path: str) -> StatKey | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (path, st.st_size, st.st_mtime_ns)
-
-
 def _verify(files: tuple[str, ...], keyring: str) -> bool:
     keyring = os.path.abspath(keyring)  # gpgv looks a bare name up in ~/.gnupg
-    ring, stats = _stat_key(keyring), tuple(_stat_key(f) for f in files)
+    ring, stats = stamp(keyring), tuple(stamp(f) for f in files)
     if ring is None:
         log.warning("%s: keyring missing: no signature verifies", keyring)
         return False
-    if any(st is None for st in stats):
+    if None in stats:
         return False  # removed while we looked
-    key = (keyring, ring, tuple(st for st in stats if st is not None))
+    key = (keyring, ring, files, stats)
     if key not in _verified:
         if len(_verified) >= _CACHE_LIMIT:
             _verified.clear()
@@ -191,7 +184,7 @@ def newest_complete_serial(
 
 def _signature_mtime(directory: str) -> int | None:
     """Whole seconds, like Last-Modified: InRelease's mtime, else Release.gpg's."""
-    for name in ("InRelease", "Release.gpg"):
+    for name in (INRELEASE, RELEASE_GPG):
         try:
             return os.stat(os.path.join(directory, name)).st_mtime_ns // 1_000_000_000
         except OSError:

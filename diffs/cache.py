@@ -21,8 +21,9 @@ import os
 from collections import OrderedDict
 
 from snapfront.base.atomic import STATE_DIR, atomic_write
-from snapfront.base.stamps import stamp
+from snapfront.base.stamps import stamps
 from snapfront.rewrite_rules import MountKind
+from snapfront.rewrite_rules.names import RELEASE_FIELDS
 
 from .compare import Change, Delta, compare
 from .indexes import IndexFile, read_index, release_indexes
@@ -35,7 +36,6 @@ DISK_LIMIT = 256 * 1024 * 1024
 MEMORY_MAPS = 16
 MEMORY_DELTAS = 4096
 MEMORY_RELEASES = 50_000
-RELEASE_NAMES = ("InRelease", "Release")
 EMPTY = "-"
 """The key of "no index on this side" (a codename, component or architecture only on one)."""
 _KINDS = ("added", "removed", "upgraded", "downgraded")
@@ -56,7 +56,7 @@ class IndexCache:
     ) -> tuple[IndexFile, ...] | None:
         """release_indexes, remembered by the Release files' stats: an archive page shows the
         counts of every serial, and is rendered again with each new one."""
-        key = (directory, codename, *(stamp(os.path.join(directory, n)) for n in RELEASE_NAMES))
+        key = (directory, codename, *stamps(directory, RELEASE_FIELDS))
         if key not in self._releases:
             if len(self._releases) >= MEMORY_RELEASES:
                 self._releases.clear()

@@ -29,6 +29,7 @@ from debian.deb822 import Deb822, Release
 from snapfront.base.confined import read_file
 from snapfront.basedir.release import RELEASE_LIMIT
 from snapfront.rewrite_rules import MountKind
+from snapfront.rewrite_rules.names import RELEASE_FIELDS
 
 from .compare import highest
 
@@ -67,7 +68,7 @@ def release_indexes(
 ) -> tuple[IndexFile, ...] | None:
     """The indexes the Release family in `directory` lists; None when it has none we can read."""
     data = None
-    for name in ("InRelease", "Release"):
+    for name in RELEASE_FIELDS:
         data = read_file(root, os.path.join(directory, name), kind, RELEASE_LIMIT)
         if data is not None:
             break

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from snapfront.rewrite_rules import Mount
+from snapfront.rewrite_rules.confine import relative as segments_below
 
 from .plan import Change, Part, PartKind, affected
 
@@ -72,13 +73,9 @@ class Batch:
 
 
 def relative(mount: Mount, path: str) -> str | None:
-    """`path` relative to the mount's root ("" for the root), None when outside it."""
-    root = mount.root.rstrip("/")
-    if path == mount.root or path == root:
-        return ""
-    if path.startswith(root + "/"):
-        return path[len(root) + 1 :]
-    return None
+    """`path` relative to the mount's root, "/"-separated ("" for the root); None outside."""
+    rel = segments_below(path, mount.root)
+    return None if rel is None else "/".join(rel)
 
 
 def touches_trace(

@@ -4,7 +4,7 @@
 calls `update` with the parts a batch of changes touched (generator.plan); both go through the
 one Writer, which skips unchanged bytes, so a rebuild that finds nothing new rewrites nothing.
 A page whose URL belongs to another mount (the longest prefix wins, as in rewrite_rules) is
-not written.
+not written. One build's own tally (and its Report) is generator.build_run's.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 
 from snapfront import __version__
 from snapfront.base.config import Config
@@ -22,52 +21,23 @@ from snapfront.basedir.model import Distribution
 from snapfront.diffs.cache import IndexCache
 from snapfront.health import newest_file
 from snapfront.rewrite_rules import Archive, Mount, MountKind, Rules
-from snapfront.rewrite_rules.front import FRONT_URL, generates_front
 
 from .assets import write_assets
-from .front import Linker, front_page
-from .gather import expand, outputs
+from .build_run import Report, Run, Stop
 from .hashes import HashCache
 from .kept import KeptPages
 from .memo import RenderMemo, template_salt
-from .model import Feed, Page, expiring_within
+from .model import expiring_within
 from .newest import NewestData
 from .output_files import output_paths, stamps_of, write_output
-from .pages import Output, Site, Trace
-from .plan import Part, PartKind, archive_parts, host_part, mount_part
+from .pages import Output, Site
+from .plan import Part, PartKind, archive_parts, mount_part
 from .pool_pages import PoolRefresh
 from .scan import Entry
-from .scope import forget_removed, owned, prune, redone, with_host
+from .scope import forget_removed, with_host
 from .write import Writer
 
 log = logging.getLogger("snapfront.watch")
-
-
-@dataclass(frozen=True)
-class Report:
-    pages: int
-    feeds: int
-    traces: int
-    written: int
-    unchanged: int
-    removed: int
-    hashed: int
-    seconds: float
-    changed: tuple[str, ...] = ()
-    """Output files written or removed, relative to the output directory ("/"-separated)."""
-    produced: tuple[str, ...] = ()
-    """URLs of the pages, feeds and traces rendered (written or found unchanged)."""
-    held_back: tuple[str, ...] = ()
-    """Directories in which files still being written were left out (see pages.Site)."""
-    unfinished: tuple[tuple[str, Part], ...] = ()
-    """(mount URL, part) not produced because `stop` said so: the caller builds them later."""
-
-    def summary(self) -> str:
-        return (
-            f"pages: {self.pages}, feeds: {self.feeds}, traces: {self.traces}; "
-            f"files written: {self.written}, unchanged: {self.unchanged}, "
-            f"removed: {self.removed}; hashed: {self.hashed}; {self.seconds:.2f} s"
-        )
 
 
 def build(config: Config, now: float | None = None) -> Report:
@@ -144,96 +114,51 @@ class Builder:
         now: float | None,
         settled_ns: int | None,
         full: bool,
-        stop: Callable[[], bool] | None = None,
+        stop: Stop = None,
     ) -> Report:
-        started = time.monotonic()
-        hashed_before = self.hashes.hashed
-        when = time.time() if now is None else now
-        site = Site(
-            self.config.public_url, when, self.hashes, __version__, settled_ns,
-            releases=self.releases, listings=self.listings,
-            expiring_within=expiring_within(self.config.health.min_valid_for),
-            indexes=self.indexes, lazy_pool=self.config.pages.lazy_pool,
-        )  # fmt: skip
+        started, hashed_before = time.monotonic(), self.hashes.hashed
         rules = Rules(self.config.mounts, self.config.output, self.archives)
-        linker = Linker(rules)
-        parts, host = with_host(rules, parts, full)
+        wanted, host = with_host(rules, parts, full)
         writer = Writer(self.config.output)
-        lazy = self.config.pages.lazy_pool
-        pool = PoolRefresh(self.kept, self.config.output, template_salt()) if lazy else None
-        counts = {Page: 0, Feed: 0, Trace: 0}
-        changed: list[str] = []
-        produced: list[str] = []
-        removed = 0
-        left: list[tuple[str, Part]] = []
-        missing = [m for m in self.config.mounts if not os.path.isdir(m.root)]
-        for mount in missing:  # unmounted, or being replaced: its pages wait for it
-            log.warning(
-                "%s: root %s is missing; its pages are left as they are", mount.url, mount.root
-            )
+        run = Run(rules, self._site(now, settled_ns), writer, self._pool(), self._write)
+        missing = self._missing()
         for mount in self.config.mounts:
-            if mount in missing:
-                continue
-            if left:  # stopped in an earlier mount: all of this one waits
-                left += [(mount.url, p) for p in parts.get(mount.url, ())]
-                continue
-            archive = rules.archive(mount)
-            todo = expand(mount, archive, site, parts.get(mount.url, ()))
-            again: list[Part] = []
-            if pool is not None:  # no walk of the pool: its kept pages, by their stamps
-                produce, again, todo = pool.split(mount, todo, writer)
-            else:
-                produce = todo
-            work = [*produce, *again]
-            for index, part in enumerate(work):
-                for output in outputs(mount, archive, site, [part]):
-                    if owned(rules, mount, output):
-                        memo = pool is None or output.url not in pool.pending
-                        changed += self._write(writer, linker.finish(output), memo)
-                        produced.append(output.url)
-                        counts[type(output)] += 1
-                    if stop is not None and stop():
-                        break
-                else:
-                    continue
-                done, rest = work[:index], work[index:]
-                left += [(mount.url, p) for p in redone(done, rest) + rest]
-                finished = set(done)  # prune only what was finished; the rest comes back
-                todo = [p for p in todo if p in finished]
-                break
-            seen = set(produced)
-            if pool is not None:
-                pool.written(seen)
-            if not full:
-                removed += prune(writer, rules, mount, todo, seen)
-        if host and left:
-            left.append((self.config.mounts[0].url, host_part()))
-        elif host and generates_front(rules):  # no mount at "/": snapfront's own front page
-            changed += self._write(writer, front_page(rules))
-            produced.append(FRONT_URL)
-            counts[Page] += 1
+            if mount not in missing:
+                run.mount(mount, wanted.get(mount.url, ()), stop, full)
+        run.host(host, self.config.mounts[0].url)
         if full or time.monotonic() - self._saved >= self.save_every:
             self.save(forget_unused=full)
         if full:
-            self._full_kept(lazy)
-            skip = [m.url for m in missing]
-            removed = writer.prune((m.url for m in self.config.mounts if m not in missing), skip)
-            changed += write_assets(writer)  # the stylesheet and script the pages link
+            self._full_kept()
+            present = (m.url for m in self.config.mounts if m not in missing)
+            run.removed = writer.prune(present, [m.url for m in missing])
+            run.changed += write_assets(writer)  # the stylesheet and script the pages link
         self._record_newest(missing)
-        return Report(
-            counts[Page],
-            counts[Feed],
-            counts[Trace],
-            writer.written,
-            writer.unchanged,
-            removed,
-            self.hashes.hashed - hashed_before,
-            time.monotonic() - started,
-            tuple(changed + writer.removed_paths),
-            tuple(produced),
-            tuple(sorted(site.held_back)),
-            tuple(left),
-        )
+        return run.report(time.monotonic() - started, self.hashes.hashed - hashed_before)
+
+    def _site(self, now: float | None, settled_ns: int | None) -> Site:
+        """What every page of this build sees (pages.Site), over the builder's caches."""
+        return Site(
+            self.config.public_url, time.time() if now is None else now, self.hashes,
+            __version__, settled_ns, releases=self.releases, listings=self.listings,
+            expiring_within=expiring_within(self.config.health.min_valid_for),
+            indexes=self.indexes, lazy_pool=self.config.pages.lazy_pool,
+        )  # fmt: skip
+
+    def _pool(self) -> PoolRefresh | None:
+        """The kept pool pages' view for one build, in lazy mode only."""
+        if not self.config.pages.lazy_pool:
+            return None
+        return PoolRefresh(self.kept, self.config.output, template_salt())
+
+    def _missing(self) -> list[Mount]:
+        """Mounts whose root is missing (unmounted, or being replaced): their pages wait."""
+        missing = [m for m in self.config.mounts if not os.path.isdir(m.root)]
+        for mount in missing:
+            log.warning(
+                "%s: root %s is missing; its pages are left as they are", mount.url, mount.root
+            )
+        return missing
 
     def _record_newest(self, missing: list[Mount]) -> None:
         """Each mount's newest data for health; a missing root keeps what was last seen."""
@@ -244,10 +169,10 @@ class Builder:
         kept = {m.url: before[m.url] for m in missing if m.url in before}
         newest_file.write(self.config.output, kept | newest)
 
-    def _full_kept(self, lazy: bool) -> None:
+    def _full_kept(self) -> None:
         """After a full build: forget the kept pages of mounts gone from the config; in eager
         mode, all of them (every pool page is rendered in each build)."""
-        if lazy:
+        if self.config.pages.lazy_pool:
             self.kept.retain(m.url for m in self.config.mounts)
         else:
             self.kept.clear()

@@ -5,8 +5,8 @@ needs it: a serving worker (on a request), the watcher or `snapfront build` (whe
 one that changed). They share this record in OUTPUT/.snapfront/pool-pages.sqlite (sqlite from
 the standard library: several processes write it safely, and a check reads only the rows of
 pages that exist, never the pool). A row is URL → (mount URL, data directory relative to the
-root, stamp); the stamp is the directory's inode and mtime_ns, taken before it was scanned,
-and the template salt, so a page whose directory gained, lost or renamed an entry, or whose
+root, stamp); the stamp is the directory's (base.stamps), taken before it was scanned, and
+the template salt, so a page whose directory gained, lost or renamed an entry, or whose
 templates changed since, is known to be stale by one stat.
 """
 
@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from snapfront.base.atomic import STATE_DIR
+from snapfront.base.stamps import stat_stamp
 
 FILE_NAME = "pool-pages.sqlite"
 BUSY_SECONDS = 10.0
@@ -54,7 +55,7 @@ def stamp_of(path: str, salt: str) -> str | None:
         return None
     if not stat.S_ISDIR(st.st_mode):
         return None
-    return f"{salt}:{st.st_ino}:{st.st_mtime_ns}"
+    return ":".join(str(part) for part in (salt, *stat_stamp(st)))
 
 
 class KeptPages:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import os
 from urllib.parse import unquote
 
-from snapfront.base.stamps import stamp
+from snapfront.base.stamps import stamps
 from snapfront.rewrite_rules.names import CHECKSUMS, INDEX_JSON, INDEX_PAGE
 
 from .checksums import generated_sums
@@ -79,4 +78,4 @@ def _trace_date(text: str) -> float | None:
 def stamps_of(output: str, paths: list[tuple[str, bool]]) -> tuple:
     """(inode, size, mtime_ns) of each file, or None: the memo's check that nothing else
     rewrote them since."""
-    return tuple(stamp(os.path.join(output, path)) for path, _ in paths)
+    return stamps(output, (path for path, _ in paths))

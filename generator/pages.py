@@ -13,13 +13,14 @@ import posixpath
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
-from snapfront.base.stamps import stamp
+from snapfront.base.stamps import stamps
 from snapfront.basedir.release import read_distribution
 from snapfront.diffs.cache import IndexCache
 from snapfront.rewrite_rules import Mount
-from snapfront.rewrite_rules.resolve import KEYRING_NAME
+from snapfront.rewrite_rules.context import ancestors
+from snapfront.rewrite_rules.names import KEYRING_NAME, RELEASE_NAMES
 
 from .hashes import HashCache
 from .model import (
@@ -38,7 +39,6 @@ from .naturalsort import version_key
 from .scan import Entry, scan
 
 SIGNATURE_SUFFIXES = (".sig", ".asc", ".sign")
-RELEASE_NAMES = ("InRelease", "Release", "Release.gpg")
 RELEASE_MEMO_LIMIT = 50_000
 
 
@@ -101,7 +101,7 @@ class Site:
     def distribution(self, mount: Mount, directory: str) -> Distribution | None:
         """read_distribution, remembered by the Release family's stats: a snapshots front page
         shows every serial, and the watcher rebuilds it with each new one."""
-        key = (directory, *(stamp(os.path.join(directory, n)) for n in RELEASE_NAMES))
+        key = (directory, *stamps(directory, RELEASE_NAMES))
         if key not in self.releases:
             if len(self.releases) >= RELEASE_MEMO_LIMIT:
                 self.releases.clear()
@@ -113,11 +113,7 @@ def breadcrumbs(url: str) -> tuple[Link, ...]:
     """A link to each parent directory URL of `url` (percent-encoded), labelled decoded.
     Whether each parent has a page is the URL map's to say: generator.links unlinks those
     that have none (/P/project/, the `jessie` of `jessie/updates`)."""
-    parts = [p for p in url.strip("/").split("/") if p]
-    crumbs = [Link("/", "/")]
-    for index, part in enumerate(parts):
-        crumbs.append(Link(unquote(part), "/" + "/".join(parts[: index + 1]) + "/"))
-    return tuple(crumbs)
+    return tuple(Link(label, href) for label, href in ancestors(url))
 
 
 def page(url: str, **fields: object) -> Page:

@@ -23,9 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from snapfront.rewrite_rules import Mount
-from snapfront.rewrite_rules.resolve import CHANGES, DISTS, POOL, TRACE_DIR
-
-FEED_NAME = "feed.atom"
+from snapfront.rewrite_rules.names import CHANGES, DISTS, FEED_NAME, POOL, TRACE_DIR
 
 
 class PartKind(enum.StrEnum):

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
 from snapfront.rewrite_rules import Archive, Mount, MountKind
+from snapfront.rewrite_rules.names import split_codename
 from snapfront.rewrite_rules.resolve import (
     DISTS,
     LOCK_NAMES,
@@ -49,7 +50,7 @@ from .parts import (
 
 __all__ = [  # generator.parts' names too: the page producers and tests take them from here
     "CONF", "FEED_NAME", "Change", "Part", "PartKind", "affected", "archive_parts",
-    "changes_part", "codename_of", "feed_part", "front_part", "host_part", "ignored",
+    "changes_part", "feed_part", "front_part", "host_part", "ignored",
     "live_part", "mount_part", "normalize", "page_url", "pool_part", "serial_part",
     "temporary", "trace_part",
 ]  # fmt: skip
@@ -202,39 +203,56 @@ def _basedir(
 
 def _snapshots(mount: Mount, codenames: Sequence[str], change: Change) -> set[Part]:
     segments = change.rel.split("/") if change.rel else []
-    front, trace = front_part(mount), trace_part(mount)
     if not segments:
-        return {front}
+        return {front_part(mount)}
     head = segments[0]
     if head == CONF:
-        return {Part(PartKind.CODENAMES, "", mount.url)}
+        return {_codenames_part(mount)}
     if head == TRACE_DIR[0]:
-        return {front, trace}
+        return {front_part(mount), trace_part(mount)}
     if head == POOL:
         parent = posixpath.dirname(change.rel)
         return _listing_parts(change, page_url(mount, change.rel), page_url(mount, parent))
     if head != DISTS or len(segments) == 1:
         return set()
-    codename = codename_of(codenames, segments[1:])
+    codename, rest = split_codename(codenames, segments[1:])
     if codename is None:  # a codename found on disk only, or a new one
-        new = {Part(PartKind.CODENAMES, "", mount.url)}
+        new = {_codenames_part(mount)}
         return new | {live_part(mount)} if mount.live else new
-    rest = segments[1 + codename.count("/") + 1 :]
     if not rest or rest[0] != SNAPSHOTS_DIR or len(rest) == 1:
-        structural = change.is_dir and change.structural and len(rest) <= 1
-        found = {Part(PartKind.CODENAMES, "", mount.url)} if structural else set()
-        if mount.live and rest[:1] != [SNAPSHOTS_DIR]:  # the live archive: its pages
-            found.add(live_part(mount))
-            if rest and rest[-1] in RELEASE_FAMILY and len(rest) == 1:
-                found.add(front)  # the live stanza on the archive page
-        return found
-    serial = rest[1]
+        return _live_change(mount, change, rest)
+    return _serial_change(mount, change, codename, rest[1], rest[2:])
+
+
+def _codenames_part(mount: Mount) -> Part:
+    """The codenames of a snapshots mount, to be read again (the builder compares them)."""
+    return Part(PartKind.CODENAMES, "", mount.url)
+
+
+def _live_change(mount: Mount, change: Change, rest: tuple[str, ...]) -> set[Part]:
+    """dists/CODENAME/`rest` outside any serial: the live archive's pages (and the archive
+    page's live stanza for its Release family); a directory created or removed at or right
+    below the codename, its codenames."""
+    structural = change.is_dir and change.structural and len(rest) <= 1
+    found = {_codenames_part(mount)} if structural else set()
+    if mount.live and rest[:1] != (SNAPSHOTS_DIR,):
+        found.add(live_part(mount))
+        if len(rest) == 1 and rest[0] in RELEASE_FAMILY:
+            found.add(front_part(mount))
+    return found
+
+
+def _serial_change(
+    mount: Mount, change: Change, codename: str, serial: str, below: tuple[str, ...]
+) -> set[Part]:
+    """dists/CODENAME/snapshots/SERIAL/`below`: a serial taken or removed is every page that
+    shows it; its Release family, its pages and the front page's; anything else, a listing."""
     if not SERIAL.match(serial):
         return set()
-    whole = serial_part(mount, serial)
-    if len(rest) == 2 and change.structural:
+    whole, front, trace = serial_part(mount, serial), front_part(mount), trace_part(mount)
+    if not below and change.structural:
         return {whole, front, trace, pool_part(mount)}
-    if len(rest) == 3 and rest[2] in RELEASE_FAMILY and not change.is_dir:
+    if len(below) == 1 and below[0] in RELEASE_FAMILY and not change.is_dir:
         return {whole, front, trace}
     top = posixpath.join(DISTS, codename, SNAPSHOTS_DIR, serial)
     base_url = f"{mount.url}{serial}/{DISTS}/{quote(codename)}/"
@@ -243,20 +261,9 @@ def _snapshots(mount: Mount, codenames: Sequence[str], change: Change) -> set[Pa
         sub = rel[len(top) :].strip("/")
         return base_url + (quote(sub) + "/" if sub else "")
 
-    parent = posixpath.dirname(change.rel)
-    if len(rest) == 2:  # the serial's own directory written to (not created): its page
+    if not below:  # the serial's own directory written to (not created): its page
         return {Part(PartKind.PAGE, change.rel, url(change.rel), serial)}
-    return _listing_parts(change, url(change.rel), url(parent), serial)
-
-
-def codename_of(codenames: Sequence[str], tail: Sequence[str]) -> str | None:
-    """The longest known codename that `tail` starts with (one may contain "/")."""
-    best: str | None = None
-    for name in codenames:
-        parts = name.split("/")
-        if list(tail[: len(parts)]) == parts and (best is None or len(name) > len(best)):
-            best = name
-    return best
+    return _listing_parts(change, url(change.rel), url(posixpath.dirname(change.rel)), serial)
 
 
 _BY_KIND = {

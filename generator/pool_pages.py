@@ -155,11 +155,7 @@ class PoolRefresh:
                     pruned.append(part)
                 continue  # no page: the first request renders it, current
             if part.kind is PartKind.TREE:
-                rows += self.kept.under(mount.url, part.url)
-                if pool:  # large directories: rendered now, so no request waits for them
-                    for rel in large_dirs(mount, part.path):
-                        if not self._exists(page_url(mount, rel)):
-                            stale[page_url(mount, rel)] = rel
+                rows += self._tree(mount, part, pool, stale)
             pruned.append(part)
             if not (part.kind is PartKind.TREE and pool):
                 produce.append(part)
@@ -169,6 +165,21 @@ class PoolRefresh:
             if row.url not in stale:
                 for path in page_files(row.url):
                     writer.keep(path)
+        return produce, self._again(mount, stale), pruned
+
+    def _tree(self, mount: Mount, part: Part, pool: bool, stale: dict[str, str]) -> list[KeptPage]:
+        """The kept pages under a TREE part; in the pool, its large directories without a page
+        join `stale`: rendered now, so no request waits for them."""
+        rows = self.kept.under(mount.url, part.url)
+        if pool:
+            for rel in large_dirs(mount, part.path):
+                if not self._exists(page_url(mount, rel)):
+                    stale[page_url(mount, rel)] = rel
+        return rows
+
+    def _again(self, mount: Mount, stale: dict[str, str]) -> list[Part]:
+        """A PAGE part for each stale pool page (its row pending until written); a directory
+        gone since takes its kept pages with it (the part's prune takes their files)."""
         again = []
         for url, rel in sorted(stale.items()):
             stamp = stamp_of(os.path.join(mount.root, rel), self.salt)
@@ -177,7 +188,7 @@ class PoolRefresh:
                 continue
             self.pending[url] = KeptPage(url, mount.url, rel, stamp)
             again.append(Part(PartKind.PAGE, rel, url))
-        return produce, again, pruned
+        return again
 
     def _check(
         self, mount: Mount, rows: list[KeptPage], stale: dict[str, str]

@@ -15,6 +15,7 @@ from snapfront.basedir.days import days_left
 from snapfront.basedir.release import complete_serials, newest_complete_serial
 from snapfront.diffs.changes import compare_serials, previous_serial
 from snapfront.rewrite_rules import Archive, Mount
+from snapfront.rewrite_rules.names import split_codename
 from snapfront.rewrite_rules.resolve import CHANGES, DISTS, POOL, SNAPSHOTS_DIR, TRACE_DIR
 
 from . import live_pages
@@ -23,7 +24,6 @@ from .pages import Output, Site, Trace, host, keyring_link, page, suite, tree_pa
 from .plan import (
     Part,
     PartKind,
-    codename_of,
     front_part,
     live_part,
     pool_part,
@@ -141,7 +141,7 @@ def _listings(mount: Mount, archive: Archive, site: Site, part: Part) -> Iterato
     recursive = part.kind is PartKind.TREE
     top = codename = None
     if part.serial:
-        codename = codename_of(archive.codenames, part.path.split("/")[1:])
+        codename, _ = split_codename(archive.codenames, part.path.split("/")[1:])
         if codename is None or part.serial not in archive.serials.get(codename, ()):
             return  # the serial is gone: its SERIAL part prunes what is left
         top = os.path.join(DISTS, codename, SNAPSHOTS_DIR, part.serial)

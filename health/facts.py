@@ -13,12 +13,13 @@ import time
 
 from snapfront.base.atomic import STATE_DIR
 from snapfront.base.config import Config
-from snapfront.base.stamps import Stamp, stamp
+from snapfront.base.stamps import Stamp, stamps
 from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.model import Distribution
 from snapfront.basedir.release import newest_complete_serial, read_distribution, snapshot_dir
 from snapfront.basedir.taken import taken_at
 from snapfront.rewrite_rules import Mount, MountKind
+from snapfront.rewrite_rules.names import RELEASE_FIELDS
 
 from . import newest_file, watcher_file
 from .model import Facts, MountFacts, WatcherFacts
@@ -67,7 +68,7 @@ class Gatherer:
     def __init__(self, config: Config, watching: bool) -> None:
         self.config = config
         self.watching = watching
-        self._releases: dict[str, tuple[tuple[Stamp, Stamp], Distribution | None]] = {}
+        self._releases: dict[str, tuple[tuple[Stamp, ...], Distribution | None]] = {}
 
     def gather(self, now: float | None = None) -> Facts:
         config = self.config
@@ -113,10 +114,7 @@ class Gatherer:
         )
 
     def release(self, directory: str, root: str) -> Distribution | None:
-        key = (
-            stamp(os.path.join(directory, "InRelease")),
-            stamp(os.path.join(directory, "Release")),
-        )
+        key = stamps(directory, RELEASE_FIELDS)
         memo = self._releases.get(directory)
         if memo is not None and memo[0] == key:
             return memo[1]

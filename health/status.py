@@ -5,79 +5,85 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .model import Facts, Readiness
+from .model import Facts, MountFacts, Readiness, WatcherFacts
+from .watcher_file import LastBuild, PurgerState
 
 
 def status_document(
     facts: Facts, readiness: Readiness, version: str, workers: dict[str, Any]
 ) -> dict[str, Any]:
-    now = facts.now
-    mounts = []
-    for mount in facts.mounts:
-        mounts.append(
-            {
-                "url": mount.url,
-                "kind": mount.kind,
-                "newest_data": _iso(mount.newest),
-                "newest_data_age_seconds": _since(now, mount.newest),
-                "newest_data_path": mount.newest_path,
-                "serials": mount.serials,
-                "newest_serial": mount.serial,
-                "newest_serial_taken": _iso(mount.taken),
-                "newest_serial_age_seconds": _since(now, mount.taken),
-                "valid_until": _iso(mount.valid_until),
-                "valid_remaining_seconds": None
-                if mount.valid_until is None
-                else round(mount.valid_until - now, 3),
-                "problem": mount.problem,
-            }
-        )
-    watcher: dict[str, Any] = {"expected": facts.watcher.expected, "alive": facts.watcher.alive}
-    purger: dict[str, Any] | None = None
-    state = facts.watcher.state
-    if facts.watcher.expected and state is not None:
-        last = state.last_build
-        watcher |= {
-            "pid": state.pid,
-            "started": _iso(state.started),
-            "heartbeat_age_seconds": _since(now, state.heartbeat),
-            "lag_seconds": round(state.lag, 3),
-            "builds": state.builds,
-            "failed_builds": state.failed_builds,
-            "last_build": None
-            if last is None
-            else {
-                "finished": _iso(last.finished),
-                "ok": last.ok,
-                "seconds": round(last.seconds, 3),
-                "files_written": last.written,
-                "pages_rendered": last.pages,
-                "lag_seconds": round(last.lag, 3),
-            },
-        }
-        purger = {
-            "queue": state.purger.queue,
-            "batches": state.purger.batches,
-            "purged": state.purger.purged,
-            "failed": state.purger.failed,
-            "skipped": state.purger.skipped,
-            "retries": state.purger.retries,
-        }
+    state = facts.watcher.state if facts.watcher.expected else None
     return {
         "role": facts.role,
         "version": version,
         "ready": readiness.ready,
         "reasons": list(readiness.reasons),
-        "time": _iso(now),
-        "mounts": mounts,
-        "watcher": watcher,
-        "purger": purger,
+        "time": _iso(facts.now),
+        "mounts": [_mount(mount, facts.now) for mount in facts.mounts],
+        "watcher": _watcher(facts.watcher, facts.now),
+        "purger": None if state is None else _purger(state.purger),
         "workers": workers,
         "output": {
             "writable": facts.unwritable is None,
             "problem": facts.unwritable,
         },
         "disk_free_bytes": dict(facts.free),
+    }
+
+
+def _mount(mount: MountFacts, now: float) -> dict[str, Any]:
+    return {
+        "url": mount.url,
+        "kind": mount.kind,
+        "newest_data": _iso(mount.newest),
+        "newest_data_age_seconds": _since(now, mount.newest),
+        "newest_data_path": mount.newest_path,
+        "serials": mount.serials,
+        "newest_serial": mount.serial,
+        "newest_serial_taken": _iso(mount.taken),
+        "newest_serial_age_seconds": _since(now, mount.taken),
+        "valid_until": _iso(mount.valid_until),
+        "valid_remaining_seconds": _until(now, mount.valid_until),
+        "problem": mount.problem,
+    }
+
+
+def _watcher(watcher: WatcherFacts, now: float) -> dict[str, Any]:
+    """Whether one is expected and alive; what its state file says, when it is expected."""
+    found: dict[str, Any] = {"expected": watcher.expected, "alive": watcher.alive}
+    state = watcher.state
+    if not watcher.expected or state is None:
+        return found
+    return found | {
+        "pid": state.pid,
+        "started": _iso(state.started),
+        "heartbeat_age_seconds": _since(now, state.heartbeat),
+        "lag_seconds": round(state.lag, 3),
+        "builds": state.builds,
+        "failed_builds": state.failed_builds,
+        "last_build": None if state.last_build is None else _last_build(state.last_build),
+    }
+
+
+def _last_build(last: LastBuild) -> dict[str, Any]:
+    return {
+        "finished": _iso(last.finished),
+        "ok": last.ok,
+        "seconds": round(last.seconds, 3),
+        "files_written": last.written,
+        "pages_rendered": last.pages,
+        "lag_seconds": round(last.lag, 3),
+    }
+
+
+def _purger(purger: PurgerState) -> dict[str, Any]:
+    return {
+        "queue": purger.queue,
+        "batches": purger.batches,
+        "purged": purger.purged,
+        "failed": purger.failed,
+        "skipped": purger.skipped,
+        "retries": purger.retries,
     }
 
 
@@ -91,3 +97,7 @@ def _iso(when: float | None) -> str | None:
 
 def _since(now: float, when: float | None) -> float | None:
     return None if when is None else round(now - when, 3)
+
+
+def _until(now: float, when: float | None) -> float | None:
+    return None if when is None else round(when - now, 3)

@@ -20,7 +20,7 @@ from snapfront.basedir import tools
 from snapfront.basedir.inventory import read_archive, sign_with
 from snapfront.basedir.release import snapshot_dir
 from snapfront.rewrite_rules import Mount, MountKind
-from snapfront.rewrite_rules.resolve import SERIAL
+from snapfront.rewrite_rules.names import INRELEASE, RELEASE, RELEASE_GPG, SERIAL
 
 from . import signing
 from .outcome import Outcome
@@ -28,7 +28,7 @@ from .release_text import bumped, field_value
 from .replace import Replacement, replace_all
 
 Edit = Callable[[bytes], bytes]
-ORDER = ("Release", "Release.gpg", "InRelease")
+ORDER = (RELEASE, RELEASE_GPG, INRELEASE)
 """Rename order in each directory: the detached pair first, then InRelease, which APT reads."""
 
 
@@ -149,14 +149,14 @@ def _prepare(
 
 def _replacements(target: Target, signed: signing.Signed) -> list[Replacement]:
     data = {
-        "Release": signed.release,
-        "Release.gpg": signed.detached,
-        "InRelease": signed.inrelease,
+        RELEASE: signed.release,
+        RELEASE_GPG: signed.detached,
+        INRELEASE: signed.inrelease,
     }
     found = []
     for name in ORDER:
         path = os.path.join(target.directory, name)
-        if name == "Release" and _same(path, signed.release):
+        if name == RELEASE and _same(path, signed.release):
             continue  # resign: Release stays byte for byte, its mtime too
         found.append(Replacement(path, data[name]))
     return found

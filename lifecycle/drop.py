@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable
 
 from snapfront.base.errors import Failed, Refused
+from snapfront.base.stamps import Stamp, stamp
 from snapfront.basedir import tools
 from snapfront.basedir.inventory import sign_with
 from snapfront.rewrite_rules import Mount
@@ -127,15 +128,8 @@ def _live_files(repo: Repo) -> list[str]:
     return files
 
 
-def _stats(paths: Iterable[str]) -> dict[str, tuple[int, int]]:
-    found = {}
-    for path in paths:
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        found[path] = (st.st_size, st.st_mtime_ns)
-    return found
+def _stats(paths: Iterable[str]) -> dict[str, Stamp]:
+    return {path: found for path in paths if (found := stamp(path)) is not None}
 
 
 def _own_files(repo: Repo, codename: str) -> list[str]:

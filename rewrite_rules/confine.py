@@ -23,7 +23,8 @@ Segments = tuple[str, ...]
 
 
 def relative(real: str, root: str) -> Segments | None:
-    """`real` (a resolved path) as segments below `root` (resolved too); None when outside."""
+    """`real` (a resolved, or at least normalised, path) as segments below `root` (likewise:
+    config roots are real paths, the output a normalised one); None when outside."""
     base = root.rstrip("/")
     if real == base or (not base and real == "/"):
         return ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from .model import Archive, CacheClass, Miss, MissReason, Mount, Source, Target
 from .names import INDEX_PAGE, TRACE_DIR
@@ -109,3 +109,13 @@ class Context:
 def url(segments: Sequence[str], trailing: bool) -> str:
     path = "/" + "/".join(quote(seg, safe="+~@:,=") for seg in segments)
     return path + "/" if trailing and segments else path
+
+
+def ancestors(path: str) -> tuple[tuple[str, str], ...]:
+    """(label, URL) of "/" and of each directory along a percent-encoded URL path, down to
+    its own: what breadcrumbs show (labels decoded) and link to (as `path` spells them)."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    found = [("/", "/")]
+    for depth, part in enumerate(parts, 1):
+        found.append((unquote(part), "/" + "/".join(parts[:depth]) + "/"))
+    return tuple(found)

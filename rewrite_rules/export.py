@@ -27,6 +27,7 @@ from .export_nginx import render as render_nginx
 from .export_routes import DENY, FILE, FIRST, GUARDS, REDIRECT, Guard, MountRoutes, Route, header
 from .front import FRONT_NAMES, front_mount, generates_front
 from .model import CacheClass, Mount, MountKind
+from .names import INDEX_JSON
 from .resolve import (
     BY_HASH,
     CHANGES,
@@ -189,7 +190,7 @@ class _Planner:
         if known:
             any_serial = _alt(known)
             shared = f"{self.mount.url}{POOL}/$1"  # one pool, rendered once
-            changes = f"{self.rules.output.rstrip('/')}{self.mount.url}$1/{CHANGES}/index.json"
+            changes = f"{self.rules.output.rstrip('/')}{self.mount.url}$1/{CHANGES}/{INDEX_JSON}"
             routes += [
                 self.page(f"{p}{any_serial}/(?:{dists}/|{re.escape(CHANGES)}/)?"),
                 Route(f"^{p}{any_serial}/{pool}/(.*/)?$", REDIRECT, (shared,)),
@@ -198,7 +199,7 @@ class _Planner:
                     FILE,
                     (changes,),
                     CacheClass.VOLATILE,
-                    ("index.json",),
+                    (INDEX_JSON,),
                 ),
             ]
         # Longest codename first: "jessie/updates" claims its URLs before "jessie" could.

@@ -56,40 +56,15 @@ def render(
         "SetEnv no-brotli 1",
         f"RemoveEncoding {_ENCODINGS}",
         "",
-        "# Cache-Control: the class of the route that answered, volatile for redirects,",
-        "# the error class (no-store) for every 4xx.",
+        *_cache_headers(cache),
+        "",
+        *_directories(rules),
+        "",
+        *_types(),
+        "",
+        *_guards(),
+        *_mount_rules(mounts),
     ]
-    for cls in CacheClass:
-        if cls is not CacheClass.ERROR:
-            cond = f"%{{REQUEST_STATUS}} -lt 400 && reqenv('SNAPFRONT_CLASS') == '{cls}'"
-            body.append(f"Header always set Cache-Control {_q(cache[cls])} {_q('expr=' + cond)}")
-    for cls, cond in [
-        (CacheClass.VOLATILE, "%{REQUEST_STATUS} -eq 301"),
-        (CacheClass.ERROR, "%{REQUEST_STATUS} -ge 400 && %{REQUEST_STATUS} -lt 500"),
-    ]:
-        body.append(f"Header always set Cache-Control {_q(cache[cls])} {_q('expr=' + cond)}")
-    body += ["", *_directories(rules), "", *_types(), ""]
-    body.append("# The request path, in the order of split_path.")
-    for guard in GUARDS:
-        if guard.raw:
-            body.append(f"RewriteCond %{{THE_REQUEST}} {_q(_REQUEST_LINE + guard.pattern[1:])}")
-            body.append(f"RewriteRule ^ - [R={guard.status},L]")
-        else:
-            negate = "!" if guard.negate else ""
-            body.append(f"RewriteRule {_q(negate + guard.pattern)} - [R={guard.status},L]")
-    body.append("# A run of /: 301 to the path as sent with it made one (the query passes on).")
-    body.append(f"RewriteCond %{{THE_REQUEST}} {_q(_REQUEST_LINE + SLASHES[1:])}")
-    body.append(f"RewriteRule ^ {_q('%1/%2')} [R=301,NE,L]")
-    for mount in mounts:
-        url = mount.mount.url
-        body += ["", f"# {url}: {mount.description}"]
-        if url != "/":
-            body.append(f"RewriteRule {_q('^' + mount.prefix[:-1] + '$')} {_q(url)} [R=301,L]")
-        for route in mount.routes:
-            body += _rule(route)
-        body.append(f"RewriteRule {_q('^' + mount.prefix)} - [R=404,L]")
-    if all(m.mount.url != "/" for m in mounts):
-        body.append("RewriteRule ^ - [R=404,L]")
     out = [f"# {line}".rstrip() for line in header(rules, "Apache httpd")]
     out.append(f"# Needs {', '.join(f'mod_{m}' for m in MODULES)}: on Debian, {ENABLE}")
     if not listen:
@@ -98,6 +73,55 @@ def render(
         out += ["", f"<VirtualHost {listen}>", *(f"    {line}".rstrip() for line in body)]
         out.append("</VirtualHost>")
     return "\n".join(out) + "\n"
+
+
+def _cache_headers(cache: Mapping[CacheClass, str]) -> list[str]:
+    lines = [
+        "# Cache-Control: the class of the route that answered, volatile for redirects,",
+        "# the error class (no-store) for every 4xx.",
+    ]
+    for cls in CacheClass:
+        if cls is not CacheClass.ERROR:
+            cond = f"%{{REQUEST_STATUS}} -lt 400 && reqenv('SNAPFRONT_CLASS') == '{cls}'"
+            lines.append(f"Header always set Cache-Control {_q(cache[cls])} {_q('expr=' + cond)}")
+    for cls, cond in [
+        (CacheClass.VOLATILE, "%{REQUEST_STATUS} -eq 301"),
+        (CacheClass.ERROR, "%{REQUEST_STATUS} -ge 400 && %{REQUEST_STATUS} -lt 500"),
+    ]:
+        lines.append(f"Header always set Cache-Control {_q(cache[cls])} {_q('expr=' + cond)}")
+    return lines
+
+
+def _guards() -> list[str]:
+    """The request path's refusals, then the 301 that merges a run of "/"."""
+    lines = ["# The request path, in the order of split_path."]
+    for guard in GUARDS:
+        if guard.raw:
+            lines.append(f"RewriteCond %{{THE_REQUEST}} {_q(_REQUEST_LINE + guard.pattern[1:])}")
+            lines.append(f"RewriteRule ^ - [R={guard.status},L]")
+        else:
+            negate = "!" if guard.negate else ""
+            lines.append(f"RewriteRule {_q(negate + guard.pattern)} - [R={guard.status},L]")
+    lines.append("# A run of /: 301 to the path as sent with it made one (the query passes on).")
+    lines.append(f"RewriteCond %{{THE_REQUEST}} {_q(_REQUEST_LINE + SLASHES[1:])}")
+    lines.append(f"RewriteRule ^ {_q('%1/%2')} [R=301,NE,L]")
+    return lines
+
+
+def _mount_rules(mounts: tuple[MountRoutes, ...]) -> list[str]:
+    """Each mount's routes, then a 404 for the rest of its prefix (and of "/" without one)."""
+    lines = []
+    for mount in mounts:
+        url = mount.mount.url
+        lines += ["", f"# {url}: {mount.description}"]
+        if url != "/":
+            lines.append(f"RewriteRule {_q('^' + mount.prefix[:-1] + '$')} {_q(url)} [R=301,L]")
+        for route in mount.routes:
+            lines += _rule(route)
+        lines.append(f"RewriteRule {_q('^' + mount.prefix)} - [R=404,L]")
+    if all(m.mount.url != "/" for m in mounts):
+        lines.append("RewriteRule ^ - [R=404,L]")
+    return lines
 
 
 def _module_checks() -> list[str]:

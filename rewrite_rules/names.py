@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 
 from .model import MountKind
 
 SERIAL = re.compile(r"\d{10}\Z")
-RELEASE_FAMILY = frozenset({"Release", "InRelease", "Release.gpg"})
+INRELEASE, RELEASE, RELEASE_GPG = "InRelease", "Release", "Release.gpg"
+RELEASE_NAMES = (INRELEASE, RELEASE, RELEASE_GPG)
+"""The Release family of a dists/ directory, in the order a reader looks: the clear-signed
+InRelease first (APT's choice too), then the Release its detached Release.gpg signs."""
+RELEASE_FAMILY = frozenset(RELEASE_NAMES)
+RELEASE_FIELDS = RELEASE_NAMES[:2]
+"""The two that hold the Release fields (python-debian unwraps InRelease's signature)."""
 REPREPRO_INTERNALS = frozenset({"conf", "db", "incoming", "logs", "tmp"})
 TRACE_DIR = ("project", "trace")
 KEYRING_NAME = "keyring.gpg"
@@ -16,7 +23,9 @@ POOL_AT = {MountKind.SNAPSHOTS: 0, MountKind.REPOSITORY: 0, MountKind.TAGGED: 2}
 INDEX_PAGE = "index.html"
 INDEX_JSON = "index.json"
 PAGE_FILES = (INDEX_PAGE, INDEX_JSON)  # what a directory's generated page is
-GENERATED_NAMES = frozenset({*PAGE_FILES, "feed.atom"})
+FEED_NAME = "feed.atom"
+"""A files mount's top-level directory's Atom feed, beside its page."""
+GENERATED_NAMES = frozenset({*PAGE_FILES, FEED_NAME})
 """File names the generator writes beside a directory's page; they answer before the root's."""
 CHECKSUMS = "SHA256SUMS"
 """A files mount's directory checksums (`sha256sum -c`): a release manager's own file in the
@@ -38,6 +47,21 @@ INDEX_DIRS = frozenset({"snapshots", "by-hash", "source", "i18n", "debian-instal
 TEMPORARY_SUFFIXES = (".new", ".lock")
 LOCK_NAMES = frozenset({"lockfile"})
 """Names never served in any segment: reprepro's NAME.new while it writes, and lock files."""
+
+
+def split_codename(
+    codenames: Iterable[str], tail: Sequence[str]
+) -> tuple[str | None, tuple[str, ...]]:
+    """The longest known codename that `tail` starts with (one may hold a "/": `jessie` and
+    `jessie/updates` are both codenames), and the segments after it; (None, tail) if none."""
+    best: tuple[str, ...] = ()
+    for name in codenames:
+        parts = tuple(name.split("/"))
+        if tuple(tail[: len(parts)]) == parts and len(parts) > len(best):
+            best = parts
+    if not best:
+        return None, tuple(tail)
+    return "/".join(best), tuple(tail[len(best) :])
 
 
 def is_index_dir(name: str) -> bool:

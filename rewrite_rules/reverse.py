@@ -19,7 +19,9 @@ import posixpath
 from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
+from .confine import relative
 from .model import Mount, MountKind, Target
+from .names import INDEX_JSON
 from .resolve import (
     BY_HASH,
     CHANGES,
@@ -75,7 +77,7 @@ def never_rewritten(rules: Rules, path: str) -> bool:
     """True for pool/ and by-hash/ files: reprepro adds or removes them but never changes their
     bytes, so one that exists after a change is new, and its URL was an uncached 404 before."""
     for mount in rules.mounts:
-        rel = _relative(posixpath.normpath(path), mount.root)
+        rel = relative(posixpath.normpath(path), mount.root)
         if rel is None or mount.kind is MountKind.FILES:
             continue
         area = rel[2:3] if mount.kind is MountKind.TAGGED else rel[:1]
@@ -101,14 +103,14 @@ Candidate = tuple[tuple[str, ...], bool, PurgeStage]
 
 
 def _candidates(rules: Rules, path: str) -> Iterator[Candidate]:
-    output = _relative(path, rules.output)
+    output = relative(path, rules.output)
     if output is not None:
         yield from _output_candidates(output)
     for mount in rules.mounts:
         prefix = mount_segments(mount)
         if mount.keyring and posixpath.normpath(mount.keyring) == path:
             yield (*prefix, KEYRING_NAME), False, PurgeStage.INDEX
-        rel = _relative(path, mount.root)
+        rel = relative(path, mount.root)
         if rel:
             for tail in _data_tails(rules, mount, rel):
                 yield (*prefix, *tail), False, _data_stage(tail)
@@ -121,7 +123,7 @@ def _output_candidates(rel: tuple[str, ...]) -> Iterator[Candidate]:
     yield rel, False, PurgeStage.PAGE
     if rel[-1] == INDEX_PAGE:
         yield rel[:-1], True, PurgeStage.PAGE
-    if rel[-2:] == (CHANGES, "index.json"):  # also served as /P/SERIAL/changes.json
+    if rel[-2:] == (CHANGES, INDEX_JSON):  # also served as /P/SERIAL/changes.json
         yield (*rel[:-2], CHANGES_JSON), False, PurgeStage.PAGE
 
 
@@ -132,7 +134,7 @@ def _variant_base(name: str) -> str:
 
 def _uncompressed(rules: Rules, path: str) -> str:
     """A precompressed page (OUTPUT/…/index.html.br) is served where the page itself is."""
-    if _relative(path, rules.output) is None:
+    if relative(path, rules.output) is None:
         return path
     head, name = posixpath.split(path)
     return posixpath.join(head, _variant_base(name))
@@ -167,15 +169,6 @@ def _serves(rules: Rules, url: str, path: str) -> bool:
     return isinstance(found, Target) and any(
         posixpath.normpath(posixpath.join(s.base, s.relpath)) == path for s in found.sources
     )
-
-
-def _relative(path: str, base: str) -> tuple[str, ...] | None:
-    base = posixpath.normpath(base)
-    if path == base:
-        return ()
-    if not path.startswith(base.rstrip("/") + "/"):
-        return None
-    return tuple(path[len(base.rstrip("/")) + 1 :].split("/"))
 
 
 def _spellings(segments: tuple[str, ...], trailing: bool) -> list[str]:

@@ -12,17 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .context import Context, Redirect, Resolution, url
-from .model import CacheClass, Miss, MissReason, Source, Target
+from .model import Archive, CacheClass, Miss, MissReason, Source, Target
 from .names import (
     BY_HASH,
     CHANGES,
     CHANGES_JSON,
     DISTS,
+    INDEX_JSON,
     POOL,
     RELEASE_FAMILY,
     SERIAL,
     SNAPSHOTS_DIR,
     TRACE_DIR,
+    split_codename,
 )
 from .timetravel import INSTANT, floor, out_of_range, parse_instant
 
@@ -34,46 +36,57 @@ def resolve_snapshots(ctx: Context) -> Resolution:
     if INSTANT.match(rest[0]):
         return _resolve_instant(ctx)
     if ctx.trailing:
-        if rest[0] == POOL or SERIAL.match(rest[0]) or rest == TRACE_DIR:
-            return _snapshot_page(ctx)
-        return ctx.miss(MissReason.NOT_FOUND, "no such directory")
+        return _snapshot_page(ctx)
     if rest[:2] == TRACE_DIR and len(rest) == 3:
         return ctx.trace(rest[2])
     if rest[0] == POOL:
         return ctx.data(rest, CacheClass.IMMUTABLE)
-    if not SERIAL.match(rest[0]) or len(rest) < 2:
-        return ctx.miss(MissReason.NOT_FOUND, "not a snapshot URL")
-    serial, area, tail = rest[0], rest[1], rest[2:]
-    archive = ctx.rules.archive(ctx.mount)
-    if area == CHANGES_JSON and not tail:
-        if serial not in archive.all_serials():
-            return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
-        rel = "/".join((*ctx.segments[:-1], CHANGES, "index.json"))
-        source = Source(ctx.rules.output, rel, generated=True)
-        return Target(ctx.mount, (source,), CacheClass.VOLATILE)
-    if area == POOL and tail:
-        if serial not in archive.all_serials():
-            return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
-        return ctx.data((POOL, *tail), CacheClass.IMMUTABLE)
-    if area == DISTS:
-        codename, file = _split_codename(archive.codenames, tail)
-        if codename is None:
-            return _unknown_codename(ctx, archive.codenames, tail)
-        known = archive.serials.get(codename, frozenset())
-        if serial not in known:
-            return _unknown_serial(ctx, serial, sorted(known), codename)
-        if not file:
-            return ctx.miss(MissReason.NOT_FOUND, "not a file")
-        signed = len(file) == 1 and file[0] in RELEASE_FAMILY
-        cache = CacheClass.SIGNED_METADATA if signed else CacheClass.IMMUTABLE
-        return ctx.data((DISTS, codename, SNAPSHOTS_DIR, serial, *file), cache)
+    if SERIAL.match(rest[0]) and len(rest) >= 2:
+        return _resolve_serial(ctx, rest[0], rest[1], rest[2:])
     return ctx.miss(MissReason.NOT_FOUND, "not a snapshot URL")
 
 
+def _resolve_serial(ctx: Context, serial: str, area: str, tail: tuple[str, ...]) -> Resolution:
+    """/P/SERIAL/dists/CODENAME/F, /P/SERIAL/pool/X (the one pool) and /P/SERIAL/changes.json
+    (the changes page's JSON, generated: no second file)."""
+    archive = ctx.rules.archive(ctx.mount)
+    if area == DISTS:
+        return _serial_file(ctx, archive, serial, tail)
+    changes, pool = area == CHANGES_JSON and not tail, area == POOL and bool(tail)
+    if not (changes or pool):
+        return ctx.miss(MissReason.NOT_FOUND, "not a snapshot URL")
+    if serial not in archive.all_serials():
+        return _unknown_serial(ctx, serial, sorted(archive.all_serials()))
+    if pool:
+        return ctx.data((POOL, *tail), CacheClass.IMMUTABLE)
+    rel = "/".join((*ctx.segments[:-1], CHANGES, INDEX_JSON))
+    source = Source(ctx.rules.output, rel, generated=True)
+    return Target(ctx.mount, (source,), CacheClass.VOLATILE)
+
+
+def _serial_file(ctx: Context, archive: Archive, serial: str, tail: tuple[str, ...]) -> Resolution:
+    """/P/SERIAL/dists/CODENAME/F → dists/CODENAME/snapshots/SERIAL/F: the Release family is
+    signed metadata (a bump re-signs it in place), every other file immutable."""
+    codename, file = split_codename(archive.codenames, tail)
+    if codename is None:
+        return _unknown_codename(ctx, archive.codenames, tail)
+    known = archive.serials.get(codename, frozenset())
+    if serial not in known:
+        return _unknown_serial(ctx, serial, sorted(known), codename)
+    if not file:
+        return ctx.miss(MissReason.NOT_FOUND, "not a file")
+    signed = len(file) == 1 and file[0] in RELEASE_FAMILY
+    cache = CacheClass.SIGNED_METADATA if signed else CacheClass.IMMUTABLE
+    return ctx.data((DISTS, codename, SNAPSHOTS_DIR, serial, *file), cache)
+
+
 def _snapshot_page(ctx: Context) -> Resolution:
+    """A directory: the pool, the trace directory, or a serial's own pages."""
     rest = ctx.rest
     if rest[0] == POOL or rest == TRACE_DIR:
         return ctx.page()
+    if not SERIAL.match(rest[0]):
+        return ctx.miss(MissReason.NOT_FOUND, "no such directory")
     serial = rest[0]
     archive = ctx.rules.archive(ctx.mount)
     if serial not in archive.all_serials():
@@ -83,7 +96,7 @@ def _snapshot_page(ctx: Context) -> Resolution:
         prefix = ctx.segments[: len(ctx.segments) - len(rest)]
         return Redirect(url((*prefix, POOL, *rest[2:]), trailing=True))
     if len(rest) >= 3 and rest[1] == DISTS:
-        codename, _ = _split_codename(archive.codenames, rest[2:])
+        codename, _ = split_codename(archive.codenames, rest[2:])
         if codename is None:
             return _unknown_codename(ctx, archive.codenames, rest[2:])
         if serial not in archive.serials.get(codename, frozenset()):
@@ -99,7 +112,7 @@ def _resolve_live(ctx: Context) -> Resolution:
     archive = ctx.rules.archive(ctx.mount)
     if len(ctx.rest) == 1:  # dists/ itself (without its "/": the server redirects)
         return ctx.page() if ctx.trailing else ctx.data(ctx.rest, CacheClass.SIGNED_METADATA)
-    codename, file = _split_codename(archive.codenames, ctx.rest[1:])
+    codename, file = split_codename(archive.codenames, ctx.rest[1:])
     if codename is None:
         return _unknown_codename(ctx, archive.codenames, ctx.rest[1:])
     if file[:1] == (SNAPSHOTS_DIR,):  # without a serial: the serials are listed at /P/
@@ -114,7 +127,7 @@ def _resolve_dists(ctx: Context) -> Resolution:
     """/P/dists/…: a snapshot spelt as it lies on disk, else the live archive (none with
     `live = false`; the on-disk spelling is a snapshot's, so it is served either way)."""
     archive = ctx.rules.archive(ctx.mount)
-    codename, file = _split_codename(archive.codenames, ctx.rest[1:])
+    codename, file = split_codename(archive.codenames, ctx.rest[1:])
     if codename is None and SNAPSHOTS_DIR in ctx.rest[2:]:  # a codename added since?
         return _unknown_codename(ctx, archive.codenames, ctx.rest[1:])
     if codename and len(file) >= 2 and file[0] == SNAPSHOTS_DIR and SERIAL.match(file[1]):
@@ -145,7 +158,7 @@ def _resolve_instant(ctx: Context) -> Resolution:
     rest, archive = ctx.rest, ctx.rules.archive(ctx.mount)
     codename = None
     if len(rest) >= 3 and rest[1] == DISTS:
-        codename, _ = _split_codename(archive.codenames, rest[2:])
+        codename, _ = split_codename(archive.codenames, rest[2:])
         if codename is None:
             return _unknown_codename(ctx, archive.codenames, rest[2:])
     instant = parse_instant(rest[0])
@@ -180,17 +193,3 @@ def _unknown_codename(ctx: Context, codenames: Sequence[str], tail: tuple[str, .
     listing = "\n".join(sorted(codenames)) if codenames else "(none)"
     message = f"unknown codename{asked}; codenames that exist:\n{listing}"
     return Miss(MissReason.UNKNOWN_CODENAME, message, ctx.mount)
-
-
-def _split_codename(
-    codenames: Sequence[str], tail: tuple[str, ...]
-) -> tuple[str | None, tuple[str, ...]]:
-    """The longest known codename that `tail` starts with, and what follows it."""
-    best: tuple[str, ...] = ()
-    for name in codenames:
-        parts = tuple(name.split("/"))
-        if tail[: len(parts)] == parts and len(parts) > len(best):
-            best = parts
-    if not best:
-        return None, tail
-    return "/".join(best), tail[len(best) :]

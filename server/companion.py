@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 
 from . import sd_notify
+from .child import ready_once, run_child
 
 log = logging.getLogger("snapfront")
 
@@ -128,20 +129,7 @@ def _start(companion: Companion, lifeline: int) -> tuple[int, int]:
         _die_with(keeper)
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
-
-        def ready() -> None:
-            os.write(ready_w, b".")
-            os.close(ready_w)
-
-        status = 1
-        try:
-            status = companion(ready, lifeline)
-        except BaseException:
-            log.exception("the watcher failed")
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(status)
+        run_child(lambda: companion(ready_once(ready_w), lifeline), "the watcher")
     os.close(ready_w)
     return pid, ready_r
 

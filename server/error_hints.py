@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 
 from snapfront.rewrite_rules import Archive, Miss, MissReason, Mount, Rules, Target, resolve
-from snapfront.rewrite_rules.context import mount_segments, url
+from snapfront.rewrite_rules.context import ancestors, mount_segments, url
 from snapfront.rewrite_rules.names import DISTS, SERIAL
 from snapfront.rewrite_rules.paths import split_path
 
@@ -50,14 +50,14 @@ def breadcrumbs(rules: Rules, raw: str, now: float) -> tuple[Link, ...]:
     """ "/" and each ancestor of `raw` down to the nearest one with a generated page; an
     ancestor without a page of its own is shown unlinked, so every link answers 200."""
     segments = segments_of(raw)[:MAX_DEPTH]
+    above = ancestors(url(segments, trailing=True))[: max(len(segments), 1)]  # not the URL
     crumbs: list[Link] = []
     nearest = 1
-    for depth in range(max(len(segments), 1)):  # ancestors only: the URL itself failed
-        href = url(segments[:depth], trailing=True)
+    for depth, (label, href) in enumerate(above, 1):
         exists = has_page(rules, href, now)
-        crumbs.append(Link("/" if depth == 0 else segments[depth - 1], href if exists else None))
+        crumbs.append(Link(label, href if exists else None))
         if exists:
-            nearest = depth + 1
+            nearest = depth
     return tuple(crumbs[:nearest])
 
 

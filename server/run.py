@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import signal
@@ -56,62 +57,93 @@ def serve(
     multiprocess directory exists before either forks, and goes when serving ends.
     `render` writes a missing page that may be rendered on request (server.on_request).
     `certificate` (server.tls.load) serves `config.tls`, the HTTPS listener, in every worker."""
-    from snapfront.metrics.process import mark_dead, multiprocess_dir
+    from snapfront.metrics.process import multiprocess_dir
 
     short = make_room(config.max_connections, config.worker_count())
     if short:
         print(short, file=sys.stderr, flush=True)
-    watching = companion is not None
+    addresses = _addresses(config, certificate)
+    listening = _announcer(addresses, announce)
+    with multiprocess_dir(), beside(companion) as keeper:
+        if config.worker_count() > 1:
+            return _supervised(config, addresses, listening, keeper, render, certificate)
+        serving = _serve(
+            config, tuple(port for _, port in addresses), listening,
+            on_hup=functools.partial(_hup, keeper), watching=keeper is not None,
+            on_stop=functools.partial(_stopping, keeper), render=render, keeper=keeper,
+            certificate=certificate,
+        )  # fmt: skip
+        return _run(serving)
 
+
+def _addresses(config: Config, certificate: tls.Certificate | None) -> list[tuple[str, int]]:
+    """HTTP's address, then HTTPS's when it is configured and its certificate loaded."""
     addresses = [(config.host, config.port)]
     if config.tls is not None and certificate is not None:
         addresses.append((config.tls.host, config.tls.port))
+    return addresses
+
+
+def _announcer(
+    addresses: list[tuple[str, int]], announce: Callable[[str], None]
+) -> Callable[[Ports], None]:
+    """What the main process (single worker or supervisor) does once every port accepts."""
 
     def listening(ports: Ports) -> None:
         for (host, _), port, scheme in zip(addresses, ports, ("http", "https"), strict=False):
             shown = f"[{host}]" if ":" in host else host
             announce(f"listening on {scheme}://{shown}:{port}/")
-        sd_notify.notify("READY=1")  # this is the main process: single worker or supervisor
+        sd_notify.notify("READY=1")
 
-    with multiprocess_dir(), beside(companion) as keeper:
+    return listening
 
-        def stopping() -> None:
-            if keeper is not None:
-                keeper.closing = True  # its end is no death to report
-            sd_notify.notify("STOPPING=1")
 
-        def hup() -> None:  # SIGHUP reaches the companion through serve, once per signal
-            if keeper is not None:
-                keeper.signal(signal.SIGHUP)
+def _stopping(keeper: Keeper | None) -> None:
+    """SIGTERM or SIGINT: the keeper's end is no death to report; systemd hears we stop."""
+    if keeper is not None:
+        keeper.closing = True
+    sd_notify.notify("STOPPING=1")
 
-        if config.worker_count() == 1:
-            serving = _serve(
-                config, tuple(port for _, port in addresses), listening, on_hup=hup,
-                watching=watching, on_stop=stopping, render=render, keeper=keeper,
-                certificate=certificate,
-            )  # fmt: skip
-            return _run(serving)
-        supervisor = os.getpid()
 
-        def worker(ports: Ports, ready: Callable[[], None]) -> int:
-            serving = _serve(
-                config, ports, lambda _: ready(), reuse_port=True, watching=watching,
-                supervisor=supervisor, render=render, certificate=certificate,
-            )  # fmt: skip
-            return _run(serving)
+def _hup(keeper: Keeper | None) -> None:
+    """SIGHUP reaches the companion through serve, once per signal."""
+    if keeper is not None:
+        keeper.signal(signal.SIGHUP)
 
-        def reload() -> bool:
-            """The supervisor's SIGHUP: the new config checked once, for every worker and the
-            watcher (a refusal is one line, not one per process); if it loads, all re-read it."""
-            if refused(config):
-                return False
-            hup()
-            return True
 
-        return supervise(
-            addresses, config.worker_count(), worker, listening, on_exit=mark_dead,
-            stopping=stopping, reload=reload, **_keeping(keeper),
+def _supervised(
+    config: Config,
+    addresses: list[tuple[str, int]],
+    listening: Callable[[Ports], None],
+    keeper: Keeper | None,
+    render: Renderer | None,
+    certificate: tls.Certificate | None,
+) -> int:
+    """Several workers on the same ports under server.workers' supervisor, which checks a
+    SIGHUP's config once for all of them and looks after the keeper."""
+    from snapfront.metrics.process import mark_dead
+
+    supervisor = os.getpid()
+
+    def worker(ports: Ports, ready: Callable[[], None]) -> int:
+        serving = _serve(
+            config, ports, lambda _: ready(), reuse_port=True, watching=keeper is not None,
+            supervisor=supervisor, render=render, certificate=certificate,
         )  # fmt: skip
+        return _run(serving)
+
+    def reload() -> bool:
+        """The new config checked once, for every worker and the watcher (a refusal is one
+        line, not one per process); if it loads, all re-read it."""
+        if refused(config):
+            return False
+        _hup(keeper)
+        return True
+
+    return supervise(
+        addresses, config.worker_count(), worker, listening, on_exit=mark_dead,
+        stopping=functools.partial(_stopping, keeper), reload=reload, **_keeping(keeper),
+    )  # fmt: skip
 
 
 def _keeping(keeper: Keeper | None) -> dict[str, Any]:
@@ -167,19 +199,9 @@ async def _serve(
     loop.add_signal_handler(signal.SIGHUP, lambda: reload_origin(origin, certificates) and on_hup())
     ready(await _listen(runner, config, ports, reuse_port or None, certificates))
     if tally is not None:
-
-        def fold() -> None:
-            _fold(tally, server)
-            loop.call_later(FOLD_SECONDS, fold)
-
-        loop.call_later(FOLD_SECONDS, fold)
+        _every(loop, FOLD_SECONDS, lambda: _fold(tally, server))
     if keeper is not None:  # the one serving process watches the keeper
-
-        def look() -> None:
-            keeper.poll()
-            loop.call_later(TICK, look)
-
-        loop.call_later(TICK, look)
+        _every(loop, TICK, keeper.poll)
     try:
         await stop.wait()
     finally:
@@ -227,6 +249,16 @@ def _tally() -> Any:
 
     access_log.observe(on_response)
     return tally
+
+
+def _every(loop: asyncio.AbstractEventLoop, seconds: float, job: Callable[[], None]) -> None:
+    """Run `job` every `seconds` on `loop`, the first time `seconds` from now."""
+
+    def again() -> None:
+        job()
+        loop.call_later(seconds, again)
+
+    loop.call_later(seconds, again)
 
 
 def _fold(tally: Any, server: Server) -> None:

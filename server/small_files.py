@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from snapfront.base.stamps import stat_stamp
+
 MAX_FILE = 256 * 1024
 BUDGET = 64 * 1024 * 1024
 
@@ -17,7 +19,8 @@ Stamp = tuple[int, int, int, int]
 
 
 def stamp(st: os.stat_result) -> Stamp:
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    """base.stamps' stamp and the device: a copy never outlives a remount under its path."""
+    return (st.st_dev, *stat_stamp(st))
 
 
 @dataclass(frozen=True)

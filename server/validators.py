@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 
+from snapfront.base.stamps import stat_stamp
+
 
 def data_etag(st: os.stat_result) -> str:
     return f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
@@ -29,7 +31,7 @@ class ContentEtags:
         self._limit = limit
 
     def etag(self, path: str, fd: int, st: os.stat_result) -> str:
-        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        stamp = stat_stamp(st)
         known = self._known.get(path)
         if known and known[0] == stamp:
             return known[1]

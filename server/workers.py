@@ -14,8 +14,10 @@ import logging
 import os
 import signal
 import socket
-import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .child import ready_once, run_child
 
 log = logging.getLogger("snapfront")
 
@@ -58,6 +60,17 @@ def check_listen(host: str, port: int) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """What the supervisor tells its caller, and asks it (see `supervise`)."""
+
+    on_exit: Callable[[int], None]
+    stopping: Callable[[], None]
+    reload: Callable[[], bool]
+    tick: Callable[[], None]
+    reaped: Callable[[int, int], None]
+
+
 def supervise(
     addresses: Sequence[tuple[str, int]],
     count: int,
@@ -74,69 +87,79 @@ def supervise(
     SIGHUP the workers are told only if `reload()` says so. `tick()` runs about once a second
     and `reaped(pid, status)` hears of any other child that exited (the watcher's keeper)."""
     reserved = [reserve_port(host, port) for host, port in addresses]
-    ports = tuple(port for _, port in reserved)
     signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
-    ready_r, ready_w = os.pipe()
-    children: dict[int, int] = {}
+    workers = _Workers(worker, tuple(port for _, port in reserved), [s for s, _ in reserved])
+    started = workers.start(count)
+    for sock in workers.reserved:
+        sock.close()
+    if not started:
+        _stop(workers.children, signal.SIGTERM)
+        return 1
+    announce(workers.ports)
+    workers.watch(Hooks(on_exit, stopping, reload, tick, reaped))
+    return 0
 
-    def spawn(slot: int, report: int | None) -> None:
+
+@dataclass
+class _Workers:
+    """The supervisor's workers: each one's slot by pid, and how to start one."""
+
+    worker: Worker
+    ports: Ports
+    reserved: list[socket.socket]
+    """The parent's sockets that hold the ports: a worker closes its copies."""
+    children: dict[int, int] = field(default_factory=dict)
+    _ready: int | None = None
+    """The read end of the pipe the first workers say ready on, while they start."""
+
+    def start(self, count: int) -> bool:
+        """Fork `count` workers; True once every one accepts, False if one ended first."""
+        self._ready, ready_w = os.pipe()
+        for slot in range(count):
+            self.spawn(slot, ready_w)
+        os.close(ready_w)
+        started = 0
+        while started < count:
+            got = os.read(self._ready, count - started)
+            if not got:
+                break
+            started += len(got)
+        os.close(self._ready)
+        self._ready = None
+        return started == count
+
+    def spawn(self, slot: int, report: int | None) -> None:
         pid = os.fork()
         if pid == 0:
-            os.close(ready_r)
-            for sock, _ in reserved:
+            if self._ready is not None:
+                os.close(self._ready)
+            for sock in self.reserved:
                 sock.close()
             signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+            run_child(lambda: self.worker(self.ports, ready_once(report)), f"worker {slot}")
+        self.children[pid] = slot
 
-            def ready() -> None:
-                if report is not None:
-                    os.write(report, b".")
-                    os.close(report)
-
-            status = 1
-            try:
-                status = worker(ports, ready)
-            except BaseException:
-                log.exception("worker %d failed", slot)
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(status)
-        children[pid] = slot
-
-    for slot in range(count):
-        spawn(slot, ready_w)
-    os.close(ready_w)
-    started = 0
-    while started < count:
-        got = os.read(ready_r, count - started)
-        if not got:
-            break
-        started += len(got)
-    for sock, _ in reserved:
-        sock.close()
-    if started < count:
-        _stop(children, signal.SIGTERM)
-        return 1
-    announce(ports)
-    stopped = False
-    while children:
-        info = signal.sigtimedwait(SIGNALS, TICK)
-        signo = info.si_signo if info is not None else None
-        if signo in (signal.SIGTERM, signal.SIGINT):
+    def watch(self, hooks: Hooks) -> None:
+        """Until every worker is gone: forward stop and reload signals, replace a worker
+        that died (unless stopping), tick."""
+        stopped = False
+        while self.children:
+            info = signal.sigtimedwait(SIGNALS, TICK)
+            signo = info.si_signo if info is not None else None
+            if signo in (signal.SIGTERM, signal.SIGINT):
+                if not stopped:
+                    hooks.stopping()
+                stopped = True
+                _forward(self.children, signal.SIGTERM)
+            elif signo == signal.SIGHUP and hooks.reload():
+                _forward(self.children, signal.SIGHUP)
+            for pid, slot in _reap(self.children, hooks.reaped):
+                hooks.on_exit(pid)
+                if not stopped:
+                    log.warning("worker %d (pid %d) exited; starting another", slot, pid)
+                    self.spawn(slot, None)
             if not stopped:
-                stopping()
-            stopped = True
-            _forward(children, signal.SIGTERM)
-        elif signo == signal.SIGHUP and reload():
-            _forward(children, signal.SIGHUP)
-        for pid, slot in _reap(children, reaped):
-            on_exit(pid)
-            if not stopped:
-                log.warning("worker %d (pid %d) exited; starting another", slot, pid)
-                spawn(slot, None)
-        if not stopped:
-            tick()
-    return 0
+                hooks.tick()
 
 
 def _forward(children: dict[int, int], signum: int) -> None:

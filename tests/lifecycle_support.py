@@ -81,25 +81,37 @@ def gpg(world: World, *args: str) -> None:
 
 
 def expire(world: World, serial: str, valid_until: dt.datetime, codenames=CODENAMES) -> None:
-    """Rewrite Valid-Until of SERIAL's Releases and re-sign them by hand, as an operator
-    (or an old snapshot) would have: InRelease clearsigned, Release.gpg detached + armored."""
-    stamp = valid_until.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S UTC")
+    """Rewrite Valid-Until of SERIAL's Releases and re-sign them by hand (see resign)."""
+    resign(world, serial, valid_until=valid_until, codenames=codenames)
+
+
+def resign(
+    world: World,
+    serial: str,
+    date: dt.datetime | None = None,
+    valid_until: dt.datetime | None = None,
+    codenames=CODENAMES,
+) -> None:
+    """Rewrite Date and/or Valid-Until of SERIAL's Releases and re-sign them by hand, as an
+    operator (or an old snapshot) would have: InRelease clearsigned, Release.gpg detached and
+    armored."""
     try:
         for codename in codenames:
             directory = world.snapshot(codename, serial)
             release = directory / "Release"
             text = release.read_text()
-            text, count = re.subn(r"(?m)^Valid-Until: .*$", f"Valid-Until: {stamp}", text)
-            assert count == 1
+            for field, value in (("Date", date), ("Valid-Until", valid_until)):
+                if value is not None:
+                    stamp = value.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S UTC")
+                    text, count = re.subn(rf"(?m)^{field}: .*$", f"{field}: {stamp}", text)
+                    assert count == 1, field
             release.write_text(text)
             sign = ["--local-user", world.fingerprint, "--digest-algo", "SHA256"]
             gpg(world, *sign, "--output", str(directory / "InRelease"), "--clearsign", str(release))
             gpg(world, *sign, "--armor", "--output", str(directory / "Release.gpg"),
                 "--detach-sign", str(release))  # fmt: skip
     finally:
-        subprocess.run(
-            ["gpgconf", "--kill", "all"], env={**os.environ, "GNUPGHOME": str(world.gnupghome)}
-        )
+        stop_agent(world)
 
 
 def tree_hash(path: Path, skip: tuple[str, ...] = ()) -> str:

@@ -1,6 +1,6 @@
 """The live archive and timestamp URLs on a real reprepro basedir, served by a real `snapfront
 serve`, fetched by real apt-get. Snapshot Dates are set by re-writing each Release's `Date`
-and re-signing it with the test's own gpg calls (as lifecycle_support.expire does)."""
+and re-signing it by hand (lifecycle_support.resign)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from snapfront import sample
 from tests.apt_client import AptRoot
-from tests.lifecycle_support import CODENAMES, World, gpg, snapshot_cli, stop_agent, tree_hash
+from tests.lifecycle_support import CODENAMES, World, resign, snapshot_cli, stop_agent, tree_hash
 from tests.support import fetch, running_server, with_listen
 
 pytestmark = pytest.mark.live
@@ -29,32 +29,6 @@ def when(text: str) -> dt.datetime:
 
 
 DATES = [when("2026-11-21 06:00:00"), when("2026-11-21 18:00:00"), when("2026-11-22 06:00:00")]
-
-
-def resign(
-    world: World,
-    serial: str,
-    date: dt.datetime | None = None,
-    valid_until: dt.datetime | None = None,
-) -> None:
-    """Re-write Date and/or Valid-Until of SERIAL's Releases, then sign them again by hand."""
-    fmt = "%a, %d %b %Y %H:%M:%S UTC"
-    try:
-        for codename in CODENAMES:
-            directory = world.snapshot(codename, serial)
-            release = directory / "Release"
-            text = release.read_text()
-            for field, value in (("Date", date), ("Valid-Until", valid_until)):
-                if value is not None:
-                    text, count = re.subn(rf"(?m)^{field}: .*$", f"{field}: {value:{fmt}}", text)
-                    assert count == 1, field
-            release.write_text(text)
-            sign = ["--local-user", world.fingerprint, "--digest-algo", "SHA256"]
-            gpg(world, *sign, "--output", str(directory / "InRelease"), "--clearsign", str(release))
-            gpg(world, *sign, "--armor", "--output", str(directory / "Release.gpg"),
-                "--detach-sign", str(release))  # fmt: skip
-    finally:
-        stop_agent(world)
 
 
 @pytest.fixture
