@@ -37,7 +37,7 @@ import asyncio
 import contextlib
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import hdrs, web
 from aiohttp.http import HttpVersion10, HttpVersion11
@@ -45,7 +45,11 @@ from aiohttp.web_protocol import RequestHandler
 
 from .budget import Budget, Report
 from .deadlines import Deadlines, Limits, close
+from .hot_heads import WRITE_LIMIT, clean_end
 from .send import error_response
+
+if TYPE_CHECKING:
+    from .hot import Hot
 
 _HTTP09 = "snapfront.http09"
 _HTTP09_LINE = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+ +[^ \r\n]+\r?\n\Z")
@@ -89,6 +93,10 @@ class _Handler(RequestHandler):
         self._line = b""  # the start of a request line that may turn out to be HTTP/0.9
         self._refused = False
         self._quiet = False
+        self._hot = manager.hot
+        self._pending = b""  # the start of a head the hot path waits to see whole
+        self._clean = True  # aiohttp's parser holds no partial request
+        self._remote = ""
 
     @property
     def send_timeout(self) -> float | None:
@@ -103,6 +111,8 @@ class _Handler(RequestHandler):
             return
         self._transport = transport  # type: ignore[assignment]
         self._deadlines = Deadlines(limits, asyncio.get_running_loop(), self._expire)
+        peer = transport.get_extra_info("peername")
+        self._remote = str(peer[0]) if isinstance(peer, (list, tuple)) and peer else ""
         super().connection_made(transport)
 
     def connection_lost(self, exc: BaseException | None) -> None:
@@ -129,7 +139,53 @@ class _Handler(RequestHandler):
         if deadlines.at_boundary or self._line:
             data = self._complete_http09(data)
         deadlines.received(data)
+        if self._hot is not None and (self._pending or self._idle()):
+            data = self._serve_hot(data)
+            if not data:
+                return
         super().data_received(data)
+
+    def _idle(self) -> bool:
+        """aiohttp waits for a request, has none queued and its parser none half-read: bytes
+        answered now leave after everything it sent (private state: see the docstring)."""
+        waiter = self._waiter
+        return (
+            self._clean and waiter is not None and not waiter.done() and not self._messages
+            and not self._upgraded and self._payload_parser is None
+            and not self._close and not self._force_close
+        )  # fmt: skip
+
+    def _serve_hot(self, data: bytes) -> bytes:
+        """Answer what the hot path can (server.hot); what is left goes to aiohttp."""
+        assert self._hot is not None and self._deadlines is not None
+        buf = self._pending + data if self._pending else data
+        self._pending = b""
+        transport = self._transport
+        if transport is None:
+            return buf
+        out, served = self._hot.serve(buf, self._remote, self._room)
+        if served.count:
+            transport.writelines(out)
+            self._deadlines.request_started()
+            self._deadlines.response_done(served.keep_alive)
+            if not served.keep_alive:
+                self.force_close()  # as aiohttp after `Connection: close`: the rest unread
+                return b""
+            self._owner.budget.waiting(self)
+            if self._keepalive_timeout > 0:  # aiohttp's own idle timer, as after its answers
+                self._next_keepalive_close_time = self._loop.time() + self._keepalive_timeout
+        rest = buf[served.used :] if served.used else buf
+        if not rest:
+            return rest
+        if served.incomplete:
+            self._pending = rest
+            return b""
+        self._clean = clean_end(rest)
+        return rest
+
+    def _room(self) -> bool:
+        transport = self._transport
+        return transport is not None and transport.get_write_buffer_size() < WRITE_LIMIT
 
     def pause_writing(self) -> None:
         super().pause_writing()
@@ -148,6 +204,8 @@ class _Handler(RequestHandler):
 
     def log_access(self, request: web.BaseRequest, response: web.StreamResponse, time: Any) -> None:
         super().log_access(request, response, time)
+        if self._hot is not None:
+            self._hot.learn(request, response)
         if self._deadlines is not None:
             keep_alive = bool(response.keep_alive)
             self._deadlines.response_done(keep_alive)
@@ -213,6 +271,7 @@ class Server(web.Server):
         *,
         error_cache_control: str = "no-store",
         limits: Callable[[], Limits] = Limits,
+        hot: Hot | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -221,6 +280,7 @@ class Server(web.Server):
         self._error_cache_control = error_cache_control
         self.limits = limits
         self.budget = Budget()
+        self.hot = hot
         self._report = Report(self.budget, self._loop.call_later)
 
     def __call__(self) -> RequestHandler:

@@ -56,6 +56,10 @@ class SmallFiles:
             return None
         return entry
 
+    def peek(self, path: str, variant: str = "") -> Cached | None:
+        """The entry kept for `path`, without looking at the disk (lookup does)."""
+        return self._entries.get(f"{path}\0{variant}")
+
     def remember(
         self,
         path: str,
