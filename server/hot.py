@@ -17,7 +17,7 @@ exist yet. aiohttp's per-request machinery costs ten times nginx's whole answer,
 
 Learning from the full path, rather than building a second answer beside it, is what keeps
 the two the same: headers, validators, cache classes, Vary and error texts have one source.
-SNAPFRONT_FAST_PATH=0 turns it off (README: HTTP behaviour), for debugging and for the test
+SNAPFRONT_FAST_PATH=0 turns it off (README: Serving at speed), for debugging and for the test
 that compares the two (tests/test_hot_differential.py).
 """
 

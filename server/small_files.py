@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-MAX_FILE = 256 * 1024
+MAX_FILE = 512 * 1024
 BUDGET = 64 * 1024 * 1024
 
 Stamp = tuple[int, int, int, int]

@@ -1,4 +1,4 @@
-"""The hot path answers exactly as the full path does (README: HTTP behaviour, the hot path).
+"""The hot path answers exactly as the full path does (README: Serving at speed, the hot path).
 
 Two live servers on the same host, one with SNAPFRONT_FAST_PATH=0, are sent the same corpus
 of raw requests twice (the first round teaches the hot path its answers, the second is
@@ -112,9 +112,9 @@ def test_hot_path_answers_as_the_full_path(
     assert _fast_answers(fetch(fast.url + "-/metrics").body) == before + 10
     assert _fast_answers(fetch(full.url + "-/metrics").body) == 0
 
+
 def _fast_answers(exposition: bytes) -> float:
     for line in exposition.decode().splitlines():
         if line.startswith("snapfront_http_fast_path_answers_total"):
             return float(line.split()[-1])
     return 0.0
-

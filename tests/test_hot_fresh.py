@@ -1,6 +1,6 @@
 """The hot path is never stale: a file replaced, truncated or removed between two requests is
 answered from disk on the very next request, on connections whose worker has kept its answer,
-with one worker and with several (README: HTTP behaviour, the hot path)."""
+with one worker and with several (README: Serving at speed, the hot path)."""
 
 from __future__ import annotations
 
