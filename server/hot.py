@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from aiohttp.helpers import rfc822_formatted_time
@@ -136,17 +136,25 @@ class Hot:
             if date is None:
                 date = rfc822_formatted_time().encode()
             out.append(answer.head + date + answer.tail)
-            _log(remote, head, answer, time.monotonic() - started)
+            served.answered.append((head, answer, time.monotonic() - started))
             pos = head.end
-            served.count += 1
             if not answer.keep_alive:
                 served.keep_alive = False
                 break
             if not room():
                 break
         served.used = pos
-        self.answered += served.count
         return out, served
+
+    def sent(self, served: Served, remote: str) -> None:
+        """The answers of `served` went out: their access-log lines, and counts."""
+        self.answered += len(served.answered)
+        for head, answer, elapsed in served.answered:
+            method, target, minor = head.key[0], head.key[1], head.key[2]
+            access_log.record(
+                remote, method, target, f"1.{minor}", answer.status, answer.sent, head.referer,
+                head.agent, elapsed, answer.meter,
+            )  # fmt: skip
 
     def _check(self, request: web.BaseRequest, answer: web.Response) -> Check | None:
         """When `answer` may be replayed for requests with the same key: the check to make."""
@@ -177,7 +185,7 @@ class Hot:
 
 @dataclass(slots=True)
 class Served:
-    count: int = 0
+    answered: list[tuple[Head, Answer, float]] = field(default_factory=list)
     used: int = 0
     keep_alive: bool = True
     incomplete: bool = False
@@ -202,11 +210,3 @@ def request_key(request: web.BaseRequest) -> Key | None:
     if key is None or key[3] != request.keep_alive:
         return None
     return key
-
-
-def _log(remote: str, head: Head, answer: Answer, elapsed: float) -> None:
-    method, target, minor = head.key[0], head.key[1], head.key[2]
-    access_log.record(
-        remote, method, target, f"1.{minor}", answer.status, answer.sent, head.referer, head.agent,
-        elapsed, answer.meter,
-    )  # fmt: skip

@@ -91,6 +91,8 @@ def scan(buf: bytes, pos: int) -> Head | str:
         rest = buf[pos : pos + MAX_HEAD]
         if len(buf) - pos >= MAX_HEAD or not _may_start(rest):
             return OTHER
+        if rest.count(b"\n") != rest.count(b"\r\n"):
+            return OTHER  # a bare LF: never simple, and its head may already be whole
         return INCOMPLETE
     end += 4
     if end - pos > MAX_HEAD:

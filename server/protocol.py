@@ -31,7 +31,9 @@ Not all of this is aiohttp's public API, so pyproject.toml and debian/control ho
 - The hot path (server.hot) reads `_Handler`'s private state to know aiohttp is idle (`_waiter`
   pending, `_messages` empty, not `_upgraded`, no `_payload_parser`, neither `_close` nor
   `_force_close`), moves aiohttp's own idle timer (`_keepalive_timeout`,
-  `_next_keepalive_close_time`) as aiohttp does after an answer, and keeps answers serialized
+  `_next_keepalive_close_time`) as aiohttp does after an answer, looks for the `_ErrInfo`
+  its parser queues for a malformed read (which drops the requests before it in that read,
+  so those are not answered from the hot path either), and keeps answers serialized
   by `aiohttp.http_writer._serialize_headers` with `aiohttp.helpers.rfc822_formatted_time`'s
   Date.
 tests/test_server_header.py, tests/test_connections.py and tests/test_hot_differential.py
@@ -52,7 +54,7 @@ from aiohttp.web_protocol import RequestHandler
 
 from .budget import Budget, Report
 from .deadlines import Deadlines, Limits, close
-from .hot_heads import WRITE_LIMIT, clean_end
+from .hot_wire import HotWire
 from .send import error_response
 
 if TYPE_CHECKING:
@@ -89,7 +91,7 @@ class _Request(web.BaseRequest):
         response.headers[hdrs.SERVER] = SERVER  # after aiohttp's own setdefault
 
 
-class _Handler(RequestHandler):
+class _Handler(HotWire, RequestHandler):
     error_cache_control = "no-store"
 
     def __init__(self, manager: Server, **kwargs: Any) -> None:
@@ -101,9 +103,6 @@ class _Handler(RequestHandler):
         self._refused = False
         self._quiet = False
         self._hot = manager.hot
-        self._pending = b""  # the start of a head the hot path waits to see whole
-        self._clean = True  # aiohttp's parser holds no partial request
-        self._remote = ""
 
     @property
     def send_timeout(self) -> float | None:
@@ -118,8 +117,7 @@ class _Handler(RequestHandler):
             return
         self._transport = transport  # type: ignore[assignment]
         self._deadlines = Deadlines(limits, asyncio.get_running_loop(), self._expire)
-        peer = transport.get_extra_info("peername")
-        self._remote = str(peer[0]) if isinstance(peer, (list, tuple)) and peer else ""
+        self._hot_start(transport)
         super().connection_made(transport)
 
     def connection_lost(self, exc: BaseException | None) -> None:
@@ -147,52 +145,9 @@ class _Handler(RequestHandler):
             data = self._complete_http09(data)
         deadlines.received(data)
         if self._hot is not None and (self._pending or self._idle()):
-            data = self._serve_hot(data)
-            if not data:
-                return
-        super().data_received(data)
-
-    def _idle(self) -> bool:
-        """aiohttp waits for a request, has none queued and its parser none half-read: bytes
-        answered now leave after everything it sent (private state: see the docstring)."""
-        waiter = self._waiter
-        return (
-            self._clean and waiter is not None and not waiter.done() and not self._messages
-            and not self._upgraded and self._payload_parser is None
-            and not self._close and not self._force_close
-        )  # fmt: skip
-
-    def _serve_hot(self, data: bytes) -> bytes:
-        """Answer what the hot path can (server.hot); what is left goes to aiohttp."""
-        assert self._hot is not None and self._deadlines is not None
-        buf = self._pending + data if self._pending else data
-        self._pending = b""
-        transport = self._transport
-        if transport is None:
-            return buf
-        out, served = self._hot.serve(buf, self._remote, self._room)
-        if served.count:
-            transport.writelines(out)
-            self._deadlines.request_started()
-            self._deadlines.response_done(served.keep_alive)
-            if not served.keep_alive:
-                self.force_close()  # as aiohttp after `Connection: close`: the rest unread
-                return b""
-            self._owner.budget.waiting(self)
-            if self._keepalive_timeout > 0:  # aiohttp's own idle timer, as after its answers
-                self._next_keepalive_close_time = self._loop.time() + self._keepalive_timeout
-        rest = buf[served.used :] if served.used else buf
-        if not rest:
-            return rest
-        if served.incomplete:
-            self._pending = rest
-            return b""
-        self._clean = clean_end(rest)
-        return rest
-
-    def _room(self) -> bool:
-        transport = self._transport
-        return transport is not None and transport.get_write_buffer_size() < WRITE_LIMIT
+            self._serve_hot(data)
+        else:
+            super().data_received(data)
 
     def pause_writing(self) -> None:
         super().pause_writing()

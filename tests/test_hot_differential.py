@@ -67,6 +67,10 @@ def corpus(host: SampleHost, etag: str, modified: str) -> list[list[bytes]]:
         [head(rel, method="POST") + head(rel) + CLOSE],
         [head(rel) + head(rel, "X-Odd: 1") + head(rel) + head(UNKNOWN), CLOSE],
         [head(rel)[:9], head(rel)[9:30], head(rel)[30:], CLOSE],
+        [head(rel).replace(b"\r\n", b"\n"), CLOSE],  # bare LF ends: aiohttp's to answer
+        [head(rel) + head(rel)[:20], b"\n" + CLOSE],
+        [head(rel) + b"BAD LINE\r\n\r\n"],
+        [head(rel) + b"GET /x", b"yz HTTP/1.1\r\nHost: t\r\n\r\n" + CLOSE],
         [head(rel) + head(inrel)[:20], head(inrel)[20:] + head(rel)[:-2], b"\r\n", CLOSE],
         [head(rel), head(rel, "Range: bytes=1-2"), head(rel), CLOSE],
         [b"GET / HTTP/1.1\r\nHost: t\r\n\r\n", head(rel) + head(rel)[:5], head(rel)[5:], CLOSE],
