@@ -65,6 +65,11 @@ CONNECTIONS_REFUSED = Counter(
     "Connections answered 503 because max_connections were all busy answering requests.",
     registry=None,
 )
+FAST_PATH_ANSWERS = Counter(
+    "snapfront_http_fast_path_answers",
+    "Requests answered by the hot path (also counted in snapfront_http_requests).",
+    registry=None,
+)
 BUILD_SECONDS = Histogram(
     "snapfront_build_duration_seconds",
     "Watcher builds (batches and rescans), by how long they took.",

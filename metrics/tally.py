@@ -32,6 +32,7 @@ class Tally:
         self.buckets: dict[str, list[int]] = {}
         self.seconds: dict[str, float] = {}
         self.connections = (0, 0)  # evicted, refused: as last folded
+        self.fast = 0  # the hot path's answers, as last folded
 
     def record(self, mount: str, cache: str, status: int, sent: int, elapsed: float) -> None:
         """One answered request: a few dict updates, nothing else (the hot path)."""
@@ -44,7 +45,7 @@ class Tally:
         buckets[bisect.bisect_left(BOUNDS, elapsed)] += 1
         self.seconds[mount] = self.seconds.get(mount, 0.0) + elapsed
 
-    def fold(self, connections: Connections | None = None) -> None:
+    def fold(self, connections: Connections | None = None, fast: int = 0) -> None:
         """Add what was counted since the last fold to the multiprocess values."""
         requests, self.requests = self.requests, {}
         sent, self.sent = self.sent, {}
@@ -59,6 +60,9 @@ class Tally:
             add_observations(families.REQUEST_SECONDS.labels(mount), counts, seconds[mount])
         if connections is not None:
             self._fold_connections(connections)
+        if fast > self.fast:  # the hot path's running count (server.hot)
+            families.FAST_PATH_ANSWERS.inc(fast - self.fast)
+            self.fast = fast
 
     def _fold_connections(self, now: Connections) -> None:
         (evicted, refused), self.connections = self.connections, (now.evicted, now.refused)

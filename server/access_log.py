@@ -19,13 +19,15 @@ from collections.abc import Callable
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from .app import METER, NO_MOUNT
 from .send import Streamed
 
 BATCH_DELAY = 0.2
 WRITE_LIMIT = select.PIPE_BUF
 
-OnResponse = Callable[[web.BaseRequest, int, int, float], None]
-"""(request, status, body bytes sent, seconds taken): the metrics' tally, if any."""
+OnResponse = Callable[[tuple[str, str], int, int, float], None]
+"""((mount, cache class), status, body bytes sent, seconds taken): the metrics' tally, if any."""
+UNMETERED = (NO_MOUNT, "none")
 _on_response: list[OnResponse] = []
 
 
@@ -100,12 +102,32 @@ class AccessLogger(AbstractAccessLogger):
         if request.method == "HEAD" or response.status in (204, 304):
             sent = 0
         headers = request.headers
-        version = request.version
-        line = (
-            f'{request.remote} - - [{_Clock.now()}] "{request.method} {request.raw_path} '
-            f'HTTP/{version.major}.{version.minor}" {response.status} {sent} '
-            f'"{headers.get("Referer", "-")}" "{headers.get("User-Agent", "-")}" {elapsed:.6f}\n'
-        )
-        BATCH.add(line.encode("utf-8", "backslashreplace"))
-        for callback in _on_response:
-            callback(request, response.status, sent, elapsed)
+        record(
+            request.remote, request.method, request.raw_path,
+            f"{request.version.major}.{request.version.minor}",
+            response.status, sent, headers.get("Referer", "-"), headers.get("User-Agent", "-"),
+            elapsed, request.get(METER, UNMETERED),
+        )  # fmt: skip
+
+
+def record(
+    remote: str | None,
+    method: str,
+    target: str,
+    version: str,
+    status: int,
+    sent: int,
+    referer: str,
+    agent: str,
+    elapsed: float,
+    meter: tuple[str, str],
+) -> None:
+    """One answered request: its line, and the metrics' count under `meter` (mount, class);
+    the hot path (server.hot) logs its answers here too, the same way."""
+    line = (
+        f'{remote} - - [{_Clock.now()}] "{method} {target} HTTP/{version}" {status} {sent} '
+        f'"{referer}" "{agent}" {elapsed:.6f}\n'
+    )
+    BATCH.add(line.encode("utf-8", "backslashreplace"))
+    for callback in _on_response:
+        callback(meter, status, sent, elapsed)

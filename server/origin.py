@@ -95,12 +95,28 @@ class Origin:
         if mount is not None:
             await self._reread(mount)
 
-    def _learn_serial(self, mount: Mount, miss: Miss) -> bool:
+    def settled(self, miss: Miss) -> bool:
+        """Whether `refresh(miss)` would change nothing now, found with no more than its
+        stats (no archive re-read due): the hot path (server.hot) may repeat the miss."""
+        mount = miss.mount
+        if not miss.may_be_stale or mount is None:
+            return True
+        if miss.serial and self._serial_on_disk(mount, miss):
+            return False
+        last = self._refreshed.get(mount.url, -REFRESH_INTERVAL)
+        return time.monotonic() - last < REFRESH_INTERVAL
+
+    def _serial_on_disk(self, mount: Mount, miss: Miss) -> tuple[str, ...]:
+        """The codenames (of those the miss names) that hold its serial on disk now."""
         archive = self.rules.archive(mount)
         wanted = (miss.codename,) if miss.codename else archive.codenames
-        found = codenames_with_serial(mount.root, wanted, miss.serial)
+        return codenames_with_serial(mount.root, wanted, miss.serial)
+
+    def _learn_serial(self, mount: Mount, miss: Miss) -> bool:
+        found = self._serial_on_disk(mount, miss)
         if not found:
             return False
+        archive = self.rules.archive(mount)
         archives = {**self.rules.archives, mount.url: archive.with_serial(miss.serial, found)}
         self._set_rules(self.rules.with_archives(archives))
         return True

@@ -28,7 +28,16 @@ Not all of this is aiohttp's public API, so pyproject.toml and debian/control ho
   parser's `RawRequestMessage` (version, upgrade, should_close: a NamedTuple it `_replace`s).
 - `_Request` overrides the private `BaseRequest._prepare_hook`, where aiohttp's Application
   runs on_response_prepare: called for every response prepared, since aiohttp 3.0.
-tests/test_server_header.py and tests/test_connections.py notice if any of that changes.
+- The hot path (server.hot) reads `_Handler`'s private state to know aiohttp is idle (`_waiter`
+  pending, `_messages` empty, not `_upgraded`, no `_payload_parser`, neither `_close` nor
+  `_force_close`), moves aiohttp's own idle timer (`_keepalive_timeout`,
+  `_next_keepalive_close_time`) as aiohttp does after an answer, looks for the `_ErrInfo`
+  its parser queues for a malformed read (which drops the requests before it in that read,
+  so those are not answered from the hot path either), and keeps answers serialized
+  by `aiohttp.http_writer._serialize_headers` with `aiohttp.helpers.rfc822_formatted_time`'s
+  Date.
+tests/test_server_header.py, tests/test_connections.py and tests/test_hot_differential.py
+notice if any of that changes.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ import asyncio
 import contextlib
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import hdrs, web
 from aiohttp.http import HttpVersion10, HttpVersion11
@@ -45,7 +54,11 @@ from aiohttp.web_protocol import RequestHandler
 
 from .budget import Budget, Report
 from .deadlines import Deadlines, Limits, close
+from .hot_wire import HotWire
 from .send import error_response
+
+if TYPE_CHECKING:
+    from .hot import Hot
 
 _HTTP09 = "snapfront.http09"
 _HTTP09_LINE = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+ +[^ \r\n]+\r?\n\Z")
@@ -78,7 +91,7 @@ class _Request(web.BaseRequest):
         response.headers[hdrs.SERVER] = SERVER  # after aiohttp's own setdefault
 
 
-class _Handler(RequestHandler):
+class _Handler(HotWire, RequestHandler):
     error_cache_control = "no-store"
 
     def __init__(self, manager: Server, **kwargs: Any) -> None:
@@ -89,6 +102,7 @@ class _Handler(RequestHandler):
         self._line = b""  # the start of a request line that may turn out to be HTTP/0.9
         self._refused = False
         self._quiet = False
+        self._hot = manager.hot
 
     @property
     def send_timeout(self) -> float | None:
@@ -103,6 +117,7 @@ class _Handler(RequestHandler):
             return
         self._transport = transport  # type: ignore[assignment]
         self._deadlines = Deadlines(limits, asyncio.get_running_loop(), self._expire)
+        self._hot_start(transport)
         super().connection_made(transport)
 
     def connection_lost(self, exc: BaseException | None) -> None:
@@ -129,7 +144,10 @@ class _Handler(RequestHandler):
         if deadlines.at_boundary or self._line:
             data = self._complete_http09(data)
         deadlines.received(data)
-        super().data_received(data)
+        if self._hot is not None and (self._pending or self._idle()):
+            self._serve_hot(data)
+        else:
+            super().data_received(data)
 
     def pause_writing(self) -> None:
         super().pause_writing()
@@ -148,6 +166,8 @@ class _Handler(RequestHandler):
 
     def log_access(self, request: web.BaseRequest, response: web.StreamResponse, time: Any) -> None:
         super().log_access(request, response, time)
+        if self._hot is not None:
+            self._hot.learn(request, response)
         if self._deadlines is not None:
             keep_alive = bool(response.keep_alive)
             self._deadlines.response_done(keep_alive)
@@ -213,6 +233,7 @@ class Server(web.Server):
         *,
         error_cache_control: str = "no-store",
         limits: Callable[[], Limits] = Limits,
+        hot: Hot | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -221,6 +242,7 @@ class Server(web.Server):
         self._error_cache_control = error_cache_control
         self.limits = limits
         self.budget = Budget()
+        self.hot = hot
         self._report = Report(self.budget, self._loop.call_later)
 
     def __call__(self) -> RequestHandler:

@@ -17,11 +17,13 @@ from snapfront.base.config import Config
 from snapfront.rewrite_rules import CacheClass
 
 from . import access_log, sd_notify, tls
-from .app import METER, NO_MOUNT, make_handler
+from .app import make_handler
 from .companion import Companion
 from .deadlines import Limits
 from .endpoints import Endpoints
 from .error_pages import with_error_pages
+from .hot import Hot
+from .hot import enabled as hot_enabled
 from .https import Certificates, HttpsSite
 from .keeper import TICK, Keeper, beside
 from .nofile import make_room
@@ -38,7 +40,6 @@ MAX_REQUEST_LINE = 65536
 SHUTDOWN_TIMEOUT = 30.0
 FOLD_SECONDS = 1.0
 """How often a worker adds its plain-Python request counts to the shared metrics."""
-UNMETERED = (NO_MOUNT, "none")
 BACKLOG = 1024
 
 
@@ -181,8 +182,11 @@ async def _serve(
         origin, watching, supervisor, metered=tally is not None,
         before_scrape=lambda: _fold(tally, server),
     )  # fmt: skip
+    hot = Hot(origin) if hot_enabled() else None
+    handler = with_error_pages(make_handler(origin, endpoints.answer), origin)
     server = Server(
-        with_error_pages(make_handler(origin, endpoints.answer), origin),
+        hot.learning(handler) if hot is not None else handler,
+        hot=hot,
         error_cache_control=origin.cache_control(CacheClass.ERROR),
         limits=lambda: Limits.of(origin.config),  # SIGHUP applies to new connections
         access_log=logging.getLogger("snapfront.access"),
@@ -243,9 +247,8 @@ def _tally() -> Any:
     tally = Tally()
     record = tally.record
 
-    def on_response(request: web.BaseRequest, status: int, sent: int, elapsed: float) -> None:
-        mount, cache = request.get(METER, UNMETERED)
-        record(mount, cache, status, sent, elapsed)
+    def on_response(meter: tuple[str, str], status: int, sent: int, elapsed: float) -> None:
+        record(meter[0], meter[1], status, sent, elapsed)
 
     access_log.observe(on_response)
     return tally
@@ -263,4 +266,4 @@ def _every(loop: asyncio.AbstractEventLoop, seconds: float, job: Callable[[], No
 
 def _fold(tally: Any, server: Server) -> None:
     if tally is not None:
-        tally.fold(server.budget)
+        tally.fold(server.budget, server.hot.answered if server.hot is not None else 0)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from snapfront.base.stamps import stat_stamp
 
-MAX_FILE = 256 * 1024
+MAX_FILE = 512 * 1024
 BUDGET = 64 * 1024 * 1024
 
 Stamp = tuple[int, int, int, int]
@@ -58,6 +58,10 @@ class SmallFiles:
             self._drop(key)
             return None
         return entry
+
+    def peek(self, path: str, variant: str = "") -> Cached | None:
+        """The entry kept for `path`, without looking at the disk (lookup does)."""
+        return self._entries.get(f"{path}\0{variant}")
 
     def remember(
         self,
