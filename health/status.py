@@ -30,6 +30,7 @@ def status_document(
                 if mount.valid_until is None
                 else round(mount.valid_until - now, 3),
                 "problem": mount.problem,
+                "interrupted": mount.interrupted,
             }
         )
     watcher: dict[str, Any] = {"expected": facts.watcher.expected, "alive": facts.watcher.alive}

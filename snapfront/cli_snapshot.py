@@ -81,7 +81,9 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: 
             _as_basedir_owner(args, config, mount)
         require(*tools, *(("gpgv",) if mount.keyring else ()))
         before = _known_before(config, mount, args) if config.cdns else None
-        outcome = func(args, config, mount)
+        outcome = (
+            _after_recovery(args, func, config, mount) if writes else func(args, config, mount)
+        )
     except ConfigError as exc:
         return _complain(str(exc), EXIT_REFUSED)
     except (MissingTool, GpgvMissing) as exc:
@@ -98,6 +100,27 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: 
 
         purge_now(config, Batch(data_paths=outcome.changed), before=before)
     return 0
+
+
+def _as_is(args: argparse.Namespace, func: Action, config: Config, mount: Mount) -> Outcome:
+    return func(args, config, mount)
+
+
+def _after_recovery(
+    args: argparse.Namespace, func: Action, config: Config, mount: Mount
+) -> Outcome:
+    """Under the basedir lock, an interrupted operation is finished or rolled back first
+    (lifecycle.recover: one line on stderr); `--dry-run` only says it is there."""
+    from snapfront.lifecycle.recover import pending_note, resolved_first
+
+    if getattr(args, "dry_run", False):
+        note = pending_note(mount.root, mount.url)
+        if note:
+            print(note, file=sys.stderr)
+        return func(args, config, mount)
+    with resolved_first(mount.root, mount.url, getattr(args, "gnupghome", None)) as recovered:
+        outcome = func(args, config, mount)
+    return replace(outcome, changed=recovered.changed + outcome.changed)
 
 
 def _known_before(config: Config, mount: Mount, args: argparse.Namespace) -> dict[str, Archive]:
