@@ -52,8 +52,8 @@ def drop_codename(
             {key for key, held in refs.items() if held and held <= going}
             | set(repo.unreferenced("--ignore=undefinedtarget"))
         )
-        if not (vanished or snapshots or files):
-            raise Refused(f"{codename}: nothing of it is left in {mount.root}")
+        if not (vanished or snapshots or files):  # dropped already (or never there): done
+            return Outcome((f"nothing of {codename} is left in {mount.root}: dropped",))
         if dry_run:
             return _plan(repo, codename, snapshots, files, pool)
         check_signers(gnupghome, sign_with(mount.root), repo.configured())  # export re-signs

@@ -8,8 +8,8 @@ removed only if it is still the very file that was judged (same inode), then `re
 (every package's files known, with their checksums) and `reprepro rereference` (the references
 of every distribution rebuilt from its packages: a killed `include` or `update` can leave
 them behind its packages, and `deleteunreferenced` would then delete files still in use) run,
-as /usr/share/doc/reprepro/recovery advises; snapshot references (`s=CODENAME=SERIAL`) are
-left alone by both. A failed check stops the command (exit 1) naming that file.
+as /usr/share/doc/reprepro/recovery advises, past the databases of a codename removed from
+conf/distributions; snapshot references (`s=CODENAME=SERIAL`) are left alone by both. A failed check stops the command (exit 1) naming that file.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ log = logging.getLogger("snapfront.lifecycle")
 WAIT_SECONDS = 300.0  # as long as reprepro's own --waitforlock 30 waits
 POLL_SECONDS = 0.5
 RECOVERY_DOC = "/usr/share/doc/reprepro/recovery"
+VANISHED_OK = "--ignore=undefinedtarget"
+"""A codename gone from conf/distributions whose databases remain (drop-codename's first
+step, done by the operator) is no damage: both checks would stop at it."""
 
 Run = Callable[..., str]  # reprepro ARGS… on this basedir
 
@@ -69,7 +72,7 @@ def _remove_stale(root: str, path: str, judged: os.stat_result, run: Run) -> Non
     checks = []
     for args in (("check",), ("rereference",)):
         try:
-            run(*args)
+            run(VANISHED_OK, *args)
         except Exception as exc:  # tools.ToolError and the like: say which, stop here
             text = getattr(exc, "stderr", "") or str(exc)
             first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "failed")
