@@ -9,7 +9,8 @@ removed only if it is still the very file that was judged (same inode), then `re
 of every distribution rebuilt from its packages: a killed `include` or `update` can leave
 them behind its packages, and `deleteunreferenced` would then delete files still in use) run,
 as /usr/share/doc/reprepro/recovery advises, past the databases of a codename removed from
-conf/distributions; snapshot references (`s=CODENAME=SERIAL`) are left alone by both. A failed check stops the command (exit 1) naming that file.
+conf/distributions; snapshot references (`s=CODENAME=SERIAL`) are left alone by both. A
+failed check stops the command (exit 1) naming that file.
 """
 
 from __future__ import annotations
