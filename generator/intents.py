@@ -39,8 +39,8 @@ class IntentPoll:
             path = intent_path(mount.root)
             now = stamp(path)
             if now is not None and self.resolve and self._tried.get(mount.url) != now:
-                self._tried[mount.url] = now
-                resolve(mount)
+                if resolve(mount):
+                    self._tried[mount.url] = now
                 now = stamp(path)
             if now != self._stamps.get(mount.url):
                 found.append(path)
@@ -48,17 +48,18 @@ class IntentPoll:
         return found
 
 
-def resolve(mount: Mount) -> None:
-    """Finish or roll back `mount`'s interrupted operation, if this process may."""
+def resolve(mount: Mount) -> bool:
+    """Finish or roll back `mount`'s interrupted operation, if this process may; whether that
+    was tried (False: not now, a command or a live reprepro holds the basedir: next poll)."""
     from snapfront.basedir.tools import MissingTool
-    from snapfront.lifecycle import basedir_lock
+    from snapfront.lifecycle import basedir_lock, stale_lock
     from snapfront.lifecycle.errors import Failed, Refused
     from snapfront.lifecycle.recover import resolve as recover
     from snapfront.lifecycle.repo import Repo
 
     pending = interrupted(mount.root)
     if pending is None:
-        return
+        return False
     writable = all(os.access(os.path.join(mount.root, d), os.W_OK) for d in ("", "db", "dists"))
     if not writable:
         log.warning(
@@ -66,11 +67,16 @@ def resolve(mount: Mount) -> None:
             "`snapfront snapshot` command on %s resolves it",
             mount.url, pending.describe(), mount.root, mount.url,
         )  # fmt: skip
-        return
+        return True
+    repo = Repo(mount.root)
     try:
         with basedir_lock.hold(mount.root, wait=False):
-            recover(Repo(mount.root), mount.url)  # logs its line
+            stale_lock.clear_if_stale(repo.root, repo.reprepro)
+            if os.path.lexists(stale_lock.lockfile(repo.root)):
+                return False  # a live reprepro: never wait for it here
+            recover(repo, mount.url)  # logs its line
     except BlockingIOError:
-        return  # a command holds the lock: it resolves it first
+        return False  # a command holds the lock: it resolves it first
     except (Failed, Refused, MissingTool) as exc:
         log.warning("snapfront: %s", exc)
+    return True

@@ -46,7 +46,7 @@ class Policy:
 class Plan:
     remove: tuple[tuple[str, str], ...]  # (codename, serial), sorted by serial then codename
     serials_gone: tuple[str, ...]  # serials none of whose codenames remain
-    kept: tuple[str, ...]  # serials that stay (at least one codename)
+    kept: tuple[str, ...]  # serials that stay (at least one codename, whole)
 
     def referees(self) -> frozenset[str]:
         return frozenset(f"s={codename}={serial}" for codename, serial in self.remove)
@@ -83,4 +83,5 @@ def plan(
     removed = set(remove)
     remaining = {s.serial for s in snapshots if (s.codename, s.serial) not in removed}
     gone = tuple(s for s in serials if s not in remaining)
-    return Plan(tuple(remove), gone, tuple(s for s in serials if s in remaining))
+    stay = {s.serial for s in snapshots if s.whole and (s.codename, s.serial) not in removed}
+    return Plan(tuple(remove), gone, tuple(s for s in serials if s in stay))

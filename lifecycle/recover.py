@@ -25,7 +25,7 @@ from snapfront.basedir.intent import (
     read_intent,
 )
 
-from . import drop_finish
+from . import drop_finish, stale_lock
 from .errors import Failed, Refused
 from .gc import TRASH
 from .intent import (
@@ -48,10 +48,12 @@ log = logging.getLogger("snapfront.lifecycle")
 
 @contextlib.contextmanager
 def resolved_first(root: str, name: str, gnupghome: str | None) -> Iterator[Outcome]:
-    """Hold the basedir lock for a whole command, having resolved an interrupted operation
-    first (what that did: its line was logged, its files are to be purged)."""
+    """Hold the basedir lock for a whole command, having removed a stale db/lockfile and
+    resolved an interrupted operation first (what that did: its line was logged, its files
+    are to be purged)."""
     repo = Repo(root, gnupghome)
     with repo.locked():
+        stale_lock.clear_if_stale(repo.root, repo.reprepro)
         yield resolve(repo, name)
 
 

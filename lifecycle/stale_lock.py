@@ -62,6 +62,18 @@ def settle(root: str, run: Run, wait: float = WAIT_SECONDS) -> None:
         time.sleep(POLL_SECONDS)
 
 
+def clear_if_stale(root: str, run: Run) -> None:
+    """At a command's start: a stale lock goes (it wedges cron's reprepro as well, even when
+    this command runs none); a held one is left for `settle` to wait for, if need be."""
+    path = lockfile(root)
+    try:
+        before = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not holders(scan(), _db_dirs(root), _bases(root)):
+        _remove_stale(root, path, before, run)
+
+
 def _remove_stale(root: str, path: str, judged: os.stat_result, run: Run) -> None:
     try:
         now = os.lstat(path)
