@@ -29,16 +29,18 @@ class IntentPoll:
         self._stamps: dict[str, Stamp] = {}
         self._tried: dict[str, Stamp] = {}
 
-    def changed(self, mounts: Iterable[Mount]) -> list[str]:
+    def changed(self, mounts: Iterable[Mount], active: bool = True) -> list[str]:
         """The records (paths) that came, changed or went since the last call; an interrupted
-        one is resolved first (its removal is then the change)."""
+        one is resolved first (its removal is then the change), on an active host only: a
+        passive one's basedirs are copies of the active's."""
         found = []
         for mount in mounts:
             if mount.kind is not MountKind.SNAPSHOTS:
                 continue
             path = intent_path(mount.root)
             now = stamp(path)
-            if now is not None and self.resolve and self._tried.get(mount.url) != now:
+            due = active and self.resolve and self._tried.get(mount.url) != now
+            if now is not None and due:
                 if resolve(mount):
                     self._tried[mount.url] = now
                 now = stamp(path)

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from snapfront.base.config import Config, ConfigError, load
+from snapfront.health.facts import role
 from snapfront.rewrite_rules import Archive
 
 from .batch import Batch, Changes, relative, touches_trace
@@ -190,7 +191,7 @@ class Watcher:
             spent = time.monotonic() - now  # ~5 µs a kept page: at most a tenth of a core
             self._next_kept = now + max(KEPT_SECONDS, KEPT_SHARE * spent)
         if now >= self._next_intents:
-            for path in self._intents.changed(self.config.mounts):
+            for path in self._intents.changed(self.config.mounts, role(self.config) == "active"):
                 self.batch_add(path, False, True)
             self._next_intents = time.monotonic() + INTENT_SECONDS
         with self._lock:

@@ -59,7 +59,13 @@ def resolved_first(root: str, name: str, gnupghome: str | None) -> Iterator[Outc
 
 def pending_note(root: str, name: str) -> str | None:
     """The line a command that changes nothing (`--dry-run`) prints about an interrupted
-    operation it leaves for the next one."""
+    operation it leaves for the next one; Refused when a stale db/lockfile is in its way
+    (removing it is a change)."""
+    if stale_lock.is_stale(root):
+        raise Refused(
+            f"{stale_lock.lockfile(root)} is stale (no process holds it): run the command "
+            "without --dry-run, which removes it first"
+        )
     found = interrupted(root)
     if found is None:
         return None
@@ -84,6 +90,11 @@ def resolve(repo: Repo, name: str) -> Outcome:
     act |= {"drop-codename": _drop}
     try:
         said, changed = act[intent.operation](repo, intent)
+    except (IntentUnreadable, KeyError, IndexError, TypeError) as exc:  # its data, edited
+        raise Refused(
+            f"{intent_path(repo.root)}: not a record snapfront wrote ({exc!r}): check the "
+            "basedir, then move it aside"
+        ) from None
     except (tools.ToolError, OSError, Failed) as exc:
         raise Failed(
             f"{name}: the interrupted {intent.describe()} could not be resolved: "

@@ -62,6 +62,11 @@ def settle(root: str, run: Run, wait: float = WAIT_SECONDS) -> None:
         time.sleep(POLL_SECONDS)
 
 
+def is_stale(root: str) -> bool:
+    """db/lockfile is there and no process holds it."""
+    return os.path.lexists(lockfile(root)) and not holders(scan(), _db_dirs(root), _bases(root))
+
+
 def clear_if_stale(root: str, run: Run) -> None:
     """At a command's start: a stale lock goes (it wedges cron's reprepro as well, even when
     this command runs none); a held one is left for `settle` to wait for, if need be."""

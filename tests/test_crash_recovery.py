@@ -26,7 +26,14 @@ from debian.deb822 import Deb822
 from snapfront import sample
 from tests.crash_checks import after_kill, after_next, apt_updates
 from tests.kill_support import RECORD, Calibration, calibrate, instants, kill_at
-from tests.lifecycle_support import World, copy_world, expire, snapshot_cli, stop_agent
+from tests.lifecycle_support import (
+    World,
+    copy_world,
+    expire,
+    just_written,
+    snapshot_cli,
+    stop_agent,
+)
 
 INSTANTS = 15
 """Kill instants per command (plus the calibration run); a third spread over the whole run."""
@@ -50,15 +57,6 @@ def _unconfigure_jessie(world: World) -> None:
     sample.write_distributions(world.root, kept)
 
 
-def _just_written(world: World) -> None:
-    """Release files written this second, as right after a gensnapshot: bump then holds its
-    new files, all written, until the next second (lifecycle.replace.newer_second), so that
-    kills land between the writes and the renames, and among the renames, as well."""
-    for directory in world.root.glob("dists/**/snapshots/*"):
-        for name in ("Release", "InRelease", "Release.gpg"):
-            os.utime(directory / name)
-
-
 @dataclass(frozen=True)
 class Case:
     args: Callable[[World], tuple[str, ...]]
@@ -68,7 +66,7 @@ class Case:
 
 CASES = {
     "take": Case(lambda w: ("take", "/debian/")),
-    "bump": Case(lambda w: ("bump", "/debian/", *w.serials, "--days", "30"), None, _just_written),
+    "bump": Case(lambda w: ("bump", "/debian/", *w.serials, "--days", "30"), None, just_written),
     "resign": Case(lambda w: ("resign", "/debian/", "--all")),
     "gc": Case(lambda w: ("gc", "/debian/"), _expire_two),
     "drop-codename": Case(

@@ -19,7 +19,7 @@ from pathlib import Path
 from snapfront import sample
 from tests.health_support import status, wait_for
 from tests.kill_support import Instant, kill_at
-from tests.lifecycle_support import World, snapshot_cli
+from tests.lifecycle_support import World, just_written, snapshot_cli
 from tests.support import fetch, running_server, with_listen
 from tests.test_crash_recovery import command, environment, record
 from tests.test_lifecycle_take import assert_complete
@@ -139,3 +139,24 @@ def test_an_interrupted_take_is_shown_until_the_watcher_rolls_it_back(world: Wor
         )
         assert serial in {row["serial"] for row in json.loads(page.body)["serials"]}
     sample.stop_agent(world.gnupghome)
+
+
+def test_a_dry_run_names_the_interrupted_operation_and_leaves_it(world: World) -> None:
+    """A bump killed between writing its new files and renaming them (its Release files were
+    written this second: it waits for the next before renaming)."""
+    args = ("bump", "/debian/", world.serials[0], "--days", "30")
+    for _attempt in range(10):
+        just_written(world)
+        kill_at(command(world, args), environment(world), Instant(0.05, True), record(world))
+        if record(world).exists():
+            break
+    assert record(world).exists()
+    before = record(world).read_bytes()
+    got = snapshot_cli(world, "gc", "/debian/", "--dry-run")
+    assert got.returncode == 0, got.stderr
+    assert got.stderr.startswith(f"snapfront: /debian/: interrupted bump {world.serials[0]} (pid ")
+    assert got.stderr.endswith("): the next command resolves it\n")
+    assert record(world).read_bytes() == before
+    done = snapshot_cli(world, "gc", "/debian/")
+    assert done.returncode == 0, done.stderr
+    assert ": finished: " in done.stderr and not record(world).exists()

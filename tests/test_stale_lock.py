@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.lifecycle_support import World, snapshot_cli
+from tests.lifecycle_support import World, snapshot_cli, tree_hash
 from tests.test_lifecycle_take import assert_complete, expected_next
 
 WAITED = 3.0
@@ -102,3 +102,17 @@ def _wait_for_zombie(pid: int) -> None:
                 return
         time.sleep(0.01)
     raise AssertionError(f"pid {pid} did not die")
+
+
+def test_a_dry_run_neither_removes_a_stale_lock_nor_resolves(world: World) -> None:
+    holder = reprepro_holding_the_lock(world)
+    os.killpg(holder.pid, signal.SIGKILL)
+    holder.wait()
+    before = tree_hash(world.root)
+    got = snapshot_cli(world, "gc", "/debian/", "--dry-run")
+    assert got.returncode == 2, got.stderr
+    assert got.stderr == (
+        f"snapfront: {lockfile(world)} is stale (no process holds it): run the command "
+        "without --dry-run, which removes it first\n"
+    )
+    assert tree_hash(world.root) == before
