@@ -3,6 +3,13 @@
 Codenames come from `conf/distributions` (a file, or a directory of `*.conf` files, as
 reprepro allows); a basedir served without its conf/ (an rsync'd outdir) falls back to the
 directories under `dists/` that hold a Release file or a snapshots/ directory.
+
+A snapshot counts (is listed, served, counted) once its signed Release family is there
+(basedir.release.is_signed: a stat or two) and no `take` recorded in the basedir's intent
+record is still creating its serial (basedir.intent): a directory reprepro is writing, or one a
+killed reprepro left half-written, is no serial. gpgv stays with what names the newest serial
+(the trace, timestamps): a keyring changed before a `resign --all` must not hide every serial.
+The lifecycle commands see every directory (`serials_on_disk`): they remove the half-written.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from debian.deb822 import Deb822
 
 from snapfront.basedir.dates import snapshot_dates
+from snapfront.basedir.intent import creating
+from snapfront.basedir.release import is_signed, snapshot_dir
 from snapfront.rewrite_rules import Archive, Mount, MountKind
 from snapfront.rewrite_rules.names import INRELEASE, RELEASE, SERIAL, SNAPSHOTS_DIR, is_index_dir
 
@@ -28,7 +37,8 @@ def read_archive(
     `snapshot drop-codename` removes), read as if they were still configured."""
     named = set(_configured_codenames(root)) or set(_codenames_on_disk(root))
     codenames = sorted(named | set(dropped))
-    serials = {name: frozenset(_serials(root, name)) for name in codenames}
+    pending = creating(root)
+    serials = {name: frozenset(_listed(root, name, pending)) for name in codenames}
     found = snapshot_dates(root, serials, keyring) if dates else {}
     return Archive(tuple(codenames), serials, found)
 
@@ -53,6 +63,7 @@ def codenames_on_disk(root: str) -> tuple[str, ...]:
 
 
 def serials_on_disk(root: str, codename: str) -> frozenset[str]:
+    """Every serial directory of `codename`, whole or not (for the lifecycle commands)."""
     return frozenset(_serials(root, codename))
 
 
@@ -119,12 +130,16 @@ def _serials(root: str, codename: str) -> Iterator[str]:
         return
 
 
+def _listed(root: str, codename: str, pending: frozenset[str]) -> Iterator[str]:
+    for serial in _serials(root, codename):
+        if serial not in pending and is_signed(snapshot_dir(root, codename, serial)):
+            yield serial
+
+
 def codenames_with_serial(root: str, codenames: Iterable[str], serial: str) -> tuple[str, ...]:
-    """The codenames whose snapshot `serial` exists on disk: one stat each, cheap enough to
-    run on every miss, so a serial is served from the moment it exists (and a trace names it)."""
-    return tuple(
-        name
-        for name in codenames
-        if SERIAL.match(serial)
-        and os.path.isdir(os.path.join(root, "dists", name, "snapshots", serial))
-    )
+    """The codenames whose snapshot `serial` counts (signed, not being taken): a stat or two
+    each, cheap enough to run on every miss, so a serial is served from the moment its
+    signature is written (and a trace names it)."""
+    if not SERIAL.match(serial) or serial in creating(root):
+        return ()
+    return tuple(name for name in codenames if is_signed(snapshot_dir(root, name, serial)))

@@ -120,6 +120,13 @@ def _signature_files(directory: str) -> tuple[str, ...] | None:
     return None
 
 
+def is_signed(directory: str) -> bool:
+    """Its signed Release family is there (InRelease, or Release and Release.gpg): reprepro
+    renames those last, so before this a snapshot is still being written, or was left
+    half-written by a killed reprepro, and is no snapshot yet."""
+    return _signature_files(directory) is not None
+
+
 def is_complete(directory: str, keyring: str | None) -> bool:
     """Signed Release family present and, given a keyring, verified by gpgv (cached by stat)."""
     files = _signature_files(directory)

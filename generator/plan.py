@@ -16,6 +16,7 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
+from snapfront.basedir.intent import INTENT_REL
 from snapfront.rewrite_rules import Archive, Mount, MountKind
 from snapfront.rewrite_rules.names import split_codename
 from snapfront.rewrite_rules.resolve import (
@@ -208,7 +209,7 @@ def _snapshots(mount: Mount, codenames: Sequence[str], change: Change) -> set[Pa
     head = segments[0]
     if head == CONF:
         return {_codenames_part(mount)}
-    if head == TRACE_DIR[0]:
+    if head == TRACE_DIR[0] or change.rel == INTENT_REL:  # a take's record gone: its serial
         return {front_part(mount), trace_part(mount)}
     if head == POOL:
         parent = posixpath.dirname(change.rel)

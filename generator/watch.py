@@ -25,11 +25,14 @@ from collections import Counter
 from collections.abc import Callable
 
 from snapfront.base.config import Config, ConfigError, load
+from snapfront.health.facts import role
 from snapfront.purge import Changes
 from snapfront.rewrite_rules import Archive
 
 from .batch import Batch, relative, touches_trace
 from .build import Builder, Report
+from .intents import POLL_SECONDS as INTENT_SECONDS
+from .intents import IntentPoll
 from .memo import template_salt
 from .model import next_midnight
 from .observe import Observers
@@ -88,6 +91,8 @@ class Watcher:
         self._next_kept = 0.0
         self._seen: dict[str, Archive] = {}
         """The archives as the last build left them (a change's `before`), kept across reloads."""
+        self._intents = IntentPoll()  # a take's serial counts once its record goes
+        self._next_intents = 0.0
         self.serve_reports_refusals = False
         """Beside `serve`, which tells this watcher only of a config that loaded: one that fails
         here changed again since, and serve says so itself (one line per refusal)."""
@@ -156,6 +161,7 @@ class Watcher:
         try:
             while not self._stopping:
                 due = [self._next_rescan, self._next_health, self._due(), self._kept_due()]
+                due.append(self._next_intents)
                 timeout = max(0.0, min(d for d in due if d is not None) - time.monotonic())
                 ready, _, _ = select.select(watched, [], [], timeout)
                 if self._wake_r in ready:
@@ -189,6 +195,10 @@ class Watcher:
                 self.batch_add(path, True, gone)  # gone: its pages are pruned
             spent = time.monotonic() - now  # ~5 µs a kept page: at most a tenth of a core
             self._next_kept = now + max(KEPT_SECONDS, KEPT_SHARE * spent)
+        if now >= self._next_intents:
+            for path in self._intents.changed(self.config.mounts, role(self.config) == "active"):
+                self.batch_add(path, False, True)
+            self._next_intents = time.monotonic() + INTENT_SECONDS
         with self._lock:
             due = self.batch.due()
         if due is not None and time.monotonic() >= due:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import replace
 
 from snapfront.base.atomic import STATE_DIR
 from snapfront.base.config import Config
 from snapfront.base.stamps import Stamp, stamps
+from snapfront.basedir.intent import interrupted
 from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.model import Distribution
 from snapfront.basedir.release import newest_complete_serial, read_distribution, snapshot_dir
@@ -86,6 +88,11 @@ class Gatherer:
         )
 
     def mount(self, mount: Mount) -> MountFacts:
+        found = self._serial_facts(mount)
+        pending = interrupted(mount.root)
+        return found if pending is None else replace(found, interrupted=pending.describe())
+
+    def _serial_facts(self, mount: Mount) -> MountFacts:
         try:
             archive = read_archive(mount.root)
             count = len(set().union(*archive.serials.values())) if archive.serials else 0

@@ -35,6 +35,7 @@ class MountFacts:
     kind: str = "snapshots"
     newest: float | None = None  # epoch seconds: `taken`, or the newest mtime under the root
     newest_path: str | None = None  # what is that new, relative to the root (not snapshots)
+    interrupted: str | None = None  # a snapshot operation killed part way, until resolved
 
 
 @dataclass(frozen=True)

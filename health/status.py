@@ -45,6 +45,7 @@ def _mount(mount: MountFacts, now: float) -> dict[str, Any]:
         "valid_until": _iso(mount.valid_until),
         "valid_remaining_seconds": _until(now, mount.valid_until),
         "problem": mount.problem,
+        "interrupted": mount.interrupted,
     }
 
 

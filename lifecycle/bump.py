@@ -23,9 +23,11 @@ from snapfront.rewrite_rules import Mount, MountKind
 from snapfront.rewrite_rules.names import INRELEASE, RELEASE, RELEASE_GPG, SERIAL
 
 from . import signing
+from .intent import files_data, recorded
 from .outcome import Outcome
 from .release_text import bumped, field_value
-from .replace import Replacement, replace_all
+from .replace import Replacement, replace_all, temp_path
+from .repo import Repo
 
 Edit = Callable[[bytes], bytes]
 ORDER = (RELEASE, RELEASE_GPG, INRELEASE)
@@ -54,7 +56,7 @@ def bump(mount: Mount, serials: Sequence[str], days: int, gnupghome: str | None)
 
     targets = _targets(mount, serials)
     return _sign_all(
-        mount, targets, gnupghome, lambda release: bumped(release, now, days), describe
+        mount, targets, gnupghome, lambda release: bumped(release, now, days), describe, "bump"
     )
 
 
@@ -69,7 +71,8 @@ def resign(mount: Mount, serials: Sequence[str] | None, gnupghome: str | None) -
     def describe(target: Target, release: bytes) -> str:
         return f"{target.name}: re-signed"
 
-    return _sign_all(mount, _targets(mount, serials), gnupghome, lambda release: release, describe)
+    targets = _targets(mount, serials)
+    return _sign_all(mount, targets, gnupghome, lambda release: release, describe, "resign")
 
 
 def _snapshots(mount: Mount) -> Mount:
@@ -100,8 +103,11 @@ def _sign_all(
     gnupghome: str | None,
     edit: Edit,
     describe: Callable[[Target, bytes], str],
+    operation: str,
 ) -> Outcome:
-    """Edit, sign and verify every target, then replace all their files at once."""
+    """Edit, sign and verify every target, then replace all their files at once, under the
+    basedir lock and its intent record (lifecycle.intent): after a SIGKILL the next command
+    finishes the renames when every new file was written, else removes the new files."""
     keys_of = sign_with(mount.root)
     replacements: list[Replacement] = []
     lines = []
@@ -116,7 +122,11 @@ def _sign_all(
                 lines.append(describe(target, release.release))
     except (tools.MissingTool, tools.ToolError) as exc:
         raise Refused(str(exc)) from None
-    changed = replace_all(replacements)
+    serials = sorted({target.serial for target in targets})
+    planned = [(r.path, temp_path(r.path), r.data) for r in replacements]
+    record = files_data(mount.root, planned)
+    with Repo(mount.root).locked(), recorded(mount.root, operation, serials, record):
+        changed = replace_all(replacements)
     return Outcome(tuple(lines), changed)
 
 

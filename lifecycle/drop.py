@@ -5,7 +5,8 @@ then `reprepro --delete clearvanished` (drops its package databases and live ref
 `reprepro export` (re-exports and re-signs the distributions that remain), `_removereferences`
 for every `s=CODENAME=SERIAL` referee (clearvanished never touches snapshots),
 `deleteunreferenced`, and finally `dists/CODENAME/` and its files under `logs/` go. Every
-step is idempotent: after a failure, running the command again finishes the job.
+step is idempotent: after a failure, running the command again finishes the job; after a
+SIGKILL, its intent record (lifecycle.intent) has the next command finish it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from snapfront.basedir import tools
 from snapfront.basedir.inventory import sign_with
 from snapfront.rewrite_rules import Mount
 
+from .intent import begin, clear, drop_data
 from .outcome import Outcome
 from .repo import Repo, file_bytes, first_line, human, plural, tree_files
 from .signing import check_signers
@@ -50,8 +52,8 @@ def drop_codename(
             {key for key, held in refs.items() if held and held <= going}
             | set(repo.unreferenced("--ignore=undefinedtarget"))
         )
-        if not (vanished or snapshots or files):
-            raise Refused(f"{codename}: nothing of it is left in {mount.root}")
+        if not (vanished or snapshots or files):  # dropped already (or never there): done
+            return Outcome((f"nothing of {codename} is left in {mount.root}: dropped",))
         if dry_run:
             return _plan(repo, codename, snapshots, files, pool)
         check_signers(gnupghome, sign_with(mount.root), repo.configured())  # export re-signs
@@ -59,6 +61,7 @@ def drop_codename(
         sizes = {key: file_bytes([repo.path(key)]) for key in pool}
         freed = file_bytes(files)
         step = ""
+        begin(repo.root, "drop-codename", data=drop_data(codename))  # kept until all is done
         try:
             step = "clearvanished"
             repo.reprepro("--delete", "clearvanished")
@@ -76,6 +79,7 @@ def drop_codename(
                 f"drop-codename {codename}: {step} failed ({first_line(exc)}); the steps before it "
                 "are done and cannot be undone: run the command again to finish"
             ) from None
+        clear(repo.root)
     gone = [key for key in pool if not os.path.lexists(repo.path(key))]
     freed += sum(sizes[key] for key in gone)
     reexported = [path for path, st in _stats(_live_files(repo)).items() if live.get(path) != st]

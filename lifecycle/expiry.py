@@ -3,9 +3,12 @@
 Tails' rule: a snapshot whose Valid-Until has passed is expired; keeping one means bumping
 it. A codename snapshot (`dists/CODENAME/snapshots/SERIAL`) expired for longer than the grace
 goes (APT checks expiry only at `update`: a build that updated just before may still be
-fetching pool files); one without Valid-Until goes only when older than `max_age`; one whose
-Release cannot be read (half-written, malformed) never goes. The serial the trace names and
-the `keep` newest serials are never touched. A serial is gone when all its codenames are.
+fetching pool files); one without Valid-Until goes only when older than `max_age`. One that
+is not whole (no signed Release family, or a Release that cannot be read: a take killed half
+way, a gensnapshot that crashed) was never a snapshot: it goes once nothing was written in it
+for longer than the grace, whatever its Release says. The serial the trace names and the
+`keep` newest whole serials are never touched otherwise. A serial is gone when all its
+codenames are.
 """
 
 from __future__ import annotations
@@ -16,13 +19,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SnapshotFacts:
-    """One codename snapshot as gc sees it; `readable` False when its Release is unusable."""
+    """One codename snapshot as gc sees it; `readable` False when its Release is unusable,
+    `signed` False without its signed Release family; `written`: its newest file's mtime."""
 
     codename: str
     serial: str
     date: int | None
     valid_until: int | None
     readable: bool = True
+    signed: bool = True
+    written: float | None = None
+
+    @property
+    def whole(self) -> bool:
+        return self.readable and self.signed
 
 
 @dataclass(frozen=True)
@@ -36,7 +46,7 @@ class Policy:
 class Plan:
     remove: tuple[tuple[str, str], ...]  # (codename, serial), sorted by serial then codename
     serials_gone: tuple[str, ...]  # serials none of whose codenames remain
-    kept: tuple[str, ...]  # serials that stay (at least one codename)
+    kept: tuple[str, ...]  # serials that stay (at least one codename, whole)
 
     def referees(self) -> frozenset[str]:
         return frozenset(f"s={codename}={serial}" for codename, serial in self.remove)
@@ -44,8 +54,8 @@ class Plan:
 
 def removable(facts: SnapshotFacts, now: float, policy: Policy) -> bool:
     """Is this one codename snapshot past the rule (protection aside)?"""
-    if not facts.readable:
-        return False
+    if not facts.whole:
+        return facts.written is not None and now > facts.written + policy.grace
     if facts.valid_until is not None:
         return now > facts.valid_until + policy.grace
     if policy.max_age is None or facts.date is None:
@@ -59,15 +69,19 @@ def plan(
     """What gc removes; `traced` is the serial the trace names (never removed)."""
     snapshots = list(snapshots)
     serials = sorted({s.serial for s in snapshots})
-    protected = set(serials[len(serials) - policy.keep :] if policy.keep > 0 else ())
-    if traced:
-        protected.add(traced)
+    whole = sorted({s.serial for s in snapshots if s.whole})
+    kept = set(whole[len(whole) - policy.keep :] if policy.keep > 0 else ())
+
+    def protected(s: SnapshotFacts) -> bool:
+        return s.serial == traced or (s.whole and s.serial in kept)
+
     remove = sorted(
         ((s.codename, s.serial) for s in snapshots
-         if s.serial not in protected and removable(s, now, policy)),
+         if not protected(s) and removable(s, now, policy)),
         key=lambda pair: (pair[1], pair[0]),
     )  # fmt: skip
     removed = set(remove)
     remaining = {s.serial for s in snapshots if (s.codename, s.serial) not in removed}
     gone = tuple(s for s in serials if s not in remaining)
-    return Plan(tuple(remove), gone, tuple(s for s in serials if s in remaining))
+    stay = {s.serial for s in snapshots if s.whole and (s.codename, s.serial) not in removed}
+    return Plan(tuple(remove), gone, tuple(s for s in serials if s in stay))

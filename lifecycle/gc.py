@@ -6,7 +6,8 @@ SERIAL` drops its references, then the directory is deleted; one `reprepro
 deleteunreferenced` follows (each reference removal scans the whole table: batch them).
 `--dry-run` computes the same plan from `reprepro dumpreferences` (files whose every referee
 is a removed snapshot) plus `dumpunreferenced` (files already unreferenced, which
-deleteunreferenced would delete too) and changes nothing.
+deleteunreferenced would delete too) and changes nothing. The intent record (lifecycle.intent)
+lists the snapshots going: after a SIGKILL the next command finishes removing them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from snapfront.basedir.release import newest_complete_serial
 from snapfront.rewrite_rules import Mount
 
 from .expiry import Plan, Policy, plan
+from .intent import gc_data, recorded
 from .outcome import Outcome
 from .repo import Repo, file_bytes, first_line, human, orphaned_by, plural, tree_files
 
@@ -60,7 +62,9 @@ def gc(mount: Mount, options: GcOptions, now: float | None = None) -> Outcome:
             return Outcome((f"nothing to remove; {plural(len(decided.kept), 'serial')} kept",))
         if options.dry_run:
             return _dry_run(repo, decided)
-        return _collect(repo, decided)
+        touched = sorted({serial for _codename, serial in decided.remove})
+        with recorded(repo.root, "gc", touched, gc_data(decided.remove)):
+            return _collect(repo, decided)
 
 
 def _dry_run(repo: Repo, decided: Plan) -> Outcome:

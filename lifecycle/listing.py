@@ -1,7 +1,8 @@
 """`snapfront snapshot list`: every serial with its codenames, Date, earliest Valid-Until,
 days left (or "expired"), whether it counts as taken (rewrite_rules.complete) and which one
 the trace names — the same "newest complete, signed" serial generator/trace.py writes, found
-by the same functions."""
+by the same functions. Only snapshots that count (basedir.inventory: signed, not being taken)
+are rows; an interrupted operation (basedir.intent) is named until it is resolved."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 
 from snapfront.basedir.days import days_left
+from snapfront.basedir.intent import Intent, interrupted
 from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.release import complete_serials, newest_complete_serial
 from snapfront.rewrite_rules import Mount
@@ -69,9 +71,12 @@ def list_snapshots(mount: Mount, as_json: bool, now: float | None = None) -> Out
     found = newest_complete_serial(mount.root, archive, mount.keyring)
     traced = found[0] if found else None
     complete = set(complete_serials(mount.root, archive, None))  # signed: gpgv only for the trace
-    rows = summarize(repo.facts(), traced, complete, now)
+    listed = [f for f in repo.facts() if f.serial in archive.serials.get(f.codename, ())]
+    rows = summarize(listed, traced, complete, now)
+    pending = interrupted(mount.root)
     if as_json:
         data = {"mount": mount.url, "trace": traced, "serials": [_json(row) for row in rows]}
+        data["interrupted"] = None if pending is None else _intent(pending)
         return Outcome((json.dumps(data, indent=2),))
     lines = [f"{'SERIAL':<10}  {'DATE':<20}  {'VALID-UNTIL':<20}  {'LEFT':<8}  CODENAMES"]
     for row in rows:
@@ -84,7 +89,22 @@ def list_snapshots(mount: Mount, as_json: bool, now: float | None = None) -> Out
         )
     if not rows:
         lines.append("(no snapshots)")
+    if pending is not None:
+        lines.append(f"interrupted: {pending.describe()}: {RESOLVES}")
     return Outcome(tuple(lines))
+
+
+RESOLVES = "the next snapshot command on this mount (or the watcher) resolves it"
+
+
+def _intent(intent: Intent) -> dict:
+    return {
+        "operation": intent.operation,
+        "serials": list(intent.serials),
+        "pid": intent.pid,
+        "started": _iso(int(intent.started)),
+        "description": intent.describe(),
+    }
 
 
 def _left(row: SerialInfo) -> str:

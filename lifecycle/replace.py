@@ -38,7 +38,7 @@ def replace_all(replacements: Sequence[Replacement]) -> tuple[str, ...]:
     except OSError as exc:
         _remove(temps)
         raise Refused(f"cannot write beside {exc.filename}: {exc.strerror}") from None
-    _newer_second(temps, [item.path for item in replacements])
+    newer_second(temps, [item.path for item in replacements])
     done: list[str] = []
     try:
         for temp, item in zip(temps, replacements, strict=True):
@@ -55,7 +55,7 @@ def replace_all(replacements: Sequence[Replacement]) -> tuple[str, ...]:
     return tuple(done)
 
 
-def _newer_second(temps: Sequence[str], targets: Sequence[str]) -> None:
+def newer_second(temps: Sequence[str], targets: Sequence[str]) -> None:
     """Give the new files an mtime in a later second than any file they replace.
 
     Last-Modified has whole seconds, and APT resumes a partial InRelease with `If-Range: DATE`:
@@ -79,13 +79,19 @@ def _newer_second(temps: Sequence[str], targets: Sequence[str]) -> None:
             os.utime(temp)
 
 
+def temp_path(path: str) -> str:
+    """Where the new bytes of `path` are written before the rename: a hidden name, never
+    served, never listed; the intent record names it before it exists."""
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{name}.{os.getpid()}.snapfront-tmp")
+
+
 def _write_temp(item: Replacement) -> str:
-    folder, name = os.path.split(item.path)
     try:
         mode = stat.S_IMODE(os.stat(item.path).st_mode)
     except FileNotFoundError:
         mode = NEW_MODE
-    temp = os.path.join(folder, f".{name}.{os.getpid()}.snapfront-tmp")
+    temp = temp_path(item.path)
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         with os.fdopen(fd, "wb") as fh:

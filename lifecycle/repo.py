@@ -1,25 +1,24 @@
 """The reprepro basedir behind a snapshots mount, as the lifecycle commands act on it.
 
-One lock for snapfront's own commands: `flock` on the basedir directory itself (nothing is
-created, so a refused command leaves the tree byte-identical), held for the whole command so
-two `take`s never pick the same serial and `gc` never races `take`. reprepro's own
-`db/lockfile` still guards each reprepro call against other tools (cron's `update`): we wait
-for it (`--waitforlock`) rather than fail.
+One lock for snapfront's own commands (lifecycle.basedir_lock), held for the whole command.
+reprepro's own `db/lockfile` still guards each reprepro call against other tools (cron's
+`update`): under our lock we wait while a live process holds it, and remove it when a killed
+reprepro left it (lifecycle.stale_lock); reprepro's `--waitforlock` covers the rest.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from snapfront.basedir import tools
 from snapfront.basedir.inventory import codenames_on_disk, configured_codenames, serials_on_disk
-from snapfront.basedir.release import read_distribution, snapshot_dir
+from snapfront.basedir.release import is_signed, read_distribution, snapshot_dir
 from snapfront.rewrite_rules import MountKind
 
+from . import basedir_lock, stale_lock
 from .expiry import SnapshotFacts
 
 WAIT_FOR_LOCK = 30  # reprepro retries every 10 s: up to five minutes behind a cron update
@@ -31,6 +30,11 @@ class Repo:
     gnupghome: str | None = None
 
     def reprepro(self, *args: str, stdin: str = "") -> str:
+        if basedir_lock.holding(self.root):
+            stale_lock.settle(self.root, self._reprepro)
+        return self._reprepro(*args, stdin=stdin)
+
+    def _reprepro(self, *args: str, stdin: str = "") -> str:
         return tools.reprepro(
             self.root, *args, gnupghome=self.gnupghome, waitforlock=WAIT_FOR_LOCK, stdin=stdin
         )
@@ -38,12 +42,8 @@ class Repo:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Exclusive among snapfront commands on this basedir; waits for the holder."""
-        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with basedir_lock.hold(self.root):
             yield
-        finally:
-            os.close(fd)  # releases the lock
 
     def configured(self) -> tuple[str, ...]:
         return configured_codenames(self.root)
@@ -60,16 +60,18 @@ class Repo:
         return snapshot_dir(self.root, codename, serial)
 
     def facts(self) -> list[SnapshotFacts]:
-        """Every codename snapshot on disk with its Release dates."""
+        """Every codename snapshot directory on disk, whole or not, with its Release dates."""
         found = []
         for codename, serials in self.serials().items():
             for serial in sorted(serials):
                 directory = self.snapshot_dir(codename, serial)
                 dist = read_distribution(directory, self.root, MountKind.SNAPSHOTS)
-                if dist is None:
-                    found.append(SnapshotFacts(codename, serial, None, None, readable=False))
-                else:
-                    found.append(SnapshotFacts(codename, serial, dist.date, dist.valid_until))
+                date, until = (None, None) if dist is None else (dist.date, dist.valid_until)
+                fact = SnapshotFacts(codename, serial, date, until, dist is not None)
+                fact = replace(fact, signed=is_signed(directory))
+                if not fact.whole:
+                    fact = replace(fact, written=newest_mtime(directory))
+                found.append(fact)
         return found
 
     def references(self) -> dict[str, set[str]]:
@@ -103,6 +105,17 @@ def file_bytes(paths: Iterable[str]) -> int:
         with contextlib.suppress(OSError):
             total += os.lstat(path).st_size
     return total
+
+
+def newest_mtime(directory: str) -> float | None:
+    """The newest mtime of `directory` and everything under it; None when it is gone."""
+    newest = None
+    for parent, _dirs, names in os.walk(directory):
+        for path in (parent, *(os.path.join(parent, name) for name in names)):
+            with contextlib.suppress(OSError):
+                mtime = os.lstat(path).st_mtime
+                newest = mtime if newest is None else max(newest, mtime)
+    return newest
 
 
 def tree_files(directory: str) -> list[str]:

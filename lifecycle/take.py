@@ -6,7 +6,10 @@ gpgv against the mount's keyring (when set), every index file Release lists has 
 before anyone is told the serial. A signing key missing from GNUPGHOME is refused before
 reprepro runs (lifecycle.signing.check_keys, worded as for bump). Any later failure removes
 the directories it created and the `s=CODENAME=SERIAL` references (`reprepro
-unreferencesnapshot`), and says why in one line.
+unreferencesnapshot`), and says why in one line. The intent record (lifecycle.intent) names
+the serial and those directories from before the first gensnapshot until the serial is
+verified: meanwhile nothing lists or serves it, and after a SIGKILL the next command rolls it
+back the same way (lifecycle.recover).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from snapfront.basedir import tools
 from snapfront.basedir.inventory import sign_with
 from snapfront.rewrite_rules import Mount
 
+from .intent import Unresolved, recorded, take_data
 from .outcome import Outcome
 from .repo import Repo, first_line, tree_files
 from .serials import check_serial, next_serial, refuse_existing
@@ -51,23 +55,37 @@ def take(
             serial = next_serial(today or dt.datetime.now(dt.UTC).date(), on_disk)
         else:
             refuse_existing(serial, existing)
-        created: list[tuple[str, str]] = []  # (codename, the topmost directory it made)
-        try:
-            for codename in codenames:
-                created.append((codename, _first_missing(repo.snapshot_dir(codename, serial))))
-                repo.reprepro("gensnapshot", codename, serial)
-            for codename in codenames:
-                problem = verify(repo.snapshot_dir(codename, serial), mount.keyring)
-                if problem:
-                    raise Failed(f"{codename} {serial}: {problem}")
-        except (tools.ToolError, Failed, OSError) as exc:
-            undone = _roll_back(repo, serial, created)
-            raise Failed(f"take {serial} failed: {first_line(exc)}; {undone}") from None
-        except BaseException:
-            _roll_back(repo, serial, created)
-            raise
+        # (codename, the topmost directory its gensnapshot may create): all take may remove
+        created = [(c, _first_missing(repo.snapshot_dir(c, serial))) for c in codenames]
+        with recorded(repo.root, "take", (serial,), take_data(repo.root, created)):
+            _snapshot(repo, serial, codenames, created, mount.keyring)
     changed = [f for codename in codenames for f in tree_files(repo.snapshot_dir(codename, serial))]
     return Outcome((serial,), tuple(changed))
+
+
+def _snapshot(
+    repo: Repo,
+    serial: str,
+    codenames: tuple[str, ...],
+    created: list[tuple[str, str]],
+    keyring: str | None,
+) -> None:
+    """gensnapshot every codename and verify each; on failure roll back (Failed), and leave
+    the intent record when even that failed (Unresolved)."""
+    try:
+        for codename in codenames:
+            repo.reprepro("gensnapshot", codename, serial)
+        for codename in codenames:
+            problem = verify(repo.snapshot_dir(codename, serial), keyring)
+            if problem:
+                raise Failed(f"{codename} {serial}: {problem}")
+    except (tools.ToolError, Failed, OSError) as exc:
+        undone, complete = roll_back(repo, serial, created)
+        failed = Failed if complete else Unresolved
+        raise failed(f"take {serial} failed: {first_line(exc)}; {undone}") from None
+    except BaseException:
+        roll_back(repo, serial, created)
+        raise
 
 
 def _first_missing(path: str) -> str:
@@ -78,8 +96,9 @@ def _first_missing(path: str) -> str:
     return top
 
 
-def _roll_back(repo: Repo, serial: str, created: list[tuple[str, str]]) -> str:
-    """Remove the snapshot directories and references take made; say what happened."""
+def roll_back(repo: Repo, serial: str, created: list[tuple[str, str]]) -> tuple[str, bool]:
+    """Remove the snapshot directories and references take made (or may have made: it is
+    also how an interrupted take is undone); what happened, and whether all of it did."""
     failures = []
     for codename, top in created:
         try:
@@ -92,8 +111,8 @@ def _roll_back(repo: Repo, serial: str, created: list[tuple[str, str]]) -> str:
         except tools.ToolError as exc:
             failures.append(f"unreferencesnapshot {codename} {serial}: {first_line(exc)}")
     if failures:
-        return "rollback incomplete: " + "; ".join(failures)
-    return "removed its directories and references"
+        return "rollback incomplete: " + "; ".join(failures), False
+    return "removed its directories and references", True
 
 
 def verify(directory: str, keyring: str | None) -> str | None:

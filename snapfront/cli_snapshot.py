@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 
 from snapfront.base.config import Config, ConfigError, load
 from snapfront.base.errors import EXIT_FAILED, EXIT_REFUSED, CommandError, Refused
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: 
             _as_basedir_owner(args, config, mount)
         require(*tools, *(("gpgv",) if mount.keyring else ()))
         before = _archives(config, mount, args) if config.cdns and writes else None
-        outcome = func(args, mount)
+        outcome = _after_recovery(args, func, mount) if writes else func(args, mount)
     except ConfigError as exc:
         return _complain(str(exc), EXIT_REFUSED)
     except (MissingTool, GpgvMissing) as exc:
@@ -98,6 +99,21 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: 
         after = _archives(config, mount, args)
         purge_now(config, Changes(data_paths=outcome.changed, before=before, after=after))
     return 0
+
+
+def _after_recovery(args: argparse.Namespace, func: Action, mount: Mount) -> Outcome:
+    """Under the basedir lock, an interrupted operation is finished or rolled back first
+    (lifecycle.recover: one line on stderr); `--dry-run` only says it is there."""
+    from snapfront.lifecycle.recover import pending_note, resolved_first
+
+    if getattr(args, "dry_run", False):
+        note = pending_note(mount.root, mount.url)
+        if note:
+            print(note, file=sys.stderr)
+        return func(args, mount)
+    with resolved_first(mount.root, mount.url, getattr(args, "gnupghome", None)) as recovered:
+        outcome = func(args, mount)
+    return replace(outcome, changed=recovered.changed + outcome.changed)
 
 
 def _archives(config: Config, mount: Mount, args: argparse.Namespace) -> dict[str, Archive]:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,16 @@ def resign(
                 "--detach-sign", str(release))  # fmt: skip
     finally:
         stop_agent(world)
+
+
+def just_written(world: World) -> None:
+    """Every snapshot's Release family dated as if written in the second a bump or resign
+    started now (~0.5 s) reaches its renames, as right after a gensnapshot: it then holds its
+    new files, all written, until the next second (lifecycle.replace.newer_second)."""
+    when = time.time() + 0.6
+    for directory in world.root.glob("dists/**/snapshots/*"):
+        for name in ("Release", "InRelease", "Release.gpg"):
+            os.utime(directory / name, (when, when))
 
 
 def tree_hash(path: Path, skip: tuple[str, ...] = ()) -> str:

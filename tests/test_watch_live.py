@@ -97,7 +97,8 @@ def test_gensnapshot_is_served_within_two_seconds(
 
 def test_a_half_written_snapshot_is_never_named(host: sample.SampleHost, server: Running) -> None:
     """reprepro's order by hand: index files (NAME.new, then renamed), a pause, Release last;
-    codename after codename, so the serial is named once the last one is signed."""
+    codename after codename. Unsigned, it is no serial at all; listed (as incomplete) once
+    one codename is signed; named by the trace once the last one is."""
     before = serial_of(get(server, TRACE))
     serial = f"{before[:-2]}{int(before[-2:]) + 1:02d}"
     for codename in CODENAMES:
@@ -109,15 +110,16 @@ def test_a_half_written_snapshot_is_never_named(host: sample.SampleHost, server:
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, dest.with_name(dest.name + ".new"))
             os.replace(dest.with_name(dest.name + ".new"), dest)
-    until(lambda: f'href="{serial}/"' in get(server, "/debian/"))  # listed, as incomplete
     time.sleep(1.0)  # well past the quiet time: the batch for the index files has run
+    assert f'href="{serial}/"' not in get(server, "/debian/")
+    assert fetch(server.url + f"debian/{serial}/").status == 404
     assert serial_of(get(server, TRACE)) == before
     for codename in CODENAMES:
         for name in RELEASE_FAMILY:
             shutil.copy2(snapshot(host, before, codename) / name, snapshot(host, serial, codename))
         if codename == CODENAMES[0]:
-            time.sleep(1.0)  # bookworm signed, jessie/updates not yet: still the old serial
-            assert serial_of(get(server, TRACE)) == before
+            until(lambda: f'href="{serial}/"' in get(server, "/debian/"))  # as incomplete
+            assert serial_of(get(server, TRACE)) == before  # jessie/updates not signed yet
     until(lambda: serial_of(get(server, TRACE)) == serial)
 
 

@@ -54,6 +54,13 @@ def test_reprepro_internals_are_ignored() -> None:
     assert parts(TAGGED, "5.0/debian/db/checksums.db") == set()
 
 
+def test_an_intent_record_come_or_gone_is_the_archive_page_and_the_trace() -> None:
+    """A take's serial counts once its record is removed (generator.intents polls it)."""
+    trace = ("trace", "/debian/project/trace/debian")
+    assert parts(SNAPS, "db/snapfront.intent", structural=True) == {("page", "/debian/"), trace}
+    assert parts(SNAPS, "db/.snapfront.intent.123.456.tmp") == set()
+
+
 def test_new_tarball_its_directory_parent_and_feed() -> None:
     assert parts(FILES, "mediawiki/1.42/mediawiki-1.42.0.tar.gz", structural=True) == {
         ("page", "/mediawiki/1.42/"), ("feed", "/mediawiki/feed.atom")}  # fmt: skip
