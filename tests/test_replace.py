@@ -95,7 +95,7 @@ def test_the_later_second_is_the_file_systems_not_time_time(tmp_path: Path) -> N
         temp.write_bytes(b"new")
         old = target.stat().st_mtime_ns // 1_000_000_000
         _sleep_until_second(plus=0.0002)  # the next second has just begun, by time.time()
-        module._newer_second([str(temp)], [str(target)])
+        module.newer_second([str(temp)], [str(target)])
         assert temp.stat().st_mtime_ns // 1_000_000_000 > old
 
 
