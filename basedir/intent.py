@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 INTENT_NAME = "snapfront.intent"
 INTENT_REL = f"db/{INTENT_NAME}"
 """Relative to the basedir: where the watcher looks for it."""
-OPERATIONS = ("take", "bump", "resign", "gc", "drop-codename")
+KNOWN_OPERATIONS = ("take", "bump", "resign", "gc", "drop-codename")
 
 
 class IntentUnreadable(ValueError):
@@ -76,7 +76,7 @@ def parse(data: bytes) -> Intent:
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IntentUnreadable(f"not a snapfront intent record ({exc})") from None
-    if intent.operation not in OPERATIONS:
+    if intent.operation not in KNOWN_OPERATIONS:
         raise IntentUnreadable(f"unknown operation {intent.operation!r}")
     return intent
 
