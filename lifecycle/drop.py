@@ -1,4 +1,4 @@
-"""`snapfront snapshot drop-codename`: stop tracking a distribution, the Tails seed's recipe.
+"""`snapfront snapshot drop-codename`: stop tracking a distribution, Tails' recipe.
 
 The operator removes CODENAME from conf/distributions first (refused while it is there);
 then `reprepro --delete clearvanished` (drops its package databases and live references),

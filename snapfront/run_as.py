@@ -3,8 +3,8 @@
 Root running `snapfront build` would leave root-owned pages that the service (user
 `snapfront`) can no longer replace, and `snapshot take` would run reprepro as root on a
 basedir the `reprepro` user's cron also writes. So a writing command run as root becomes the
-owner of the directory it writes (the output, or the mount's basedir), as the seeds' recipes
-do by hand with `sudo -u reprepro`; the calls that switch are in snapfront.privileges.
+owner of the directory it writes (the output, or the mount's basedir), as hand-run recipes
+do with `sudo -u reprepro`; the calls that switch are in snapfront.privileges.
 """
 
 from __future__ import annotations
