@@ -43,7 +43,7 @@ class HotWire:
         waiter = self._waiter
         return (
             self._clean and waiter is not None and not waiter.done() and not self._messages
-            and not self._upgraded and self._payload_parser is None
+            and not _upgraded(self) and self._payload_parser is None
             and not self._close and not self._force_close
         )  # fmt: skip
 
@@ -93,3 +93,9 @@ def _after(chunks: list[bytes], used: int) -> list[bytes]:
             return [chunk[used:], *chunks[index + 1 :]] if used else chunks[index:]
         used -= len(chunk)
     return []
+
+
+def _upgraded(handler: Any) -> bool:
+    """Whether aiohttp's parser stopped at an Upgrade: `_upgraded` since aiohttp 3.12,
+    `_upgrade` before (Debian 13 ships 3.11)."""
+    return bool(getattr(handler, "_upgraded", None) or getattr(handler, "_upgrade", False))
