@@ -28,14 +28,14 @@ Not all of this is aiohttp's public API, so pyproject.toml and debian/control ho
   parser's `RawRequestMessage` (version, upgrade, should_close: a NamedTuple it `_replace`s).
 - `_Request` overrides the private `BaseRequest._prepare_hook`, where aiohttp's Application
   runs on_response_prepare: called for every response prepared, since aiohttp 3.0.
-- The hot path (server.hot) reads `_Handler`'s private state to know aiohttp is idle (`_waiter`
-  pending, `_messages` empty, not `_upgraded` (`_upgrade` before aiohttp 3.12), no
-  `_payload_parser`, neither `_close` nor `_force_close`), moves aiohttp's own idle timer
-  (`_keepalive_timeout`, `_next_keepalive_close_time`) as aiohttp does after an answer, looks for the `_ErrInfo`
-  its parser queues for a malformed read (which drops the requests before it in that read,
-  so those are not answered from the hot path either), and keeps answers serialized
-  by `aiohttp.http_writer._serialize_headers` with `aiohttp.helpers.rfc822_formatted_time`'s
-  Date.
+- The hot path (server.hot) reads `_Handler`'s private state to know aiohttp is idle
+  (`_waiter` pending, `_messages` empty, not `_upgraded` (`_upgrade` before aiohttp 3.12),
+  no `_payload_parser`, neither `_close` nor `_force_close`), moves aiohttp's own idle timer
+  (`_keepalive_timeout`, `_next_keepalive_close_time`) as aiohttp does after an answer,
+  looks for the `_ErrInfo` its parser queues for a malformed read (which drops the requests
+  before it in that read, so those are not answered from the hot path either), and keeps
+  answers serialized by `aiohttp.http_writer._serialize_headers` with
+  `aiohttp.helpers.rfc822_formatted_time`'s Date.
 tests/test_server_header.py, tests/test_connections.py and tests/test_hot_differential.py
 notice if any of that changes.
 """
