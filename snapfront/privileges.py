@@ -28,6 +28,7 @@ from snapfront.run_as import (
 CODE = (
     *("snapfront", "aiohttp", "jinja2", "debian", "watchdog", "brotli", "markdown_it"),
     "prometheus_client",
+    "yaml",  # tagged create reads its manifest after the switch
 )
 """Top-level modules a command may still import after the switch (imports are lazy)."""
 UNPRIVILEGED_START = "/proc/sys/net/ipv4/ip_unprivileged_port_start"
