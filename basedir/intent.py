@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 INTENT_NAME = "snapfront.intent"
 INTENT_REL = f"db/{INTENT_NAME}"
 """Relative to the basedir: where the watcher looks for it."""
-KNOWN_OPERATIONS = ("take", "bump", "resign", "gc", "drop-codename")
+KNOWN_OPERATIONS = ("take", "bump", "resign", "gc", "drop-codename", "upload")
 
 
 class IntentUnreadable(ValueError):
