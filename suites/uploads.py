@@ -9,7 +9,6 @@ same once. What to do is decided in suites.incoming; this module carries it out.
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import logging
 import os
@@ -163,13 +162,9 @@ def _packages(root: str, suite: str) -> dict[str, str]:
 
 
 def _changed_paths(root: str, upload: Upload) -> list[str]:
-    """What an accepted upload changed: its suite's dists/ and its files in the pool."""
-    pool = [
-        path
-        for listed in upload.files
-        for path in glob.glob(os.path.join(glob.escape(root), "pool", "*", "*", "*", listed.name))
-    ]
-    return tree_files(os.path.join(root, "dists", upload.suite)) + sorted(pool)
+    """What an accepted upload changed that a cache may hold: its suite's dists/ (its new
+    pool files were never there to cache: purge.decide leaves them out)."""
+    return tree_files(os.path.join(root, "dists", upload.suite))
 
 
 def recover(root: str, gnupghome: str | None) -> list[str]:

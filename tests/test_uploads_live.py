@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.apt_client import AptRoot
+from tests.lifecycle_support import recorded_purges, tree_hash
 from tests.support import Running, fetch, running_server
 from tests.uploads_support import PACKAGE, Repo, build, dput, make_repo
 
@@ -152,3 +153,26 @@ def wait_for_page(server: Running, names: list[str]) -> str:
 
     wait_for(shows)
     return page
+
+
+def test_suite_process_once_dry_run_then_purged(tmp_path: Path) -> None:
+    """Without a watcher: `--dry-run` prints the plan and changes nothing; the run imports
+    and purges what changed from the [[cdn]]; another mount's URL is refused."""
+    repo = make_repo(tmp_path)
+    changes = build(repo, "2.0", "devel")
+    dput(repo, changes)
+    before = tree_hash(repo.root)
+    dry = suite(repo, "process", "/apt/", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    plan = f"ready\tdevel\t{changes.name}\treprepro processincoming snapfront {changes.name}"
+    assert dry.stdout.splitlines() == [plan]
+    assert tree_hash(repo.root) == before
+    with recorded_purges(repo) as purged:  # type: ignore[arg-type]  # it needs .config only
+        done = suite(repo, "process", "/apt/")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == [f"accepted\tdevel\t{changes.name}\t{PACKAGE} 2.0"]
+        assert "/apt/dists/devel/InRelease" in purged
+        assert "/apt/dists/devel/main/binary-amd64/Packages" in purged, purged
+    refused = suite(repo, "process", "/elsewhere/")
+    assert refused.returncode == 2 and refused.stderr.startswith("snapfront: ")
+    assert len(refused.stderr.splitlines()) == 1
