@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 INTENT_NAME = "snapfront.intent"
 INTENT_REL = f"db/{INTENT_NAME}"
 """Relative to the basedir: where the watcher looks for it."""
-KNOWN_OPERATIONS = ("take", "bump", "resign", "gc", "drop-codename", "tagged-create")
-"""tagged-create's record is in a tagged mount's ROOT/.snapfront/db/ (snapfront.tagged.recover)."""
+KNOWN_OPERATIONS = ("take", "bump", "resign", "gc", "drop-codename", "tagged-create", "upload")
+"""tagged-create's record is in a tagged mount's ROOT/.snapfront/db/ (snapfront.tagged.recover);
+upload's in a repository's db/ (snapfront.suites.uploads)."""
 
 
 class IntentUnreadable(ValueError):

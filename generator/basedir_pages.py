@@ -19,6 +19,7 @@ from snapfront.rewrite_rules.resolve import DISTS, POOL, REPREPRO_INTERNALS, TAG
 from .model import Page, Suite
 from .pages import Output, Site, keyring_link, listing, page, suite, tree_pages
 from .plan import Part, PartKind, page_url
+from .uploads_pages import rejected_rows
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,10 @@ def _basedir(
     suites = _suites(mount, site, basedir)
     top = tuple(e for e in site.scan(root, mount) if basedir.shows(e.name))
     url = page_url(mount, basedir.base)
-    yield page(url, suites=suites, rows=listing(top, root), keyring=keyring_link(mount))
+    uploads = rejected_rows(mount) if basedir is REPOSITORY else ()
+    yield page(
+        url, suites=suites, rows=listing(top, root), keyring=keyring_link(mount), uploads=uploads
+    )
     for entry in top if recursive else ():
         if entry.is_dir and not (site.lazy_pool and entry.name == POOL):
             area = posixpath.join(rel, entry.name)

@@ -153,6 +153,19 @@ class Checksums:
 
 
 @dataclass(frozen=True)
+class UploadRow:
+    """An upload reprepro rejected, taken aside under incoming/rejected/ (suites.uploads)."""
+
+    changes: str
+    suite: str
+    source: str
+    version: str
+    reason: str  # reprepro's words
+    when: int  # epoch seconds, UTC
+    signed: bool
+
+
+@dataclass(frozen=True)
 class Page:
     """Everything index.html and index.json of one directory URL show."""
 
@@ -173,6 +186,7 @@ class Page:
     snapshot_conf: SnapshotConf | None = None  # a snapshots archive's page: apt --snapshot
     repositories: tuple[Repository, ...] = ()  # the page at "/": every mount of the host
     checksums: Checksums | None = None  # a files mount directory's SHA256SUMS
+    uploads: tuple[UploadRow, ...] = ()  # a repository's top page: rejected uploads
 
 
 @dataclass(frozen=True)

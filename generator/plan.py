@@ -31,6 +31,8 @@ from snapfront.rewrite_rules.resolve import (
     TEMPORARY_SUFFIXES,
     TRACE_DIR,
 )
+from snapfront.suites.incoming import REJECTED_DIR
+from snapfront.suites.names import INCOMING_DIR
 
 from .parts import (
     FEED_NAME,
@@ -57,6 +59,8 @@ __all__ = [  # generator.parts' names too: the page producers and tests take the
 ]  # fmt: skip
 
 CONF = "conf"
+REJECTED_UPLOADS = (INCOMING_DIR, REJECTED_DIR)
+"""Where suites.uploads keeps rejected uploads: a repository's top page lists them."""
 EDITOR_SUFFIXES = ("~", ".swp", ".swx", ".swo")
 """Editors' backups and swap files (vim's are hidden names as well: `.NAME.swp`)."""
 
@@ -164,6 +168,8 @@ def _files(mount: Mount, codenames: Sequence[str], change: Change) -> set[Part]:
 
 
 def _repository(mount: Mount, codenames: Sequence[str], change: Change) -> set[Part]:
+    if change.rel.split("/")[:2] == list(REJECTED_UPLOADS):  # listed on the top page
+        return {Part(PartKind.PAGE, "", page_url(mount, ""))}
     return _basedir(mount, change, "", frozenset(REPREPRO_INTERNALS - {CONF}), None)
 
 

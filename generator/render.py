@@ -185,6 +185,8 @@ def page_json(page: Page) -> str:
     }
 
     Dates are epoch seconds (int) or null; entries, serials and suites keep the page's order.
+    A repository's top page adds "rejected_uploads" while there are some: [{"changes",
+    "suite", "source", "version", "reason", "when", "signed"}], newest first.
     A serial's changes page adds "changes" (diffs.changes.to_json) and "previous" (a link to
     the previous serial's changes page, or null).
     """
@@ -205,6 +207,8 @@ def page_json(page: Page) -> str:
     if page.changes is not None:
         document["changes"] = changes_json(page.changes)
         document["previous"] = _link(page.previous)
+    if page.uploads:  # a repository's top page, while rejected uploads are kept aside
+        document["rejected_uploads"] = [dataclasses.asdict(row) for row in page.uploads]
     return json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 

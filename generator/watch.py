@@ -38,6 +38,7 @@ from .model import next_midnight
 from .observe import Observers
 from .plan import Change, affected
 from .pool_pages import KeptPoll
+from .uploads_watch import IncomingPoll
 from .watch_status import BuildLog
 
 log = logging.getLogger("snapfront.watch")
@@ -93,6 +94,7 @@ class Watcher:
         """The archives as the last build left them (a change's `before`), kept across reloads."""
         self._intents = IntentPoll()  # a take's serial counts once its record goes
         self._next_intents = 0.0
+        self._incoming = IncomingPoll()  # uploads in repository mounts' incoming/
         self.serve_reports_refusals = False
         """Beside `serve`, which tells this watcher only of a config that loaded: one that fails
         here changed again since, and serve says so itself (one line per refusal)."""
@@ -104,6 +106,7 @@ class Watcher:
         codenames = {url: a.codenames for url, a in self.builder.archives.items()}
         urgent = touches_trace(self.config.mounts, codenames, path, is_dir, structural)
         self.batch_add(path, is_dir, structural, urgent)
+        self._incoming.heard(self.config.mounts, path)
         self._wake()
 
     def stop(self) -> None:
@@ -161,7 +164,7 @@ class Watcher:
         try:
             while not self._stopping:
                 due = [self._next_rescan, self._next_health, self._due(), self._kept_due()]
-                due.append(self._next_intents)
+                due += [self._next_intents, self._incoming.due()]
                 timeout = max(0.0, min(d for d in due if d is not None) - time.monotonic())
                 ready, _, _ = select.select(watched, [], [], timeout)
                 if self._wake_r in ready:
@@ -199,6 +202,9 @@ class Watcher:
             for path in self._intents.changed(self.config.mounts, role(self.config) == "active"):
                 self.batch_add(path, False, True)
             self._next_intents = time.monotonic() + INTENT_SECONDS
+        incoming = self._incoming.due()
+        if incoming is not None and time.monotonic() >= incoming:
+            self._incoming.run(self.config.mounts, role(self.config) == "active")
         with self._lock:
             due = self.batch.due()
         if due is not None and time.monotonic() >= due:
@@ -231,6 +237,7 @@ class Watcher:
         self._next_rescan = time.monotonic() + wait
         with self._lock:
             self.batch.take_left()  # everything is built now
+        self._incoming.all_due(self.config.mounts)  # uploads made meanwhile; stale ones
 
         def build() -> Report:
             return self.builder.full(settled_ns=self._settled())

@@ -8,22 +8,32 @@ alert fires *before* APT says "expired" (`snapfront_snapshot_valid_remaining_sec
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from snapfront.health.model import Facts, Readiness
+from snapfront.rewrite_rules import Mount, MountKind
+from snapfront.suites import upload_tally
 
 
 class FactsCollector(Collector):
-    def __init__(self, facts: Facts, readiness: Readiness, version: str, workers: int) -> None:
+    def __init__(
+        self,
+        facts: Facts,
+        readiness: Readiness,
+        version: str,
+        workers: int,
+        mounts: Sequence[Mount] = (),
+    ) -> None:
         self.facts = facts
         self.readiness = readiness
         self.version = version
         self.workers = workers
+        self.mounts = mounts  # the repository mounts' uploads are counted
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         facts = self.facts
         info = GaugeMetricFamily(
             "snapfront_info", "Version and role (value 1).", labels=["version", "role"]
@@ -36,6 +46,7 @@ class FactsCollector(Collector):
         yield from self._newest()
         yield from self._snapshots()
         yield from self._watcher()
+        yield from self._uploads()
         free = GaugeMetricFamily(
             "snapfront_disk_free_bytes", "Bytes available on the output's and roots' filesystems.",
             labels=["path"],
@@ -129,6 +140,20 @@ class FactsCollector(Collector):
                 "From the last batch's first change to its build's end.",
                 last.lag,
             )
+
+    def _uploads(self) -> Iterator[CounterMetricFamily]:
+        """Uploads each repository mount accepted and rejected (suites.upload_tally: whoever
+        processed them, the watcher or `snapfront suite process`, counted them in its db/)."""
+        uploads = CounterMetricFamily(
+            "snapfront_uploads",
+            "Uploads in a repository mount's incoming/ by outcome (accepted, rejected).",
+            labels=["mount", "outcome"],
+        )
+        for mount in self.mounts:
+            if mount.kind is MountKind.REPOSITORY:
+                for outcome, count in upload_tally.read(mount.root).items():
+                    uploads.add_metric([mount.url, outcome], count)
+        yield uploads
 
 
 def _gauge(name: str, text: str, value: float) -> GaugeMetricFamily:

@@ -101,7 +101,8 @@ class Endpoints:
             self.before_scrape()
         facts = await self.facts()
         workers = self.origin.config.worker_count()
-        collector = FactsCollector(facts, self.readiness(facts), __version__, workers)
+        mounts = self.origin.config.mounts
+        collector = FactsCollector(facts, self.readiness(facts), __version__, workers, mounts)
         body = await asyncio.get_running_loop().run_in_executor(None, exposition, collector)
         return self._response(200, body, CONTENT_TYPE, facts.role)
 
