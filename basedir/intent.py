@@ -26,10 +26,12 @@ from snapfront.base.stamps import Stamp, stamp
 
 log = logging.getLogger(__name__)
 
+SUITE_OPERATIONS = ("suite-sync", "suite-change")
+"""Resolved by snapfront.suites.recover (`snapfront suite` commands), not by the lifecycle."""
 INTENT_NAME = "snapfront.intent"
 INTENT_REL = f"db/{INTENT_NAME}"
 """Relative to the basedir: where the watcher looks for it."""
-KNOWN_OPERATIONS = ("take", "bump", "resign", "gc", "drop-codename")
+KNOWN_OPERATIONS = ("take", "bump", "resign", "gc", "drop-codename", *SUITE_OPERATIONS)
 
 
 class IntentUnreadable(ValueError):

@@ -18,6 +18,7 @@ from snapfront.cli_diff import add_parser as add_diff_commands
 from snapfront.cli_options import add_config_option
 from snapfront.cli_serials import add_parser as add_serials_commands
 from snapfront.cli_snapshot import add_parser as add_snapshot_commands
+from snapfront.cli_suite import add_parser as add_suite_commands
 from snapfront.privileges import as_output_owner
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_snapshot_commands(commands)  # snapfront/cli_snapshot.py
     add_serials_commands(commands)  # snapfront/cli_serials.py
     add_diff_commands(commands)  # snapfront/cli_diff.py
+    add_suite_commands(commands)  # snapfront/cli_suite.py
     return parser
 
 
