@@ -160,7 +160,8 @@ def _lost(repo: Repo, suite: str, now: Packages, dry_run: bool) -> frozenset[str
 
 
 def _step_lines(verb: str, step: Step, dry_run: bool) -> list[str]:
-    head = f"{'would ' + verb if dry_run else verb} {step.src} -> {step.dst}"
+    verb = f"would {verb}" if dry_run else verb
+    head = f"{verb} {step.src} -> {step.dst}"
     if not step.delta:
         return [f"{head}: nothing to change"]
     return [f"{head}: {step.delta.counts.text}", *delta_rows(step.delta)]
