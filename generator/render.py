@@ -27,10 +27,23 @@ import jinja2
 from markupsafe import Markup, escape
 
 from snapfront.base.site_files import PAGE_TEMPLATE, asset_url, site_dir
+from snapfront.diffs.changes import delta_json
 from snapfront.diffs.changes import to_json as changes_json
 from snapfront.diffs.compare import Counts
 
-from .model import Checksums, Feed, Link, Page, Repository, Row, SerialRow, Suite, Validity
+from .model import (
+    Checksums,
+    Feed,
+    Link,
+    Page,
+    Repository,
+    Row,
+    SerialRow,
+    Suite,
+    SuiteGroup,
+    SuiteHistory,
+    Validity,
+)
 
 FEED_TEMPLATE = "templates/feed.atom"
 STYLESHEET = "snapfront.css"
@@ -175,13 +188,19 @@ def page_json(page: Page) -> str:
       "suites": [{"codename", "suite", "origin", "label", "architectures": [str],
                   "components": [str], "date", "valid_until", "signed", "has_sources",
                   "validity", "href",  # href: the absolute URL path of its page
+                  "kind": "main" | "overlay" | "release" | "other" | null,  # a repository's
                   "stanza": {"types": [str], "uri", "suites": [str], "components": [str],
                              "signed_by", "keyring_url", "text"}}],
       "snapshot_conf": {"path", "text", "warning"} | null,  # apt update --snapshot
       "repositories": [{"url", "kind", "keyring": {"label", "href"} | null,
                         "newest": {"label", "href"} | null}]   # "/" only: every mount
       "checksums": {"href": "SHA256SUMS", "generated": bool,   # false: the release manager's
-                    "signatures": [{"label": "asc", "href": "SHA256SUMS.asc"}]} | null
+                    "signatures": [{"label": "asc", "href": "SHA256SUMS.asc"}]} | null,
+      "suite_groups": [{"kind", "title", "suites": [{"name", "href", "ref", "uploads",
+                        "last_change", "last_event"}]}],   # a repository mount's page
+      "history": {"suite", "kind", "older",   # a repository suite's page, else null
+                  "events": [{"event", "when", "detail",   # newest first
+                              "changes": diffs.changes' delta shape}]} | null
     }
 
     Dates are epoch seconds (int) or null; entries, serials and suites keep the page's order.
@@ -201,6 +220,8 @@ def page_json(page: Page) -> str:
         "snapshot_conf": dataclasses.asdict(page.snapshot_conf) if page.snapshot_conf else None,
         "repositories": [_repository(repo) for repo in page.repositories],
         "checksums": _checksums(page.checksums),
+        "suite_groups": [_group(group) for group in page.suite_groups],
+        "history": _history(page.history),
     }
     if page.changes is not None:
         document["changes"] = changes_json(page.changes)
@@ -215,6 +236,21 @@ def _repository(repo: Repository) -> dict[str, object]:
         "keyring": _link(repo.keyring),
         "newest": _link(repo.newest),
     }
+
+
+def _group(group: SuiteGroup) -> dict[str, object]:
+    rows = [dataclasses.asdict(row) for row in group.rows]
+    return {"kind": group.kind, "title": group.title, "suites": rows}
+
+
+def _history(told: SuiteHistory | None) -> dict[str, object] | None:
+    if told is None:
+        return None
+    events = [
+        {"event": e.event, "when": e.when, "detail": e.detail, "changes": delta_json(e.delta)}
+        for e in told.events
+    ]
+    return {"suite": told.suite, "kind": told.kind, "older": told.older, "events": events}
 
 
 def _link(link: Link | None) -> dict[str, str] | None:
@@ -281,6 +317,7 @@ def _suite(suite: Suite) -> dict[str, object]:
         "has_sources": dist.has_sources,
         "validity": suite.validity.value,
         "href": suite.href,
+        "kind": suite.kind,
         "stanza": {
             "types": list(stanza.types),
             "uri": stanza.uri,

@@ -8,7 +8,8 @@ A record rewrites the file atomically under a lock of its own (base.atomic), so 
 never sees half an event and two writers never lose one.
 
 Used by the re-add guard of `suite merge` (`lost`: every package the suite once had and
-later lost) and shown on each suite's page.
+later lost) and shown on each suite's page (generator.suite_pages): the watcher hears the
+file change (a repository mount is watched whole) and rebuilds that page (`suite_of`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from snapfront.base.atomic import atomic_write
 
 from .names import HISTORY_DIR
 
+SUFFIX = ".json"
 EVENTS = ("upload", "merge", "reset", "tag", "removal", "outside")
 """`outside`: packages that came (or changed) without snapfront; `removal`: only went."""
 
@@ -67,7 +69,16 @@ def outside_event(changed: tuple[tuple[str, str | None, str | None], ...]) -> st
 def history_file(basedir: Path | str, suite: str) -> Path:
     if "/" in suite or suite.startswith("."):
         raise ValueError(f"not a suite name: {suite!r}")
-    return Path(basedir, HISTORY_DIR, f"{suite}.json")
+    return Path(basedir, HISTORY_DIR, f"{suite}{SUFFIX}")
+
+
+def suite_of(rel: str) -> str | None:
+    """The suite whose history file is `rel` (relative to the basedir), else None: how the
+    watcher knows which suite's page to rebuild. Pure."""
+    folder, _, name = rel.rpartition("/")
+    if folder != HISTORY_DIR or not name.endswith(SUFFIX) or name.startswith("."):
+        return None
+    return name.removesuffix(SUFFIX) or None
 
 
 def read(basedir: Path | str, suite: str) -> History:

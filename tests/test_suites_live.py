@@ -4,12 +4,12 @@ serve`; merges refused by their guards change nothing; a killed change is rolled
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
-import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,104 +19,19 @@ from snapfront.base.atomic import atomic_write
 from snapfront.basedir.intent import Intent, intent_path
 
 from .apt_client import AptRoot
+from .health_support import wait_for
 from .lifecycle_support import recorded_purges
-from .support import running_server
+from .suites_support import SUITES, Host, build_host, tree_digest
+from .support import fetch, running_server
 
 pytestmark = pytest.mark.live
 
-BRANCHES = ("stable", "testing", "devel", "feature-trixie", "bugfix/12345-whatever", "feature/x")
-TAGS = ("6.0", "6.1-rc1")
-SUITES = {
-    "stable": "main", "testing": "main", "devel": "main", "feature-trixie": "main",
-    "bugfix-12345-whatever": "overlay", "feature-x": "overlay",
-    "6.0": "release", "6.1-rc1": "release", "unstable": "other",
-}  # fmt: skip
-PACKAGES = {  # suite → (package, version) put there with reprepro includedeb
-    "stable": [("a", "1.0-1"), ("b", "2.0-1")],
-    "devel": [("b", "3.0-1"), ("c", "1.0-1")],
-    "testing": [("c", "1.1-1"), ("e", "1.0-1")],
-    "bugfix-12345-whatever": [("d", "1.0-1")],
-    "feature-x": [("a", "0.5-1")],
-}
-
-
-@dataclass
-class Host:
-    dir: Path
-    repo: Path
-    git: Path
-    config: Path
-    gnupghome: Path
-    dry_run: subprocess.CompletedProcess[str]
-    synced: subprocess.CompletedProcess[str]
-
-    def suite(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "GNUPGHOME": str(self.gnupghome)}
-        cmd = [sys.executable, "-m", "snapfront.cli", "suite", args[0], "/tails/"]
-        return subprocess.run([*cmd, "--config", str(self.config), *args[1:]],
-                              capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
-
-    def listed(self, suite: str) -> list[str]:
-        out = subprocess.run(["reprepro", "-b", str(self.repo), "list", suite],
-                             capture_output=True, text=True, check=True).stdout  # fmt: skip
-        return sorted(line.split(":", 1)[1].strip() for line in out.splitlines())
-
-    def put(self, suite: str, name: str, version: str) -> None:
-        folder = self.dir / "debs" / f"{name}_{version}"
-        folder.mkdir(parents=True, exist_ok=True)
-        deb = next(folder.glob("*.deb"), None) or sample.make_deb(folder, name, version)
-        sample.reprepro(self.repo, self.gnupghome, "includedeb", suite, str(deb))
-
-
-def tree_digest(*dirs: Path) -> str:
-    digest = hashlib.sha256()
-    for top in dirs:
-        for path in sorted(p for p in top.rglob("*") if p.is_file()):
-            digest.update(str(path).encode() + path.read_bytes())
-    return digest.hexdigest()
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True)
-
 
 @pytest.fixture(scope="module")
-def host(tmp_path_factory: pytest.TempPathFactory):
-    for tool, package in (("git", "git"), ("reprepro", "reprepro"), ("apt-get", "apt")):
-        assert shutil.which(tool), f"{tool} not found: apt-get install {package}"
-    top = tmp_path_factory.mktemp("suites")
-    gnupghome = top / "gnupg"
-    fingerprint = sample.make_key(gnupghome)
-    repo = top / "repo"
-    template = {"Codename": "unstable", "Origin": "Tails", "Label": "Tails",
-                "Components": "main", "Architectures": "amd64 source", "SignWith": fingerprint}  # fmt: skip
-    sample.write_distributions(repo, [template])
-    (top / "out").mkdir()
-    config = top / "snapfront.toml"
-    config.write_text(f'[server]\nlisten = "127.0.0.1:0"\noutput = "{top}/out"\n'
-                      f'[[mount]]\nurl = "/tails/"\nkind = "repository"\nroot = "{repo}"\n'
-                      f'[[mount]]\nurl = "/files/"\nkind = "files"\nroot = "{top}/debs"\n')  # fmt: skip
-    (top / "debs").mkdir()
-    checkout = top / "git"
-    checkout.mkdir()
-    git(checkout, "init", "-q", "-b", "stable")
-    git(checkout, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q",
-        "--allow-empty", "-m", "first")  # fmt: skip
-    for branch in BRANCHES[1:]:
-        git(checkout, "branch", branch)
-    for name in TAGS:
-        git(checkout, "tag", name)
-    h = Host(top, repo, checkout, config, gnupghome, None, None)  # type: ignore[arg-type]
-    before = tree_digest(repo / "conf", repo / "db")
-    h.dry_run = h.suite("sync", "--git", str(checkout), "--template", "unstable", "--dry-run")
-    assert tree_digest(repo / "conf", repo / "db") == before, "--dry-run changed conf/ or db/"
-    h.synced = h.suite("sync", "--git", str(checkout), "--template", "unstable")
-    assert h.synced.returncode == 0, h.synced.stderr
-    for suite, packages in PACKAGES.items():
-        for name, version in packages:
-            h.put(suite, name, version)
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
+    h = build_host(tmp_path_factory.mktemp("suites"))
     yield h
-    sample.stop_agent(gnupghome)
+    sample.stop_agent(h.gnupghome)
 
 
 def test_sync_creates_the_suites_of_branches_and_tags(host: Host) -> None:
@@ -126,8 +41,6 @@ def test_sync_creates_the_suites_of_branches_and_tags(host: Host) -> None:
     )
     assert host.synced.returncode == 0, host.synced.stderr
     listed = host.suite("list", "--json")
-    import json
-
     kinds = {s["suite"]: s["kind"] for s in json.loads(listed.stdout)["suites"]}
     assert kinds == SUITES
     uploads = {s["suite"] for s in json.loads(listed.stdout)["suites"] if s["uploads"]}
@@ -221,16 +134,55 @@ def test_reset_and_tag_make_the_suite_equal_to_the_source(host: Host) -> None:
     assert host.listed("7.0") == host.listed("devel")
 
 
-def test_a_killed_change_is_rolled_back_by_the_next_command(host: Host) -> None:
-    before = host.listed("testing")
-    sample.reprepro(host.repo, host.gnupghome, "gensnapshot", "testing", ".snapfront-undo")
-    sample.reprepro(host.repo, host.gnupghome, "removematched", "testing", "*")
-    intent = Intent("suite-change", 999999, 1.0, ("testing",),
-                    {"suite": "testing", "phase": "changing"})  # fmt: skip
+def killed_change(host: Host, suite: str) -> list[str]:
+    """A `suite-change` of `suite` killed after reprepro emptied it (its undo copy made, its
+    record left by a pid that is gone); the suite's packages before it."""
+    before = host.listed(suite)
+    sample.reprepro(host.repo, host.gnupghome, "gensnapshot", suite, ".snapfront-undo")
+    sample.reprepro(host.repo, host.gnupghome, "removematched", suite, "*")
+    intent = Intent("suite-change", 999999, 1.0, (suite,), {"suite": suite, "phase": "changing"})
     atomic_write(intent_path(str(host.repo)), intent.to_json())
-    assert host.listed("testing") == []
+    assert host.listed(suite) == []
+    return before
+
+
+def test_a_killed_change_is_rolled_back_by_the_next_command(host: Host) -> None:
+    before = killed_change(host, "testing")
     after = host.suite("merge", "testing", "testing")
     assert after.returncode == 0, after.stderr
     assert "rolled back: testing is as it was before" in after.stderr
     assert host.listed("testing") == before
     assert not os.path.exists(intent_path(str(host.repo)))
+
+
+def test_the_watcher_rolls_back_a_killed_change_and_pages_follow_merges(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GNUPGHOME", str(host.gnupghome))  # the watcher re-signs what it undoes
+    before = killed_change(host, "stable")
+    with running_server(host.config) as server:
+        record = intent_path(str(host.repo))
+        deadline = time.monotonic() + 15
+        while os.path.exists(record) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not os.path.exists(record), "the watcher did not resolve the killed change"
+        assert host.listed("stable") == before
+        assert "/tails/: interrupted suite-change" in server.log.read_text()
+        assert "rolled back: stable is as it was before" in server.log.read_text()
+
+        page = f"{server.url}tails/dists/bugfix-12345-whatever/index.json"
+        assert json.loads(fetch(page).body)["history"]["events"] == []
+        put = host.suite("merge", "stable", "bugfix-12345-whatever")
+        assert put.returncode == 0, put.stderr
+        shown = wait_for(lambda: fetch(page), lambda r: json.loads(r.body)["history"]["events"])
+        events = json.loads(shown.body)["history"]["events"]
+        assert [(e["event"], e["detail"]) for e in events] == [("merge", "from stable"),
+                                                                ("outside", "")]  # fmt: skip
+        assert events[0]["changes"]["added"] == [{"package": "a", "version": "1.0-1"},
+                                                 {"package": "b", "version": "2.0-1"}]  # fmt: skip
+        top = json.loads(fetch(f"{server.url}tails/index.json").body)
+        kinds = {g["kind"]: [s["name"] for s in g["suites"]] for g in top["suite_groups"]}
+        assert kinds["overlay"] == ["bugfix-12345-whatever", "feature-x"]
+        assert kinds["other"] == ["unstable"]
+        row = next(s for s in top["suite_groups"][1]["suites"] if s["name"] == "feature-x")
+        assert row["href"] == "/tails/dists/feature-x/" and row["last_event"] == "reset"
