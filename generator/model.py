@@ -143,7 +143,8 @@ class SuiteRow:
     ref: str | None  # the Git branch or tag it follows (`suite sync`), None for the operator's
     uploads: str  # "accepted" (main and overlay), "read-only" (a release), "—" (the operator's)
     last_change: int | None  # its newest history event, epoch seconds
-    last_event: str | None
+    last_event: str | None  # its event (upload, merge …)
+    last_title: str | None = None  # the same in words, as the suite's page names it
 
 
 @dataclass(frozen=True)

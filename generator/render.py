@@ -197,7 +197,7 @@ def page_json(page: Page) -> str:
       "checksums": {"href": "SHA256SUMS", "generated": bool,   # false: the release manager's
                     "signatures": [{"label": "asc", "href": "SHA256SUMS.asc"}]} | null,
       "suite_groups": [{"kind", "title", "suites": [{"name", "href", "ref", "uploads",
-                        "last_change", "last_event"}]}],   # a repository mount's page
+                        "last_change", "last_event", "last_title"}]}],   # a repository mount's page
       "history": {"suite", "kind", "older",   # a repository suite's page, else null
                   "events": [{"event", "when", "detail",   # newest first
                               "changes": diffs.changes' delta shape}]} | null

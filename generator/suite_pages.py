@@ -57,6 +57,7 @@ def suite_groups(root: str, known: Known, dists_url: str) -> tuple[SuiteGroup, .
                 SuiteRow(
                     name, f"{dists_url}{quote(name)}/", known[name][1], _uploads(kind),
                     int(last.when) if last else None, last.event if last else None,
+                    _title(last.event) if last else None,
                 )
             )  # fmt: skip
         if rows:
@@ -83,8 +84,12 @@ def suite_history(root: str, known: Known, suite: str) -> SuiteHistory | None:
 def _event(event: history.Event) -> SuiteEvent:
     before = {p: old for p, old, _new in event.changes if old is not None}
     after = {p: new for p, _old, new in event.changes if new is not None}
-    title = EVENT_TITLES.get(event.event, event.event)
-    return SuiteEvent(event.event, title, int(event.when), event.detail, compare(before, after))
+    delta = compare(before, after)
+    return SuiteEvent(event.event, _title(event.event), int(event.when), event.detail, delta)
+
+
+def _title(event: str) -> str:
+    return EVENT_TITLES.get(event, event)
 
 
 def _last_event(root: str, suite: str) -> history.Event | None:

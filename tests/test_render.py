@@ -194,9 +194,9 @@ def feed() -> Feed:
 def repository_page() -> Page:
     """A repository mount's top page: its suites by kind (generator.suite_pages)."""
     url = "/tails/"
-    main = (SuiteRow("devel", "/tails/dists/devel/", "devel", "accepted", T0, "merge"),
+    main = (SuiteRow("devel", "/tails/dists/devel/", "devel", "accepted", T0, "merge", "merge"),
             SuiteRow("stable", "/tails/dists/stable/", "stable", "accepted", None, None))  # fmt: skip
-    release = (SuiteRow("6.0", "/tails/dists/6.0/", "6.0", "read-only", T0 - DAY, "tag"),)
+    release = (SuiteRow("6.0", "/tails/dists/6.0/", "6.0", "read-only", T0 - DAY, "tag", "tag"),)
     groups = (SuiteGroup("main", "Main branches", main),
               SuiteGroup("release", "Releases (read-only)", release))  # fmt: skip
     devel = replace(suite("devel", Validity.UNLIMITED, None, False), kind="main")
