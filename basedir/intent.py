@@ -26,10 +26,13 @@ from snapfront.base.stamps import Stamp, stamp
 
 log = logging.getLogger(__name__)
 
+SUITE_OPERATIONS = ("suite-sync", "suite-change")
+"""Resolved by snapfront.suites.recover (`snapfront suite` commands), not by the lifecycle."""
 INTENT_NAME = "snapfront.intent"
 INTENT_REL = f"db/{INTENT_NAME}"
 """Relative to the basedir: where the watcher looks for it."""
-KNOWN_OPERATIONS = ("take", "bump", "resign", "gc", "drop-codename", "tagged-create", "upload")
+KNOWN_OPERATIONS = ("take", "bump", "resign", "gc", "drop-codename", *SUITE_OPERATIONS)
+KNOWN_OPERATIONS += ("upload", "tagged-create")
 """tagged-create's record is in a tagged mount's ROOT/.snapfront/db/ (snapfront.tagged.recover);
 upload's in a repository's db/ (snapfront.suites.uploads)."""
 

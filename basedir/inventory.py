@@ -86,17 +86,44 @@ def sign_with(root: str) -> dict[str, str | None]:
 
 
 def _distributions(root: str) -> Iterator[Deb822]:
-    """The stanzas of conf/distributions (a file, or a directory of `*.conf` files)."""
-    conf = os.path.join(root, "conf", "distributions")
-    if os.path.isdir(conf):
+    """The stanzas of conf/distributions (a file, or a directory of `*.conf` files), with
+    those of the files its `!include:` lines name (as reprepro reads them)."""
+    yield from distribution_stanzas(root)
+
+
+def distribution_stanzas(root: str) -> Iterator[Deb822]:
+    """Every stanza reprepro reads as conf/distributions, `!include:` followed (relative to
+    conf/, or `+b/` the basedir, `+c/` conf/, or absolute), at most 10 levels deep."""
+    conf = os.path.join(root, "conf")
+    yield from _stanzas(root, os.path.join(conf, "distributions"), 0)
+
+
+def _stanzas(root: str, path: str, depth: int) -> Iterator[Deb822]:
+    if os.path.isdir(path):
         files = sorted(
-            os.path.join(conf, name) for name in os.listdir(conf) if name.endswith(".conf")
+            os.path.join(path, name)
+            for name in os.listdir(path)
+            if name.endswith(".conf") and not name.startswith(".")
         )
     else:
-        files = [conf] if os.path.isfile(conf) else []
-    for path in files:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            yield from Deb822.iter_paragraphs(fh, use_apt_pkg=False)
+        files = [path] if os.path.isfile(path) else []
+    for name in files:
+        with open(name, encoding="utf-8", errors="replace") as fh:
+            paragraphs = list(Deb822.iter_paragraphs(fh, use_apt_pkg=False))
+        for paragraph in paragraphs:
+            included = paragraph.get("!include")
+            if included is None:
+                yield paragraph
+            elif depth < 10:
+                yield from _stanzas(root, _included(root, included.strip()), depth + 1)
+
+
+def _included(root: str, name: str) -> str:
+    if name.startswith("+b/"):
+        return os.path.join(root, name[3:])
+    if name.startswith("+c/"):
+        name = name[3:]
+    return os.path.join(root, "conf", name)
 
 
 def _codenames_on_disk(root: str) -> Iterator[str]:

@@ -24,6 +24,7 @@ PACKAGES = {
     "dpkg-deb": "dpkg",
     "dpkg-source": "dpkg-dev",
     "tar": "tar",
+    "git": "git",
 }
 """Command → the Debian package that provides it (for the "apt-get install" hint)."""
 TIMEOUT = 600.0

@@ -176,11 +176,17 @@ def _counts(counts: Counts) -> dict[str, int]:
 
 
 def _scope(scope: ScopeDelta) -> dict[str, object]:
-    delta = scope.delta
-    found: dict[str, object] = {
+    return {
         "codename": scope.scope.codename,
         "component": scope.scope.component,
         "architecture": scope.scope.architecture,
+        **delta_json(scope.delta),
+    }
+
+
+def delta_json(delta: Delta) -> dict[str, object]:
+    """One delta's counts and packages (a scope's, or an event of a suite's history)."""
+    found: dict[str, object] = {
         "counts": _counts(delta.counts),
         "added": [{"package": c.package, "version": c.new} for c in delta.added],
         "removed": [{"package": c.package, "version": c.old} for c in delta.removed],

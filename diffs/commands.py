@@ -24,7 +24,7 @@ from .changes import (
     serial_side,
     to_json,
 )
-from .compare import Kind
+from .compare import Delta, Kind
 
 EXIT_DOWNGRADE = 1
 """`diff --fail-on-downgrade`: a package would go backwards."""
@@ -66,22 +66,28 @@ def _diff_text(comparison: Comparison) -> str:
     lines = [f"{comparison.old} -> {comparison.new}: {counts.text}"]
     for scope in comparison.changed:
         lines.append(f"{label(scope.scope)}: {scope.delta.counts.text}")
-        rows = []
-        for kind in Kind:
-            tag = "DOWNGRADED" if kind is Kind.DOWNGRADED else kind.value
-            for change in scope.delta.of(kind):
-                if kind in (Kind.UPGRADED, Kind.DOWNGRADED):
-                    rows.append((tag, change.package, f"{change.old} -> {change.new}"))
-                else:
-                    rows.append((tag, change.package, change.new or change.old or ""))
-        width = max(len(package) for _, package, _ in rows)
-        lines += [f"  {tag:<10}  {package:<{width}}  {what}" for tag, package, what in rows]
+        lines += delta_rows(scope.delta)
     for what in comparison.unreadable:
         lines.append(f"not compared (no readable Release or index): {what}")
     if counts.downgraded:
         n = counts.downgraded
         lines.append(f"warning: {n} package{'s' if n != 1 else ''} would go backwards")
     return "\n".join(lines) + "\n"
+
+
+def delta_rows(delta: Delta) -> list[str]:
+    """One line per changed package: `  upgraded    NAME  OLD -> NEW` (a downgrade in capitals),
+    also what `snapfront suite merge` prints."""
+    rows = []
+    for kind in Kind:
+        tag = "DOWNGRADED" if kind is Kind.DOWNGRADED else kind.value
+        for change in delta.of(kind):
+            if kind in (Kind.UPGRADED, Kind.DOWNGRADED):
+                rows.append((tag, change.package, f"{change.old} -> {change.new}"))
+            else:
+                rows.append((tag, change.package, change.new or change.old or ""))
+    width = max((len(package) for _, package, _ in rows), default=0)
+    return [f"  {tag:<10}  {package:<{width}}  {what}" for tag, package, what in rows]
 
 
 def history(config: Config, mount: Mount, package: str, as_json: bool) -> tuple[int, str]:

@@ -1,7 +1,9 @@
 """Pages of reprepro basedirs served as they are: `repository` mounts (one basedir, its
 internals hidden) and `tagged` mounts (TAG/ARCHIVE basedirs, only dists/ and pool/ shown).
 
-A basedir's top page and each dists/CODENAME/ page carry the suites with their stanzas.
+A basedir's top page and each dists/CODENAME/ page carry the suites with their stanzas; a
+repository mount's also their kinds, its top page the suites by kind and each suite's page
+its recent history (generator.suite_pages).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from snapfront.basedir.inventory import read_archive
 from snapfront.rewrite_rules import Archive, Mount
 from snapfront.rewrite_rules.resolve import DISTS, POOL, REPREPRO_INTERNALS, TAGGED_AREAS
 
+from . import suite_pages
 from .model import Page, Suite
 from .pages import Output, Site, keyring_link, listing, page, suite, tree_pages
 from .plan import Part, PartKind, page_url
@@ -27,12 +30,13 @@ class Basedir:
     base: str  # relative to the mount's root: "" for a repository, "TAG/ARCHIVE" when tagged
     skip: frozenset[str] = frozenset()
     only: frozenset[str] | None = None
+    suites_model: bool = False  # `snapfront suite` kinds and histories (a repository mount)
 
     def shows(self, name: str) -> bool:
         return name not in self.skip and (self.only is None or name in self.only)
 
 
-REPOSITORY = Basedir("", skip=REPREPRO_INTERNALS)
+REPOSITORY = Basedir("", skip=REPREPRO_INTERNALS, suites_model=True)
 
 
 def full_parts(mount: Mount, archive: Archive, site: Site) -> set[Part]:
@@ -80,9 +84,14 @@ def _basedir(
     top = tuple(e for e in site.scan(root, mount) if basedir.shows(e.name))
     url = page_url(mount, basedir.base)
     uploads = rejected_rows(mount) if basedir is REPOSITORY else ()
+    groups = ()
+    if basedir.suites_model:
+        known = suite_pages.known_suites(root)
+        groups = suite_pages.suite_groups(root, known, f"{url}{DISTS}/")
     yield page(
-        url, suites=suites, rows=listing(top, root), keyring=keyring_link(mount), uploads=uploads
-    )
+        url, suites=suites, rows=listing(top, root), keyring=keyring_link(mount),
+        uploads=uploads, suite_groups=groups,
+    )  # fmt: skip
     for entry in top if recursive else ():
         if entry.is_dir and not (site.lazy_pool and entry.name == POOL):
             area = posixpath.join(rel, entry.name)
@@ -99,18 +108,27 @@ def _area(
 ) -> Iterator[Page]:
     """Plain listings below a basedir; a dists/CODENAME/ page gets its suite on top."""
     dists = posixpath.join(basedir.base, DISTS)
+    root = os.path.join(mount.root, basedir.base)
+    known = suite_pages.known_suites(root) if basedir.suites_model else {}
     for sub, listing_page in tree_pages(site, mount, rel, page_url(mount, rel), False, recursive):
-        own = tuple(s for s in suites if s.distribution.codename == sub[len(dists) + 1 :])
-        yield replace(listing_page, suites=own) if own else listing_page
+        codename = sub[len(dists) + 1 :]
+        own = tuple(s for s in suites if s.distribution.codename == codename)
+        if own:
+            told = suite_pages.suite_history(root, known, codename) if known else None
+            yield replace(listing_page, suites=own, history=told)
+        else:
+            yield listing_page
 
 
 def _suites(mount: Mount, site: Site, basedir: Basedir) -> tuple[Suite, ...]:
     root = os.path.join(mount.root, basedir.base)
     url = page_url(mount, basedir.base)
     found = []
+    known = suite_pages.known_suites(root) if basedir.suites_model else {}
     for codename in read_archive(root).codenames:
         directory = os.path.join(root, DISTS, codename)
         one = suite(mount, site, directory, url, f"{url}{DISTS}/{quote(codename)}/")
         if one is not None:
-            found.append(one)
+            kind = known.get(codename)
+            found.append(replace(one, kind=kind[0].value) if kind else one)
     return tuple(found)

@@ -1,11 +1,13 @@
-"""The watcher and the intent records of its snapshots mounts (basedir.intent).
+"""The watcher and the intent records of its snapshots and repository mounts (basedir.intent).
 
-db/ is not watched (reprepro rewrites its databases on every run), so the record is polled: one
-stat per snapshots mount a second. A record that came or went is a change of the mount's
-serials (a take's serial counts from the moment its record is removed): the archive is
-re-read and its pages and trace follow. A record whose operation no longer runs (killed) is
-resolved here as the next command would (lifecycle.recover), once per record, when this
-process may write the basedir and no command holds its lock; else one line says who will.
+A snapshots mount's db/ is not watched (reprepro rewrites its databases on every run), so the
+record is polled: one stat per mount a second. A record that came or went is a change of the
+mount's serials (a take's serial counts from the moment its record is removed): the archive
+is re-read and its pages and trace follow. A record whose operation no longer runs (killed)
+is resolved here as the next command would, once per record, when this process may write the
+basedir and no command holds its lock; else one line says who will: a snapshots mount's by
+lifecycle.recover, a repository mount's by suites.recover (a killed `snapfront suite`
+change rolled back or finished; it hands the lifecycle's own operations to lifecycle.recover).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from snapfront.rewrite_rules import Mount, MountKind
 log = logging.getLogger("snapfront.watch")
 
 POLL_SECONDS = 1.0
+RECOVERED = {MountKind.SNAPSHOTS: "snapshot", MountKind.REPOSITORY: "suite"}
+"""The mount kinds whose interrupted operations the watcher resolves → the command that
+would otherwise (`snapfront snapshot …`, `snapfront suite …`)."""
 
 
 class IntentPoll:
@@ -35,7 +40,7 @@ class IntentPoll:
         passive one's basedirs are copies of the active's."""
         found = []
         for mount in mounts:
-            if mount.kind is not MountKind.SNAPSHOTS:
+            if mount.kind not in RECOVERED:
                 continue
             path = intent_path(mount.root)
             now = stamp(path)
@@ -56,8 +61,12 @@ def resolve(mount: Mount) -> bool:
     from snapfront.base.errors import Failed, Refused
     from snapfront.basedir.tools import MissingTool
     from snapfront.lifecycle import basedir_lock, stale_lock
-    from snapfront.lifecycle.recover import resolve as recover
     from snapfront.lifecycle.repo import Repo
+
+    if mount.kind is MountKind.REPOSITORY:
+        from snapfront.suites.recover import resolve as recover
+    else:
+        from snapfront.lifecycle.recover import resolve as recover
 
     pending = interrupted(mount.root)
     if pending is None:
@@ -66,8 +75,8 @@ def resolve(mount: Mount) -> bool:
     if not writable:
         log.warning(
             "snapfront: %s: interrupted %s: this watcher may not write %s; the next "
-            "`snapfront snapshot` command on %s resolves it",
-            mount.url, pending.describe(), mount.root, mount.url,
+            "`snapfront %s` command on %s resolves it",
+            mount.url, pending.describe(), mount.root, RECOVERED[mount.kind], mount.url,
         )  # fmt: skip
         return True
     repo = Repo(mount.root)

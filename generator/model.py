@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from snapfront.basedir.model import Distribution
 from snapfront.diffs.changes import Comparison
-from snapfront.diffs.compare import Counts
+from snapfront.diffs.compare import Counts, Delta
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,50 @@ class Suite:
     validity: Validity
     stanza: Stanza
     href: str  # URL path of its dists/CODENAME/ page (absolute: suites show on many pages)
+    kind: str | None = None  # a repository mount's: main, overlay, release, other (suites)
+
+
+@dataclass(frozen=True)
+class SuiteEvent:
+    """One change of a repository suite's history (suites.history), as its page shows it."""
+
+    event: str  # upload, merge, reset, tag, removal, outside
+    title: str  # what the page says: "merge", "changed outside snapfront" …
+    when: int  # epoch seconds, UTC
+    detail: str  # "from devel", an upload's .changes …
+    delta: Delta  # what came and went, by package (binaries; sources as src:NAME)
+
+
+@dataclass(frozen=True)
+class SuiteHistory:
+    """A repository suite's recent history on its dists/SUITE/ page, newest first."""
+
+    suite: str
+    kind: str
+    events: tuple[SuiteEvent, ...]
+    older: int = 0  # events left out, older than those shown
+
+
+@dataclass(frozen=True)
+class SuiteRow:
+    """A suite in the list of a repository mount's page."""
+
+    name: str
+    href: str  # its dists/SUITE/ page
+    ref: str | None  # the Git branch or tag it follows (`suite sync`), None for the operator's
+    uploads: str  # "accepted" (main and overlay), "read-only" (a release), "—" (the operator's)
+    last_change: int | None  # its newest history event, epoch seconds
+    last_event: str | None  # its event (upload, merge …)
+    last_title: str | None = None  # the same in words, as the suite's page names it
+
+
+@dataclass(frozen=True)
+class SuiteGroup:
+    """A repository mount's suites of one kind (main, overlay, release, other)."""
+
+    kind: str
+    title: str
+    rows: tuple[SuiteRow, ...]
 
 
 @dataclass(frozen=True)
@@ -187,6 +231,8 @@ class Page:
     repositories: tuple[Repository, ...] = ()  # the page at "/": every mount of the host
     checksums: Checksums | None = None  # a files mount directory's SHA256SUMS
     uploads: tuple[UploadRow, ...] = ()  # a repository's top page: rejected uploads
+    suite_groups: tuple[SuiteGroup, ...] = ()  # a repository mount's page: suites by kind
+    history: SuiteHistory | None = None  # a repository suite's dists/SUITE/ page
 
 
 @dataclass(frozen=True)

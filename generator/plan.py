@@ -3,6 +3,9 @@
 The watcher hears "this path under this mount changed" and must regenerate only what shows it:
 each mount kind maps its own data layout to the `Part`s (generator.parts) made from it.
 
+A repository mount's suite history (suites.history, under db/) is the mount's page and the
+suite's dists/SUITE/ page, which show it (generator.suite_pages).
+
 A files mount's PAGE also writes its directory's SHA256SUMS (generator.checksums), so a file
 written, added or removed there refreshes the sums with the listing.
 
@@ -31,6 +34,7 @@ from snapfront.rewrite_rules.resolve import (
     TEMPORARY_SUFFIXES,
     TRACE_DIR,
 )
+from snapfront.suites.history import suite_of
 from snapfront.suites.incoming import REJECTED_DIR
 from snapfront.suites.names import INCOMING_DIR
 
@@ -170,6 +174,10 @@ def _files(mount: Mount, codenames: Sequence[str], change: Change) -> set[Part]:
 def _repository(mount: Mount, codenames: Sequence[str], change: Change) -> set[Part]:
     if change.rel.split("/")[:2] == list(REJECTED_UPLOADS):  # listed on the top page
         return {Part(PartKind.PAGE, "", page_url(mount, ""))}
+    suite = suite_of(change.rel)
+    if suite is not None:  # its history (db/, never served): the pages that show it
+        dists = posixpath.join(DISTS, suite)
+        return {front_part(mount), Part(PartKind.PAGE, dists, page_url(mount, dists))}
     return _basedir(mount, change, "", frozenset(REPREPRO_INTERNALS - {CONF}), None)
 
 

@@ -19,6 +19,7 @@ from snapfront.base.atomic import sync_dir
 from snapfront.base.errors import Failed, Refused
 from snapfront.basedir import tools
 from snapfront.basedir.intent import (
+    SUITE_OPERATIONS,
     Intent,
     IntentUnreadable,
     intent_path,
@@ -86,6 +87,11 @@ def resolve(repo: Repo, name: str) -> Outcome:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
         return Outcome()
+    if intent.operation in SUITE_OPERATIONS:  # suites.recover resolves those (a layer above)
+        raise Failed(
+            f"{name}: an interrupted {intent.describe()} is recorded in "
+            f"{intent_path(repo.root)}: run a `snapfront suite` command to resolve it first"
+        )
     act = {"take": _take, "bump": _replace, "resign": _replace, "gc": _gc}
     act |= {"drop-codename": _drop}
     try:

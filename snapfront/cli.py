@@ -18,6 +18,7 @@ from snapfront.cli_diff import add_parser as add_diff_commands
 from snapfront.cli_options import add_config_option
 from snapfront.cli_serials import add_parser as add_serials_commands
 from snapfront.cli_snapshot import add_parser as add_snapshot_commands
+from snapfront.cli_suite import add_parser as add_suite_commands
 from snapfront.cli_tagged import add_parser as add_tagged_commands
 from snapfront.cli_uploads import add_parser as add_upload_commands
 from snapfront.privileges import as_output_owner
@@ -66,7 +67,8 @@ def make_parser() -> argparse.ArgumentParser:
     add_serials_commands(commands)  # snapfront/cli_serials.py
     add_diff_commands(commands)  # snapfront/cli_diff.py
     add_tagged_commands(commands)  # snapfront/cli_tagged.py
-    add_upload_commands(commands)  # snapfront/cli_uploads.py: suite uploads|process
+    add_suite_commands(commands)  # snapfront/cli_suite.py
+    add_upload_commands(commands)  # snapfront/cli_uploads.py: suite uploads|process, in the suite group
     return parser
 
 

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: 
         config = load(args.config)
         mount = find_mount(config, args.mount)
         if writes:
-            _as_basedir_owner(args, config, mount)
+            become_basedir_owner(args, config, mount)
         require(*tools, *(("gpgv",) if mount.keyring else ()))
         before = _archives(config, mount, args) if config.cdns and writes else None
         outcome = _after_recovery(args, func, mount) if writes else func(args, mount)
@@ -127,7 +127,7 @@ def _archives(config: Config, mount: Mount, args: argparse.Namespace) -> dict[st
     return {m.url: archive for m in same}
 
 
-def _as_basedir_owner(args: argparse.Namespace, config: Config, mount: Mount) -> None:
+def become_basedir_owner(args: argparse.Namespace, config: Config, mount: Mount) -> None:
     """Root runs reprepro and gpg as the basedir's owner (snapfront.run_as); an action that
     signs then uses that user's ~/.gnupg, or a GNUPGHOME given that the user owns."""
     signs = hasattr(args, "gnupghome")

@@ -20,6 +20,7 @@ from pathlib import Path
 from snapfront.basedir import tools
 from snapfront.basedir.tools import MissingTool, ToolError
 from snapfront.sample_files import MAINTAINER, make_deb, make_source, make_tarball
+from snapfront.suites import history
 
 __all__ = ["MAINTAINER", "MissingTool", "SampleHost", "ToolError", "build_sample_host",
            "make_deb", "make_source", "make_tarball", "require_tools"]  # fmt: skip
@@ -155,6 +156,10 @@ def _build_archives(host: SampleHost, work: Path) -> None:
     repository = _Archive(host, host.repository_root, work)
     repository.configure("MediaWiki", "bookworm-mediawiki")
     repository.add("bookworm-mediawiki", "mediawiki-tools", "1.0-1")
+    # Its suite's page shows a history: the package came without `snapfront suite`, and is
+    # recorded as the next suite command would find it (suites.history).
+    came = {"mediawiki-tools": "1.0-1"}
+    history.record(host.repository_root, "bookworm-mediawiki", "outside", {}, came, time.time())
     tagged = _Archive(host, host.tagged_root / "5.0" / "debian", work)
     tagged.configure("Debian 5.0", "bookworm")
     tagged.add("bookworm", "hello", "1.0-1")

@@ -1,3 +1,6 @@
-"""The custom repository's life on a `repository` mount: its suites, the uploads into them,
-merges, resets and tags, each built on reprepro and the lifecycle's basedir lock and intent
-records."""
+"""The custom repository's suites: one per Git branch and release tag (`snapfront suite …`).
+
+A capability above the lifecycle: it reuses its basedir lock and intent record, and reprepro
+does every change (`copy`, `removematched`, `restorematched`, `gensnapshot`); snapfront
+decides what to change, guards it and keeps each suite's history.
+"""

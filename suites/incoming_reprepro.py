@@ -7,9 +7,7 @@ from snapfront.lifecycle import stale_lock
 from snapfront.lifecycle.repo import WAIT_FOR_LOCK
 
 from .names import INCOMING_RULE
-
-LIST_FORMAT = "${package}\\t${version}\\n"
-
+from .packages import read_suite
 
 def process(root: str, changes: str, gnupghome: str | None) -> tuple[int, str]:
     """`reprepro processincoming snapfront CHANGES`: its exit status and what it said.
@@ -24,9 +22,8 @@ def process(root: str, changes: str, gnupghome: str | None) -> tuple[int, str]:
 
 
 def packages(root: str, suite: str) -> dict[str, str]:
-    """The suite's packages, name → version (a source and its binary of one name agree)."""
-    out = run(root, None, "--list-format", LIST_FORMAT, "list", suite)
-    return dict(line.split("\t", 1) for line in out.splitlines() if "\t" in line)
+    """The suite's packages as suites.packages maps them (what its history records)."""
+    return read_suite(lambda *args: run(root, None, *args), suite)
 
 
 def export(root: str, suite: str, gnupghome: str | None) -> None:

@@ -27,6 +27,7 @@ from snapfront.lifecycle.repo import first_line, tree_files
 from . import history, upload_tally
 from . import incoming_reprepro as reprepro
 from .incoming import State, Upload, answer, aside_name, leftovers
+from .packages import SOURCE_PREFIX
 from .incoming_scan import REASON_FILE, Found, changes_bytes, incoming_dir, rejected_dir, scan
 
 log = logging.getLogger("snapfront.uploads")
@@ -186,7 +187,8 @@ def recover(root: str, gnupghome: str | None) -> list[str]:
     suite, changes = str(intent.data["suite"]), str(intent.data["changes"])
     try:
         reprepro.export(root, suite, gnupghome)
-        there = _packages(root, suite).get(str(intent.data["source"])) == intent.data["version"]
+        got, source = _packages(root, suite), str(intent.data["source"])
+        there = intent.data["version"] in (got.get(SOURCE_PREFIX + source), got.get(source))
     except ToolError as exc:
         raise Failed(f"the interrupted {intent.describe()}: {first_line(exc)}") from None
     said = "its suite's indexes written again"

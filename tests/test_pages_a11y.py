@@ -28,6 +28,7 @@ KINDS = {
     "changes": "/debian/{new}/changes/",
     "pool": "/debian/pool/main/h/hello/",
     "repository": "/apt/",
+    "repository-suite": "/apt/dists/bookworm-mediawiki/",
     "tagged": "/tagged/5.0/debian/",
 }
 BLOCKING = ("serious", "critical")

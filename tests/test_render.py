@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
+from snapfront.diffs.compare import compare
 from snapfront.generator.assets import assets
 from snapfront.generator.model import (
     Distribution,
@@ -22,6 +23,10 @@ from snapfront.generator.model import (
     SerialRow,
     Stanza,
     Suite,
+    SuiteEvent,
+    SuiteGroup,
+    SuiteHistory,
+    SuiteRow,
     Validity,
 )
 from snapfront.generator.render import (
@@ -136,7 +141,7 @@ def front_page() -> Page:
     )
 
 
-def suite(codename: str, validity: Validity, until: int, sources: bool) -> Suite:
+def suite(codename: str, validity: Validity, until: int | None, sources: bool) -> Suite:
     base = f"{HOST}/snapshots/debian/2024061402/"
     dist = Distribution(
         codename=codename,
@@ -186,7 +191,34 @@ def feed() -> Feed:
     return Feed("/releases/mediawiki/feed.atom", "mediawiki releases", site, entries)
 
 
-PAGES = {"files": files_page, "front": front_page, "serial": serial_page}
+def repository_page() -> Page:
+    """A repository mount's top page: its suites by kind (generator.suite_pages)."""
+    url = "/tails/"
+    main = (SuiteRow("devel", "/tails/dists/devel/", "devel", "accepted", T0, "merge", "merge"),
+            SuiteRow("stable", "/tails/dists/stable/", "stable", "accepted", None, None))  # fmt: skip
+    release = (SuiteRow("6.0", "/tails/dists/6.0/", "6.0", "read-only", T0 - DAY, "tag", "tag"),)
+    groups = (SuiteGroup("main", "Main branches", main),
+              SuiteGroup("release", "Releases (read-only)", release))  # fmt: skip
+    devel = replace(suite("devel", Validity.UNLIMITED, None, False), kind="main")
+    rows = (Row("dists/", "dists/", True), Row("pool/", "pool/", True))
+    return Page(url, f"Index of {url}", crumbs(url), rows=rows, suites=(devel,),
+                suite_groups=groups)  # fmt: skip
+
+
+def suite_history_page() -> Page:
+    """A repository suite's dists/SUITE/ page: its kind and recent history, newest first."""
+    url = "/tails/dists/devel/"
+    merged = compare({"b": "3.0-1", "c": "1.0-1"}, {"a": "1.0-1", "b": "2.0-1", "c": "1.1-1"})
+    events = (SuiteEvent("merge", "merge", T0, "from stable", merged),
+              SuiteEvent("removal", "removed outside snapfront", T0 - DAY, "",
+                         compare({"d": "1.0-1"}, {})))  # fmt: skip
+    devel = replace(suite("devel", Validity.UNLIMITED, None, False), kind="main")
+    return Page(url, f"Index of {url}", crumbs(url), rows=(Row("main/", "main/", True),),
+                suites=(devel,), history=SuiteHistory("devel", "main", events, older=2))  # fmt: skip
+
+
+PAGES = {"files": files_page, "front": front_page, "serial": serial_page,
+         "repository": repository_page, "suite-history": suite_history_page}  # fmt: skip
 
 
 # --- a small DOM over html.parser -----------------------------------------------------------
@@ -420,6 +452,43 @@ def test_a_partial_serial_above_the_newest_complete_one() -> None:
     ]  # fmt: skip
 
 
+def test_a_repository_page_lists_its_suites_by_kind() -> None:
+    root = dom(render_page(repository_page()))
+    section = next(s for s in root.all("section") if s.attrs.get("aria-labelledby") == "suite-list")
+    assert [h.text() for h in section.all("h3")] == ["Main branches", "Releases (read-only)"]
+    tables = section.all("table", "suite-list")
+    names = [[tr.one("td", "name").one("a").attrs["href"] for tr in t.one("tbody").all("tr")]
+             for t in tables]  # fmt: skip
+    assert names == [["/tails/dists/devel/", "/tails/dists/stable/"], ["/tails/dists/6.0/"]]
+    devel = tables[0].one("tbody").all("tr")[0]
+    assert devel.one("td", "date").text() == "2024-06-14 00:00 merge"
+    assert tables[1].one("td", "uploads").text() == "read-only"
+    facts = root.one("article", "suite").one("dl", "facts")
+    assert [dt.text() for dt in facts.all("dt")][:2] == ["Codename", "Kind"]
+    assert facts.all("dd")[1].text() == "main"
+
+
+def test_a_suite_page_shows_its_history_newest_first() -> None:
+    page = suite_history_page()
+    root = dom(render_page(page))
+    section = next(s for s in root.all("section") if s.attrs.get("aria-labelledby") == "history")
+    assert section.one("h2").text() == "History of devel (main)"
+    heads = [h.text() for h in section.all("h3")]
+    assert heads == ["merge from stable · 2024-06-14 00:00 UTC +1 \u22120 \u21911 \u21931",
+                     "removed outside snapfront · 2024-06-13 00:00 UTC +0 \u22121 \u21910 \u21930"]  # fmt: skip
+    first = section.all("table", "changes-table")[0]
+    rows = [[td.text() for td in tr.all("td")] for tr in first.one("tbody").all("tr")]
+    assert rows == [["a", "added", "", "1.0-1"], ["c", "upgraded", "1.0-1", "1.1-1"],
+                    ["b", "downgraded", "3.0-1", "2.0-1"]]  # fmt: skip
+    assert "2 older changes not shown." in section.text()
+    told = json.loads(page_json(page))["history"]
+    assert (told["suite"], told["kind"], told["older"]) == ("devel", "main", 2)
+    assert [e["event"] for e in told["events"]] == ["merge", "removal"]
+    assert told["events"][1]["changes"]["removed"] == [{"package": "d", "version": "1.0-1"}]
+    empty = replace(page, history=SuiteHistory("devel", "main", ()))
+    assert "No change recorded yet" in dom(render_page(empty)).text()
+
+
 def test_suites_with_stanzas_verbatim() -> None:
     page = serial_page()
     root = dom(render_page(page))
@@ -524,7 +593,7 @@ def test_page_json_round_trips(name: str) -> None:
     assert json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n" == text
     assert set(data) == {
         "url", "title", "note", "keep", "feed", "keyring", "entries", "serials", "suites",
-        "snapshot_conf", "repositories", "checksums",
+        "snapshot_conf", "repositories", "checksums", "suite_groups", "history",
     }  # fmt: skip
     assert data["url"] == page.url and data["title"] == page.title
     assert [e["href"] for e in data["entries"]] == [r.href for r in page.rows]

@@ -54,6 +54,16 @@ def test_reprepro_internals_are_ignored() -> None:
     assert parts(TAGGED, "5.0/debian/db/checksums.db") == set()
 
 
+def test_a_suite_history_written_is_its_page_and_the_mount_page() -> None:
+    """`snapfront suite` (or an upload) records db/snapfront-history/SUITE.json by a rename."""
+    rel = "db/snapfront-history/bugfix-1-x.json"
+    assert parts(REPO, rel, structural=True) == {("page", "/apt/"),
+                                                 ("page", "/apt/dists/bugfix-1-x/")}  # fmt: skip
+    assert parts(REPO, "db/snapfront-history/.bugfix-1-x.json.7.8.tmp") == set()
+    assert parts(REPO, "db/snapfront-history/.lock") == set()
+    assert parts(TAGGED, "5.0/debian/db/snapfront-history/x.json") == set()
+
+
 def test_an_intent_record_come_or_gone_is_the_archive_page_and_the_trace() -> None:
     """A take's serial counts once its record is removed (generator.intents polls it)."""
     trace = ("trace", "/debian/project/trace/debian")

@@ -1,0 +1,68 @@
+"""Finish or roll back an interrupted suite operation (intent `suite-sync`, `suite-change`),
+and run every `snapfront suite` command that writes after that. The lifecycle leaves these
+records alone (it is a layer below); the watcher may call `resolve` for a repository mount
+as generator/intents.py does lifecycle.recover's for a snapshots mount.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+from snapfront.base.errors import Failed, Refused
+from snapfront.basedir import tools
+from snapfront.basedir.intent import IntentUnreadable, intent_path, read_intent
+from snapfront.lifecycle import recover as lifecycle_recover
+from snapfront.lifecycle import stale_lock
+from snapfront.lifecycle.intent import clear
+from snapfront.lifecycle.outcome import Outcome
+from snapfront.lifecycle.repo import Repo, first_line
+
+from . import sync_files, undo
+
+log = logging.getLogger("snapfront.suites")
+
+
+@contextlib.contextmanager
+def resolved_first(repo: Repo, name: str) -> Iterator[Outcome]:
+    """The basedir lock for the whole command, a stale db/lockfile removed and an
+    interrupted operation (a suite's or the lifecycle's) resolved first."""
+    with repo.locked():
+        stale_lock.clear_if_stale(repo.root, repo.reprepro)
+        yield resolve(repo, name)
+
+
+def resolve(repo: Repo, name: str) -> Outcome:
+    """Resolve an interrupted operation of the basedir (the caller holds its lock)."""
+    try:
+        intent = read_intent(repo.root)
+    except IntentUnreadable:
+        intent = None
+    if intent is None or intent.operation not in (undo.CHANGE, sync_files.SYNC):
+        return lifecycle_recover.resolve(repo, name)
+    try:
+        if intent.operation == undo.CHANGE:
+            suite = str(intent.data["suite"])
+            done = intent.data.get("phase") == "done"
+            changed = undo.drop_undo(repo, suite) if done else _rolled_back(repo, suite)
+            said = "finished" if done else f"rolled back: {suite} is as it was before"
+        else:
+            changed = sync_files.roll_back(repo.root, intent)
+            said = "rolled back: the suite configuration is as it was before"
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Refused(f"{intent_path(repo.root)}: not a record snapfront wrote ({exc!r})") from None
+    except (tools.ToolError, OSError) as exc:
+        raise Failed(
+            f"{name}: the interrupted {intent.describe()} could not be resolved: "
+            f"{first_line(exc)}; its record stays in {intent_path(repo.root)}"
+        ) from None
+    clear(repo.root)
+    line = f"snapfront: {name}: interrupted {intent.describe()}: {said}"
+    log.warning("%s", line)
+    return Outcome((line,), tuple(changed))
+
+
+def _rolled_back(repo: Repo, suite: str) -> list[str]:
+    undo.roll_back(repo, suite)
+    return undo.suite_files(repo.root, suite)
