@@ -68,7 +68,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_diff_commands(commands)  # snapfront/cli_diff.py
     add_tagged_commands(commands)  # snapfront/cli_tagged.py
     add_suite_commands(commands)  # snapfront/cli_suite.py
-    add_upload_commands(commands)  # snapfront/cli_uploads.py: suite uploads|process, in the suite group
+    add_upload_commands(commands)  # snapfront/cli_uploads.py: suite uploads, suite process
     return parser
 
 

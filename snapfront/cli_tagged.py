@@ -16,7 +16,7 @@ from snapfront.base.errors import EXIT_FAILED, EXIT_REFUSED, CommandError
 from snapfront.basedir.release import GpgvMissing
 from snapfront.basedir.tools import MissingTool, ToolError, require
 from snapfront.cli_options import add_config_option
-from snapfront.cli_snapshot import _as_basedir_owner, _complain, find_mount
+from snapfront.cli_snapshot import _complain, become_basedir_owner, find_mount
 from snapfront.lifecycle.outcome import Outcome
 from snapfront.lifecycle.repo import first_line
 from snapfront.rewrite_rules import Mount, MountKind
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, func: Action, writes: bool) -> int:
         config = load(args.config)
         mount = find_mount(config, args.mount, (MountKind.TAGGED,))
         if writes and not args.dry_run:
-            _as_basedir_owner(args, config, mount)
+            become_basedir_owner(args, config, mount)
         require(*(("reprepro", "gpg") if writes else ()), *(("gpgv",) if mount.keyring else ()))
         outcome = func(args, mount, config.mounts)
     except (ConfigError, MissingTool, GpgvMissing) as exc:

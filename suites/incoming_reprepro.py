@@ -9,6 +9,7 @@ from snapfront.lifecycle.repo import WAIT_FOR_LOCK
 from .names import INCOMING_RULE
 from .packages import read_suite
 
+
 def process(root: str, changes: str, gnupghome: str | None) -> tuple[int, str]:
     """`reprepro processincoming snapfront CHANGES`: its exit status and what it said.
     A stale db/lockfile is removed first, a live one waited for (lifecycle.stale_lock)."""

@@ -27,8 +27,8 @@ from snapfront.lifecycle.repo import first_line, tree_files
 from . import history, upload_tally
 from . import incoming_reprepro as reprepro
 from .incoming import State, Upload, answer, aside_name, leftovers
-from .packages import SOURCE_PREFIX
 from .incoming_scan import REASON_FILE, Found, changes_bytes, incoming_dir, rejected_dir, scan
+from .packages import SOURCE_PREFIX
 
 log = logging.getLogger("snapfront.uploads")
 OPERATION = "upload"
