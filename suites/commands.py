@@ -151,11 +151,8 @@ def _change(repo: Repo, step: Step, event: str, detail: str, act) -> list[str]:
 def _lost(repo: Repo, suite: str, now: Packages, dry_run: bool) -> frozenset[str]:
     """What the suite once had and lost, an outside change since its last record included
     (recorded, unless `dry_run`)."""
-    past = history.read(repo.root, suite)
+    past = history.read(repo.root, suite) if dry_run else history.catch_up(repo.root, suite, now)
     pending = history.changes(past.state or {}, now)
-    if pending and not dry_run:
-        event = history.outside_event(pending)
-        history.record(Path(repo.root), suite, event, past.state or {}, now, time.time())
     return past.lost() | {p for p, _old, new in pending if new is None}
 
 

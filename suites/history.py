@@ -18,6 +18,7 @@ import contextlib
 import fcntl
 import json
 import os
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,16 @@ def changes(
 def outside_event(changed: tuple[tuple[str, str | None, str | None], ...]) -> str:
     """A change snapfront did not make: `removal` when packages only went. Pure."""
     return "removal" if all(new is None for _p, _old, new in changed) else "outside"
+
+
+def catch_up(basedir: Path | str, suite: str, now: Mapping[str, str]) -> History:
+    """Record what changed without snapfront since the last record (an `outside` or `removal`
+    event), so the next event's before is what the suite really held; the history before."""
+    past = read(basedir, suite)
+    pending = changes(past.state or {}, now)
+    if pending:
+        record(Path(basedir), suite, outside_event(pending), past.state or {}, now, time.time())
+    return past
 
 
 def history_file(basedir: Path | str, suite: str) -> Path:

@@ -98,6 +98,8 @@ def _one(
             "version": upload.version}  # fmt: skip
     with recorded(root, OPERATION, data=data):
         before = _packages(root, upload.suite)
+        if before:  # a suite reprepro knows: its history first catches up with outside changes
+            history.catch_up(root, upload.suite, before)
         status, output = reprepro.process(root, upload.changes, gnupghome)
         said = answer(status, output)
         if not said.accepted:

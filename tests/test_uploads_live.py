@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from snapfront.suites import history
 from tests.apt_client import AptRoot
 from tests.lifecycle_support import recorded_purges, tree_hash
 from tests.support import Running, fetch, running_server
@@ -86,9 +87,11 @@ def test_signed_upload_is_in_the_suite_within_seconds_and_apt_gets_it(
     assert got.returncode == 0, got.output
     (deb,) = (tmp_path / "apt" / "cache" / "archives").glob(f"{PACKAGE}_1.0_all.deb")
     assert deb.read_bytes() == (changes.parent / deb.name).read_bytes()
-    lines = (repo.root / "db" / "snapfront-history" / "devel.jsonl").read_text().splitlines()
-    event = json.loads(lines[-1])
-    assert (event["event"], event["before"], event["after"].get(PACKAGE)) == ("upload", {}, "1.0")
+    event = history.read(repo.root, "devel").events[-1]
+    assert (event.event, event.changes) == (
+        "upload",
+        ((PACKAGE, None, "1.0"), (f"src:{PACKAGE}", None, "1.0")),
+    )
 
 
 def test_unsigned_upload_is_taken_aside_with_reprepros_reason(repo: Repo, server: Running) -> None:
