@@ -169,7 +169,8 @@ class Hot:
         if isinstance(found, Miss):
             if found.status != answer.status or prefers_html(request.headers.get("Accept")):
                 return None  # a page for browsers stats its ancestors: the full path's job
-            return lambda: origin.rules is rules and origin.settled(found)
+            settled = origin.settled_check(found)
+            return lambda: origin.rules is rules and settled()
         if not isinstance(found, Target) or answer.status == 404 or len(found.sources) != 1:
             return None
         source = found.sources[0]
