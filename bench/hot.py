@@ -2,12 +2,18 @@
 
     python3 bench/hot.py [--duration 8] [--dir DIR] [--results bench/RESULTS-hot.md]
 
-Per core: the server pinned to CPU 0 (`taskset`), wrk to CPU 1 (`-t1 -c64`): the snapshot
-Release, a 304 for it (If-None-Match), a pool .deb, a 404 for an unknown serial; snapfront with
-its hot path, and with SNAPFRONT_FAST_PATH=0 (the full path) beside it. Whole machine: one
-worker per CPU (what `workers = "auto"` starts) and nginx `worker_processes auto`, wrk `-t2
--c64` unpinned. Then 1 GiB downloads, one stream and four, and the RSS of every process of
-each server. Prints a table, writes it with the load average to --results.
+Per core: the server pinned to CPU 0 (`taskset`, every process of it), wrk to CPU 1 (`-t1
+-c64`): the snapshot Release, a 304 for it (If-None-Match), a pool .deb, a 404 for an unknown
+serial; snapfront with its hot path, and with SNAPFRONT_FAST_PATH=0 (the full path) beside it.
+Whole machine: one worker per CPU (what `workers = "auto"` starts) and nginx `worker_processes
+auto`, wrk `-t2 -c64` unpinned. Then 1 GiB downloads, one stream and four, and the RSS of every
+process of each server. Prints a table, writes it with the load average to --results.
+
+nginx runs the server block `snapfront rules` exports, with PCRE JIT and an access log written
+in 4 KiB batches (bench.loads.TUNED_MAIN, TUNED_LOG): without them nginx spends its core on
+interpreted regular expressions and a write per request. Each pinned run also gives the CPU
+the server and wrk used (in % of a core): a server well below 100 % while wrk is near it means
+the run measured wrk.
 """
 
 from __future__ import annotations
@@ -15,8 +21,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,30 +56,62 @@ def pin(pids: list[int], cpu: str) -> None:
                        capture_output=True)  # fmt: skip
 
 
-def wrk(url: str, duration: float, header: str | None, threads: int, cpu: str | None) -> float:
-    """Requests/s of one bounded wrk run; any answer of another status than expected fails."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes so far (all their threads)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, duration: float, header: str | None, threads: int, cpu: str | None) -> Run:
+    """One bounded wrk run; any answer of another status than expected fails."""
     cmd = ["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{duration:g}s", url]
     if header:
         cmd[1:1] = ["-H", header]
     if cpu is not None:
         cmd = ["taskset", "-c", cpu, *cmd]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
     out = subprocess.run(cmd, capture_output=True, text=True, check=True,
                          timeout=duration + 30).stdout  # fmt: skip
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if "Non-2xx" in out and url.endswith(UNKNOWN) is False and not header:
         raise RuntimeError(f"errors in wrk run against {url}:\n{out}")
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
     assert found, out
-    return float(found.group(1))
+    return Run(float(found.group(1)), used / wall, wall)
+
+
+@dataclass
+class Run:
+    rps: float
+    client_cpu: float
+    """wrk's CPU use, in cores (1.0: one core fully busy: then wrk, not the server, limits)."""
+    wall: float
+
+
+def measured(
+    servers: Servers, name: str, url: str, header: str | None, duration: float
+) -> tuple[float, str]:
+    """(req/s, "server CPU / wrk CPU" in % of a core) of one pinned run against `name`."""
+    pids = servers.pids(name)
+    before = cpu_seconds(pids)
+    run = wrk(url, duration, header, 1, "1")
+    busy = (cpu_seconds(pids) - before) / run.wall
+    return run.rps, f"{busy:.0%} / {run.client_cpu:.0%}"
 
 
 def total_rss(servers: Servers, name: str) -> float:
     return sum(rss_mb(pid) for pid in servers.pids(name))
 
 
-def per_core(tree: Path, duration: float, fast: bool) -> dict[str, dict[str, float]]:
-    os.environ["SNAPFRONT_FAST_PATH"] = "1" if fast else "0"
-    rows: dict[str, dict[str, float]] = {}
-    with Servers(tree, 1, "asyncio") as servers:
+def per_core(tree: Path, duration: float, fast: bool) -> dict[str, dict[str, float | str]]:
+    rows: dict[str, dict[str, float | str]] = {}
+    with Servers(tree, 1, "asyncio", ceiling=False, fast_path=fast, tuned_nginx=True) as servers:
         for name in ("nginx", "snapfront"):
             pin(servers.pids(name), "0")
         release = f"/debian/{servers.serial}/dists/bookworm/Release"
@@ -81,21 +122,22 @@ def per_core(tree: Path, duration: float, fast: bool) -> dict[str, dict[str, flo
         ]:  # fmt: skip
             for name in ("nginx", "snapfront"):
                 header = f"If-None-Match: {servers.etag(name, path)}" if conditional else None
-                rps = wrk(servers.url(name, path), duration, header, 1, "1")
+                rps, busy = measured(servers, name, servers.url(name, path), header, duration)
                 rows.setdefault(label, {})[name] = rps
+                rows[label][f"{name} busy"] = busy
         rows["RSS MB, all processes, workers 1"] = {
             n: total_rss(servers, n) for n in ("nginx", "snapfront")
         }
     return rows
 
 
-def whole_machine(tree: Path, duration: float) -> dict[str, dict[str, float]]:
-    os.environ["SNAPFRONT_FAST_PATH"] = "1"
-    rows: dict[str, dict[str, float]] = {}
-    with Servers(tree, os.cpu_count() or 1, "asyncio") as servers:
+def whole_machine(tree: Path, duration: float) -> dict[str, dict[str, float | str]]:
+    rows: dict[str, dict[str, float | str]] = {}
+    workers = os.cpu_count() or 1
+    with Servers(tree, workers, "asyncio", ceiling=False, tuned_nginx=True) as servers:
         release = f"/debian/{servers.serial}/dists/bookworm/Release"
         for name in ("nginx", "snapfront"):
-            rps = wrk(servers.url(name, release), duration, None, 2, None)
+            rps = wrk(servers.url(name, release), duration, None, 2, None).rps
             rows.setdefault("auto: Release (wrk -t2 -c64)", {})[name] = rps
         for streams in (1, 4):
             for name in ("nginx", "snapfront"):
@@ -107,17 +149,23 @@ def whole_machine(tree: Path, duration: float) -> dict[str, dict[str, float]]:
     return rows
 
 
-def render(rows: dict[str, dict[str, float]], full: dict[str, dict[str, float]]) -> str:
+def render(rows: dict[str, dict[str, float | str]], full: dict[str, dict[str, float | str]]) -> str:
     lines = [
-        "| measure | nginx | snapfront | snapfront/nginx | full path (FAST_PATH=0) | full/nginx |",
-        "|---|---|---|---|---|---|",
+        "| measure | nginx | snapfront | snapfront/nginx | full path (FAST_PATH=0) | full/nginx "
+        "| CPU server / wrk: nginx, snapfront, full path |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, values in rows.items():
         n, s = values.get("nginx"), values.get("snapfront")
         f = full.get(label, {}).get("snapfront")
+        assert isinstance(n, float) and isinstance(s, float)
+        busy = [v.get(f"{k} busy") for v, k in ((values, "nginx"), (values, "snapfront"),
+                                                (full.get(label, {}), "snapfront"))]  # fmt: skip
         lines.append(
             f"| {label} | {n:,.0f} | {s:,.0f} | {ratio(s, n)} | "
-            f"{f'{f:,.0f}' if f else '-'} | {ratio(f, n) if f else '-'} |"
+            f"{f'{f:,.0f}' if isinstance(f, float) else '-'} | "
+            f"{ratio(f, n) if isinstance(f, float) else '-'} | "
+            f"{', '.join(str(b) for b in busy) if busy[0] else '-'} |"
         )
     return "\n".join(lines)
 

@@ -46,6 +46,10 @@ LEARN = "snapfront.hot"
 """request[LEARN]: the check that says whether its answer still holds."""
 LIMIT = 4096
 """Answers kept per worker; all are forgotten when full (a crawl of distinct URLs)."""
+HEAD_MEMO = 1024
+"""Reads up to this long that are one simple head have their scan kept: HEADS_KEPT of them, at
+most a MiB a worker."""
+HEADS_KEPT = 1024
 _DATE = b"\r\nDate: "
 
 Check = Callable[[], bool]
@@ -74,8 +78,16 @@ class Hot:
     def __init__(self, origin: Origin) -> None:
         self.origin = origin
         self._answers: dict[Key, Answer] = {}
+        self._heads: dict[bytes, Head] = {}
         self.answered = 0
         """Requests answered here since the worker started (a metric: run.py folds it)."""
+
+    def _remember(self, buf: bytes, head: Head) -> None:
+        """A read that is exactly one simple head: its scan, for the next identical read (a
+        client asks again in the same bytes: wrk, APT's next `apt update`, a build's polls)."""
+        if len(self._heads) >= HEADS_KEPT:
+            self._heads.clear()
+        self._heads[buf] = head
 
     def learning(self, handler: Handler) -> Handler:
         async def handle(request: web.BaseRequest) -> web.StreamResponse:
@@ -123,7 +135,11 @@ class Hot:
         pos = 0
         started = time.monotonic()
         while pos < len(buf):
-            head = scan(buf, pos)
+            head = self._heads.get(buf) if pos == 0 else None
+            if head is None:
+                head = scan(buf, pos)
+                if not pos and isinstance(head, Head) and head.end == len(buf) <= HEAD_MEMO:
+                    self._remember(buf, head)
             if not isinstance(head, Head):
                 served.incomplete = head is not OTHER
                 break
@@ -169,7 +185,8 @@ class Hot:
         if isinstance(found, Miss):
             if found.status != answer.status or prefers_html(request.headers.get("Accept")):
                 return None  # a page for browsers stats its ancestors: the full path's job
-            return lambda: origin.rules is rules and origin.settled(found)
+            settled = origin.settled_check(found)
+            return lambda: origin.rules is rules and settled()
         if not isinstance(found, Target) or answer.status == 404 or len(found.sources) != 1:
             return None
         source = found.sources[0]

@@ -70,7 +70,10 @@ class HotWire:
             self._answered(out, served)
 
     def _answered(self: Any, out: list[bytes], served: Served) -> None:
-        self._transport.writelines(out)
+        if len(out) == 1:
+            self._transport.write(out[0])  # writelines would copy it into a list and join
+        else:
+            self._transport.writelines(out)
         self._hot.sent(served, self._remote)
         self._deadlines.request_started()
         self._deadlines.response_done(served.keep_alive)

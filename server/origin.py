@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from aiohttp import web
 
 from snapfront.base.config import Config
 from snapfront.base.site_files import static_dir
+from snapfront.basedir.absent import Absence, serial_absent
 from snapfront.basedir.inventory import codenames_with_serial, read_archive, read_inventory
 from snapfront.rewrite_rules import (
     CacheClass,
@@ -105,6 +107,37 @@ class Origin:
             return False
         last = self._refreshed.get(mount.url, -REFRESH_INTERVAL)
         return time.monotonic() - last < REFRESH_INTERVAL
+
+    def settled_check(self, miss: Miss) -> Callable[[], bool]:
+        """`settled(miss)` for the hot path to repeat per request, cheaper once it held: then
+        the serial's snapshot directories are proven missing (basedir.absent), and each later
+        check is one stat per codename instead of a look for its signed Release family."""
+        mount = miss.mount
+        if not miss.may_be_stale or mount is None:
+            return lambda: True
+        proofs: list[tuple[Absence, ...]] = []
+        refreshed, url = self._refreshed, mount.url
+
+        def check() -> bool:
+            if time.monotonic() - refreshed.get(url, -REFRESH_INTERVAL) >= REFRESH_INTERVAL:
+                return False  # a re-read is due: the full path's refresh does it
+            if proofs:
+                return all(proof.holds() for proof in proofs[0])
+            if not self.settled(miss):
+                return False
+            proof = self._serial_absent(mount, miss) if miss.serial else ()
+            if proof is not None:
+                proofs.append(proof)
+            return True
+
+        return check
+
+    def _serial_absent(self, mount: Mount, miss: Miss) -> tuple[Absence, ...] | None:
+        if not SERIAL.match(miss.serial):
+            return ()  # never a snapshot on disk (codenames_with_serial)
+        archive = self.rules.archive(mount)
+        wanted = (miss.codename,) if miss.codename else archive.codenames
+        return serial_absent(mount.root, tuple(wanted), miss.serial)
 
     def _serial_on_disk(self, mount: Mount, miss: Miss) -> tuple[str, ...]:
         """The codenames (of those the miss names) that hold its serial on disk now."""

@@ -221,6 +221,8 @@ class _Handler(HotWire, RequestHandler):
             self._line = line if len(line) < LINE_LIMIT else b""
             return data
         self._line = b""
+        if end != len(line) - 1:
+            return data  # more after its first line: not HTTP/0.9 (the regex's \Z), nor waiting
         return data + b"\r\n" if _HTTP09_LINE.match(line) else data
 
 

@@ -1,6 +1,7 @@
 """The hot path is never stale: a file replaced, truncated or removed between two requests is
 answered from disk on the very next request, on connections whose worker has kept its answer,
-with one worker and with several (README: Serving at speed, the hot path)."""
+with one worker and with several; and a 404 for a serial not taken yet turns into the file the
+moment the snapshot is on disk, however it gets there (README: Serving at speed, the hot path)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ import http.client
 import os
 import re
 import shutil
+import time
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from snapfront import sample
 from snapfront.sample import SampleHost
 from tests.support import running_server
 
@@ -70,6 +75,77 @@ def test_a_changed_file_is_answered_from_disk_at_once(
             file.unlink()
             answers = _all(conns, path)
             assert {status for status, _ in answers} == {404}
+        finally:
+            for conn in conns:
+                conn.close()
+
+
+LONG_AGO = 1_700_000_000
+NEW = "2030010101"
+
+
+def _gensnapshot(host: Path) -> None:
+    """reprepro makes dists/bookworm/snapshots/NEW and signs it, as a snapshot cron does."""
+    gnupghome = host / "gnupg"
+    try:
+        sample.reprepro(host / "snapshots/debian", gnupghome, "gensnapshot", "bookworm", NEW)
+    finally:
+        sample.stop_agent(gnupghome)
+
+
+def _rename_into_place(host: Path) -> None:
+    """A whole signed snapshot directory made beside, then renamed into place."""
+    snaps = host / "snapshots/debian/dists/bookworm/snapshots"
+    old = sorted(p for p in snaps.iterdir() if p.name.isdigit())[0]
+    shutil.copytree(old, snaps / ".staging", symlinks=True)
+    os.rename(snaps / ".staging", snaps / NEW)
+
+
+def _symlink(host: Path) -> None:
+    """The serial made a symlink to a snapshot directory already there."""
+    snaps = host / "snapshots/debian/dists/bookworm/snapshots"
+    old = sorted(p for p in snaps.iterdir() if p.name.isdigit())[0]
+    (snaps / NEW).symlink_to(old.name)
+
+
+def _fast_answers(url: str) -> float:
+    with urllib.request.urlopen(url + "-/metrics", timeout=10) as resp:
+        for line in resp.read().decode().splitlines():
+            if line.startswith("snapfront_http_fast_path_answers_total"):
+                return float(line.split()[-1])
+    return 0.0
+
+
+@pytest.mark.parametrize(
+    ("workers", "appear"),
+    [(1, _gensnapshot), (3, _gensnapshot), (1, _rename_into_place), (3, _symlink)],
+)
+def test_a_404_for_a_serial_not_taken_yet_turns_into_its_file_at_once(
+    sample_host: SampleHost, tmp_path: Path, workers: int, appear: Callable[[Path], None]
+) -> None:
+    host = tmp_path / "host"
+    config = _copy(sample_host, host, workers)
+    for place in [host / "snapshots", *(host / "snapshots").rglob("*")]:
+        os.utime(place, (LONG_AGO, LONG_AGO), follow_symlinks=False)  # a snapshot of long ago
+    path = f"/debian/{NEW}/dists/bookworm/Release"
+    with running_server(config) as server:
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+        conns = [
+            http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            for _ in range(CONNECTIONS_PER_WORKER * workers)
+        ]
+        try:
+            before = _fast_answers(server.url)
+            for _ in range(3):  # the full path, then the hot path (its check proven, then used)
+                assert {status for status, _ in _all(conns, path)} == {404}
+            time.sleep(1.2)  # the metrics are folded each second
+            assert _fast_answers(server.url) > before
+            for _ in range(3):  # again: the full path re-reads the archive once a second
+                assert {status for status, _ in _all(conns, path)} == {404}
+            appear(host)  # within that second: the hot path's own check must see it
+            release = host / "snapshots/debian/dists/bookworm/snapshots" / NEW / "Release"
+            assert _all(conns, path) == {(200, release.read_bytes())}
+            assert _all(conns, path) == {(200, release.read_bytes())}
         finally:
             for conn in conns:
                 conn.close()
