@@ -38,6 +38,7 @@ from .model import next_midnight
 from .observe import Observers
 from .plan import Change, affected
 from .pool_pages import KeptPoll
+from .replicating import ReplicationTimer
 from .watch_status import BuildLog
 
 log = logging.getLogger("snapfront.watch")
@@ -93,6 +94,7 @@ class Watcher:
         """The archives as the last build left them (a change's `before`), kept across reloads."""
         self._intents = IntentPoll()  # a take's serial counts once its record goes
         self._next_intents = 0.0
+        self._replicas = ReplicationTimer()  # a passive host's `snapfront replicate` runs
         self.serve_reports_refusals = False
         """Beside `serve`, which tells this watcher only of a config that loaded: one that fails
         here changed again since, and serve says so itself (one line per refusal)."""
@@ -196,8 +198,10 @@ class Watcher:
             spent = time.monotonic() - now  # ~5 µs a kept page: at most a tenth of a core
             self._next_kept = now + max(KEPT_SECONDS, KEPT_SHARE * spent)
         if now >= self._next_intents:
-            for path in self._intents.changed(self.config.mounts, role(self.config) == "active"):
+            active = role(self.config) == "active"
+            for path in self._intents.changed(self.config.mounts, active):
                 self.batch_add(path, False, True)
+            self._replicas.poll(self.config, passive=not active)
             self._next_intents = time.monotonic() + INTENT_SECONDS
         with self._lock:
             due = self.batch.due()
