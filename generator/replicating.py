@@ -37,5 +37,12 @@ class ReplicationTimer:
         self.child = subprocess.Popen(command, stdin=subprocess.DEVNULL)
 
     def stop(self) -> None:
-        """The watcher stops: a run under way is left to finish (it is safe to kill, too)."""
+        """The watcher stops: a run under way is stopped too (the next run finishes it)."""
+        if self.child is not None and self.child.poll() is None:
+            self.child.terminate()
+            try:
+                self.child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+                self.child.wait()
         self.child = None

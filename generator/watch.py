@@ -176,6 +176,7 @@ class Watcher:
             self.close()
 
     def close(self) -> None:
+        self._replicas.stop()
         if self.observers is not None:
             self.observers.stop()
             self.observers = None
