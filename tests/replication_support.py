@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from snapfront.sample_files import CONTROL, MAINTAINER
+
 ROOTS = ("snapshots", "repos", "tagged", "releases")
 
 
@@ -75,3 +77,32 @@ def passive(active_config: Path, where: Path, source: str, extra: str = "") -> P
     config = where / "snapfront.toml"
     config.write_text(text + f'\n[replication]\nsource = "{source}"\n{extra}')
     return config
+
+
+def large_debs(where: Path, count: int, size: int) -> dict[str, Path]:
+    """`count` packages of `size` random bytes each, stored (dpkg-deb -Znone): what a transfer
+    slowed by `--bwlimit` moves for seconds. Package name → .deb."""
+    found = {}
+    for number in range(1, count + 1):
+        name = f"snapfront-large-{number}"
+        root = where / name
+        (root / "DEBIAN").mkdir(parents=True)
+        control = CONTROL.format(name=name, version="1.0", arch="all", maint=MAINTAINER)
+        (root / "DEBIAN/control").write_text(control)
+        (root / "usr/share" / name).mkdir(parents=True)
+        (root / "usr/share" / name / "data").write_bytes(os.urandom(size))
+        deb = where / f"{name}_1.0_all.deb"
+        command = ["dpkg-deb", "--root-owner-group", "-Znone", "--build", str(root), str(deb)]
+        subprocess.run(command, check=True, capture_output=True)
+        shutil.rmtree(root)
+        found[name] = deb
+    return found
+
+
+def served_config(config: Path) -> Path:
+    """`config` without its [replication] section, for `snapfront serve`: the test runs each
+    `snapfront replicate` itself (as a timer would), the watcher must start none of its own."""
+    text = config.read_text().split("\n[replication]\n", 1)[0]
+    served = config.with_name("serve.toml")
+    served.write_text(text + "\n")
+    return served

@@ -1,0 +1,175 @@
+"""The race a plain rsync of a snapshot archive loses: while the active's new serial arrives
+on the passive (the daemon slowed by `--bwlimit`, its pool a few MB of stored random .debs:
+seconds), real `apt-get update` and `apt-get download` runs, and the trace, read in a loop
+from `snapfront serve` on the passive never see a Hash Sum mismatch, a 404 for a file the
+Release lists, nor a trace naming the serial before its files are there. The control, plain
+`rsync -a --delete` of the same change into a second copy of the passive, does (dists/ sorts
+before pool/), which proves the loop catches it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from snapfront import sample
+from tests.apt_client import AptRoot
+from tests.health_support import wait_for
+from tests.lifecycle_support import tree_hash
+from tests.replication_support import cli, large_debs, passive, rsync_daemon, served_config
+from tests.snapshot_cli import snapshot
+from tests.support import fetch, running_server
+
+pytestmark = pytest.mark.live
+
+LARGE = (3, 1_500_000)  # packages, bytes each: 4.5 MB of pool for the new serial
+BWLIMIT = 1200  # KiB/s the daemon sends at: about 4 s for that pool
+TRACE = "debian/project/trace/debian"
+
+
+@dataclass(frozen=True)
+class Race:
+    active: sample.SampleHost
+    template: Path  # a passive's config, replicated before the new serial
+    source: str  # rsync://127.0.0.1:PORT/ of the slowed daemon
+    serial: str  # the active's new serial
+    pool: dict[str, int]  # its large pool files (relative to the basedir) → size
+
+
+@pytest.fixture(scope="module")
+def race(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Race]:
+    """The sample host as the active; a passive replicated from it; then, on the active, the
+    large packages included and a new serial taken."""
+    where = tmp_path_factory.mktemp("race")
+    active = sample.build_sample_host(where / "active")
+    with rsync_daemon(active.config, where, f"--bwlimit={BWLIMIT}") as source:
+        template = passive(active.config, where / "template", source)
+        done = cli(template, "replicate")
+        assert done.returncode == 0, done.stderr
+        root = active.snapshots_root
+        for deb in large_debs(where / "debs", *LARGE).values():
+            sample.reprepro(root, active.gnupghome, "includedeb", "bookworm", str(deb))
+        serial = active.serials[-1][:8] + "03"
+        took = snapshot(active.config, "take", "/debian/", "--serial", serial,
+                        gnupghome=active.gnupghome)  # fmt: skip
+        assert took.returncode == 0, took.stderr
+        pool = {
+            str(deb.relative_to(root)): deb.stat().st_size
+            for deb in (root / "pool").rglob("snapfront-large-*.deb")
+        }
+        assert len(pool) == LARGE[0]
+        yield Race(active, template, source, serial, pool)
+
+
+def copy_of(template: Path, where: Path) -> Path:
+    """Another passive host in the state `template`'s is in; its config."""
+    shutil.copytree(template.parent, where, symlinks=True)
+    return where / template.name
+
+
+@dataclass
+class Seen:
+    """What the client loop saw against one passive while a transfer ran."""
+
+    rounds: int = 0
+    served: int = 0  # rounds in which the passive served the new serial
+    problems: list[str] = field(default_factory=list)
+
+    def say(self) -> str:
+        apt = [p for p in self.problems if p.startswith("apt-get")]
+        mismatches = sum("Hash Sum mismatch" in p for p in apt)
+        missing = sum("404" in p for p in apt)
+        early = len(self.problems) - len(apt)
+        first = f"\n  first: {self.problems[0]}" if self.problems else ""
+        return (
+            f"{len(self.problems)} problems in {self.rounds} rounds: {mismatches} Hash Sum "
+            f"mismatch, {missing} apt runs with 404s, {early} traces naming the serial early; "
+            f"the new serial served in {self.served} rounds{first}"
+        )
+
+
+def _worst(output: str, problems: list[str]) -> str:
+    """apt's lines that say what went wrong: a 404 or a mismatch before any other."""
+    lines = [line.strip() for line in output.splitlines()]
+    said = [line for line in lines if "404" in line or "Hash Sum mismatch" in line]
+    return " | ".join((said or problems or [output.strip()])[:2])
+
+
+def probe(race: Race, base: str, apt: AptRoot, scratch: Path, seen: Seen) -> None:
+    """One round of a client of the passive at `base`."""
+    seen.rounds += 1
+    serial = race.serial
+    if f"Archive serial: {serial}" in fetch(base + TRACE).body.decode(errors="replace"):
+        missing = []
+        for path, size in race.pool.items():
+            reply = fetch(f"{base}debian/{serial}/{path}", "HEAD")
+            if reply.status != 200 or reply.header("Content-Length") != str(size):
+                missing.append(f"{path}: {reply.status}")
+        if missing:
+            seen.problems.append(f"the trace names {serial} before " + ", ".join(missing))
+    if fetch(f"{base}debian/{serial}/dists/bookworm/InRelease", "HEAD").status != 200:
+        time.sleep(0.05)
+        return  # not served yet: what a passive should do until every file is there
+    seen.served += 1
+    update = apt.run("update")
+    if update.returncode != 0 or update.problems():
+        seen.problems.append("apt-get update: " + _worst(update.output, update.problems()))
+        return
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    names = [Path(path).name.split("_")[0] for path in race.pool]
+    download = apt.run("download", *names, cwd=scratch)
+    if download.returncode != 0 or download.problems():
+        seen.problems.append("apt-get download: " + _worst(download.output, download.problems()))
+
+
+def watch_transfer(race: Race, config: Path, command: Sequence[str], work: Path) -> Seen:
+    """Serve the passive of `config` (its watcher keeps pages and trace), run `command`, and
+    probe as a client until it ends; then once more when the trace names the new serial."""
+    work.mkdir()
+    seen = Seen()
+    keyring = config.parent / "keyring.gpg"
+    with running_server(served_config(config)) as server:
+        source = f"deb [signed-by={keyring}] {server.url}debian/{race.serial}/ bookworm main"
+        apt = AptRoot(work / "apt", [source])
+        assert fetch(f"{server.url}debian/{race.serial}/dists/bookworm/InRelease").status == 404
+        with open(work / "transfer.log", "w") as log:
+            transfer = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                while transfer.poll() is None:
+                    probe(race, server.url, apt, work / "download", seen)
+            finally:
+                if transfer.poll() is None:
+                    transfer.kill()
+                transfer.wait()
+        assert transfer.returncode == 0, (work / "transfer.log").read_text()
+        named = wait_for(lambda: fetch(server.url + TRACE),
+                         lambda r: race.serial.encode() in r.body, 15)  # fmt: skip
+        assert race.serial.encode() in named.body, named.body
+        probe(race, server.url, apt, work / "download", seen)
+    return seen
+
+
+def test_the_passive_never_serves_half_a_serial_while_plain_rsync_does(
+    race: Race, tmp_path: Path
+) -> None:
+    ours = copy_of(race.template, tmp_path / "snapfront")
+    control = copy_of(race.template, tmp_path / "control")
+    replicate = [sys.executable, "-m", "snapfront.cli", "replicate", "--config", str(ours)]
+    clean = watch_transfer(race, ours, replicate, tmp_path / "snapfront-client")
+    plain = ["rsync", "-a", "--delete", f"{race.source}debian/",
+             f"{control.parent / 'snapshots/debian'}/"]  # fmt: skip
+    raced = watch_transfer(race, control, plain, tmp_path / "control-client")
+    print(f"\ncontrol (rsync -a --delete): {raced.say()}\nsnapfront replicate: {clean.say()}")
+    assert clean.problems == [], clean.problems
+    assert clean.served >= 1  # the loop saw the serial once it was whole (after the run)
+    assert raced.problems, "the control never caught half a serial: the loop proves nothing"
+    root = race.active.snapshots_root
+    skip = ("db",)
+    assert tree_hash(ours.parent / "snapshots/debian", skip=skip) == tree_hash(root, skip=skip)
