@@ -29,6 +29,9 @@ METADATA = {
 }
 LOCAL_ONLY = ("/db/", *HIDDEN[1:])
 """Never transferred, never deleted here: the replica's own database and work directories."""
+_RSYNC_TEMP = re.compile(r"(?P<dir>(?:.*/)?)\.(?P<name>[^/]+)\.[A-Za-z0-9]{6}\Z")
+"""rsync's temporary name for NAME, in NAME's directory: `.NAME.XXXXXX` (mkstemp)."""
+_TEMP_NAME_MAX = 247  # NAME_MAX - 8: rsync cuts longer names short in the temporary name
 _SERIAL_DIR = re.compile(r"(?:.*/)?dists/(?P<codename>.+)/snapshots/(?P<serial>\d{10})\Z")
 
 
@@ -60,7 +63,8 @@ __all__ += ["DB_COPY"]
 @dataclass(frozen=True)
 class Removals:
     """What the passive has and the active does not: `delete` (the active had it: the
-    previous run's manifest lists it) and `quarantine` (it never had it: an upload to the
+    previous run's manifest lists it; or it is rsync's temporary file for one the active has
+    or had, which a killed run left) and `quarantine` (it never had it: an upload to the
     wrong host), files first, then `directories` (deepest first) once empty."""
 
     delete: tuple[str, ...] = ()
@@ -77,12 +81,26 @@ def removals(local: Mapping[str, bool], remote: Set[str], manifest: Set[str]) ->
             continue
         if is_dir:
             directories.append(path)
-        elif path in manifest:
+        elif path in manifest or rsync_temporary(path, remote, manifest):
             delete.append(path)
         else:
             quarantine.append(path)
     directories.sort(key=lambda p: (-p.count("/"), p))
     return Removals(tuple(delete), tuple(quarantine), tuple(directories))
+
+
+def rsync_temporary(path: str, *known: Set[str]) -> bool:
+    """Whether `path` is the temporary file of a transfer of a file in `known` (rsync, killed,
+    could not remove it): never an upload to the wrong host."""
+    match = _RSYNC_TEMP.match(path)
+    if match is None:
+        return False
+    target = match["dir"] + match["name"]
+    if any(target in paths for paths in known):
+        return True
+    if len(match["name"]) < _TEMP_NAME_MAX:
+        return False
+    return any(p.startswith(target) and "/" not in p[len(target) :] for ps in known for p in ps)
 
 
 def serials(paths: Iterable[str]) -> dict[str, set[str]]:

@@ -19,10 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from snapfront.base.config import Config
-from snapfront.base.errors import Failed
 from snapfront.health.replication_file import MountReplica, Quarantined
 from snapfront.lifecycle import basedir_lock
-from snapfront.lifecycle.intent import Unresolved, recorded
 from snapfront.rewrite_rules import Mount
 from snapfront.rewrite_rules.export_rsyncd import WITH_DATABASE
 
@@ -95,13 +93,10 @@ def _recorded(mount: Mount, remote: dict[str, Entry], basedir: bool) -> Iterator
         return
     os.makedirs(os.path.join(mount.root, "db"), exist_ok=True)
     with basedir_lock.hold(mount.root):
-        before = recover.resolve(mount.root, mount.url)
+        before = recover.resolve(mount.root, mount.url, keep=True)
         coming = sorted(set(arriving(remote, local.tree(mount.root))) | set(before))
-        with recorded(mount.root, recover.OPERATION, coming):
-            try:
-                yield
-            except Failed as exc:
-                raise Unresolved(str(exc)) from None
+        with recover.recorded(mount.root, coming):
+            yield
 
 
 def _stages(url: str, mount: Mount, found: MountRun) -> set[str]:

@@ -16,6 +16,7 @@ from snapfront.replication.plan import (
     module_name,
     newest_serial,
     removals,
+    rsync_temporary,
     stages,
 )
 from snapfront.rewrite_rules import Mount, MountKind
@@ -97,6 +98,19 @@ def test_what_the_active_never_had_is_quarantined_what_it_deleted_is_deleted() -
     # the first run (no manifest): nothing is deleted, whatever is only here is kept aside
     first = removals(local, remote, set())
     assert first.delete == () and "old.tar.gz" in first.quarantine
+    # a killed rsync's temporary files are removed, never quarantined; a dotfile upload is kept
+    temps = {
+        "pool/a/.x_1.deb.Ab12Cd": False,
+        ".old.tar.gz.zz99ZZ": False,
+        ".x.tar.gz.Ab12Cd": False,
+    }
+    later = removals({**local, **temps}, remote | {"pool/a/x_1.deb"}, manifest)
+    assert set(later.delete) == {"gone/x", "old.tar.gz", "pool/a/.x_1.deb.Ab12Cd",
+                                 ".old.tar.gz.zz99ZZ"}  # fmt: skip
+    assert later.quarantine == (".x.tar.gz.Ab12Cd", "wrong.tar.gz")
+    long = "n" * 250
+    assert rsync_temporary(f"d/.{long[:247]}.Ab12Cd", {f"d/{long}"})
+    assert not rsync_temporary(f"d/.{long[:247]}.Ab12Cd", {f"d/e/{long}"})
     # nothing the active has is ever quarantined or deleted
     everything = removals(local, set(local), set())
     assert everything == type(plan)()

@@ -4,15 +4,20 @@ seconds), real `apt-get update` and `apt-get download` runs, and the trace, read
 from `snapfront serve` on the passive never see a Hash Sum mismatch, a 404 for a file the
 Release lists, nor a trace naming the serial before its files are there. The control, plain
 `rsync -a --delete` of the same change into a second copy of the passive, does (dists/ sorts
-before pool/), which proves the loop catches it."""
+before pool/), which proves the loop catches it. And `snapfront replicate` SIGKILLed at a few
+instants of such a transfer: the passive never names the serial meanwhile, never serves
+rsync's staging directories, and the next run finishes it."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,3 +178,82 @@ def test_the_passive_never_serves_half_a_serial_while_plain_rsync_does(
     root = race.active.snapshots_root
     skip = ("db",)
     assert tree_hash(ours.parent / "snapshots/debian", skip=skip) == tree_hash(root, skip=skip)
+
+
+def kill_when(command: Sequence[str], ready: Callable[[], bool]) -> float:
+    """Run `command` in a process group of its own; SIGKILL the group as soon as `ready()`
+    holds (polled every millisecond); how long it ran. It must not end first."""
+    started = time.monotonic()
+    run = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        while not ready():
+            assert run.poll() is None, "the run ended before the instant came"
+            time.sleep(0.001)
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    return time.monotonic() - started
+
+
+def half_served(race: Race, base: str, basedir: Path) -> list[str]:
+    """What a killed run must never let the passive show: the new serial named by the trace,
+    the archive page, /-/ready or status.json (as its newest: it names the interrupted run
+    that was bringing it), its InRelease served, a staging directory's file served."""
+    serial = race.serial
+    found = []
+    for url in (TRACE, "debian/index.json", "-/ready"):
+        if serial.encode() in fetch(base + url).body:
+            found.append(f"{url} names {serial}")
+    status = json.loads(fetch(base + "-/status.json").body)
+    mount = next(m for m in status["mounts"] if m["url"] == "/debian/")
+    if mount["newest_serial"] == serial or not (mount["interrupted"] or "").startswith(
+        f"replicate {serial}"
+    ):
+        found.append(f"status.json: newest {mount['newest_serial']}, {mount['interrupted']}")
+    if fetch(f"{base}debian/{serial}/dists/bookworm/InRelease").status != 404:
+        found.append(f"{serial}'s InRelease is served")
+    for staged in basedir.rglob(".~tmp~/*"):
+        url = "debian/" + str(staged.relative_to(basedir))
+        if fetch(base + url).status == 200:
+            found.append(f"{url} is served")
+    return found
+
+
+def test_a_killed_run_never_shows_half_a_serial_and_the_next_finishes(
+    race: Race, tmp_path: Path
+) -> None:
+    config = copy_of(race.template, tmp_path / "passive")
+    basedir = config.parent / "snapshots/debian"
+    arriving = basedir / "dists/bookworm/snapshots" / race.serial
+    replicate = [sys.executable, "-m", "snapfront.cli", "replicate", "--config", str(config)]
+    instants: dict[str, Callable[[], bool]] = {
+        "1 s into the pool (stage 1)": lambda: time.monotonic() - started > 1.0,
+        "the serial's dists/ staged in .~tmp~ (stage 2)": (arriving / ".~tmp~").is_dir,
+        "its InRelease in place (before the run ends)": (arriving / "InRelease").is_file,
+    }
+    seen = []
+    with running_server(served_config(config)) as server:
+        for instant, ready in instants.items():
+            started = time.monotonic()
+            took = kill_when(replicate, ready)
+            deadline = time.monotonic() + 1.5  # the watcher's poll and quiet time, and more
+            while time.monotonic() < deadline:
+                seen += [
+                    f"killed at {instant}: {p}" for p in half_served(race, server.url, basedir)
+                ]
+                time.sleep(0.1)
+            staged = len(list(basedir.rglob(".~tmp~/*")))
+            print(f"\nkilled at {instant}, {took:.2f} s after the start; {staged} files staged")
+            assert staged or "stage 2" not in instant  # what the probe checks is not served
+        done = cli(config, "replicate")
+        assert done.returncode == 0, done.stderr
+        assert "0 quarantined" in done.stdout.splitlines()[0], done.stdout
+        named = wait_for(lambda: fetch(server.url + TRACE),
+                         lambda r: race.serial.encode() in r.body, 15)  # fmt: skip
+        assert race.serial.encode() in named.body
+    assert seen == [], sorted(set(seen))
+    assert not list(basedir.rglob(".~tmp~")) and not list(basedir.rglob(".*.??????"))
+    skip = ("db",)
+    assert tree_hash(basedir, skip=skip) == tree_hash(race.active.snapshots_root, skip=skip)
+    assert not (config.parent / "output/.snapfront/quarantine").exists()
