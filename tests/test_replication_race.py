@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -180,14 +181,15 @@ def test_the_passive_never_serves_half_a_serial_while_plain_rsync_does(
     assert tree_hash(ours.parent / "snapshots/debian", skip=skip) == tree_hash(root, skip=skip)
 
 
-def kill_when(command: Sequence[str], ready: Callable[[], bool]) -> float:
-    """Run `command` in a process group of its own; SIGKILL the group as soon as `ready()`
-    holds (polled every millisecond); how long it ran. It must not end first."""
+def kill_when(command: Sequence[str], ready: Callable[[float], bool]) -> float:
+    """Run `command` in a process group of its own; SIGKILL the group as soon as `ready(the
+    seconds it has run)` holds (asked every millisecond); how long it ran. It must not end
+    first."""
     started = time.monotonic()
     run = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        while not ready():
+        while not ready(time.monotonic() - started):
             assert run.poll() is None, "the run ended before the instant came"
             time.sleep(0.001)
     finally:
@@ -196,21 +198,22 @@ def kill_when(command: Sequence[str], ready: Callable[[], bool]) -> float:
     return time.monotonic() - started
 
 
+def debian_status(base: str) -> dict:
+    status = json.loads(fetch(base + "-/status.json").body)
+    return next(m for m in status["mounts"] if m["url"] == "/debian/")
+
+
 def half_served(race: Race, base: str, basedir: Path) -> list[str]:
     """What a killed run must never let the passive show: the new serial named by the trace,
-    the archive page, /-/ready or status.json (as its newest: it names the interrupted run
-    that was bringing it), its InRelease served, a staging directory's file served."""
+    the archive page, /-/ready or status.json (as its newest), its InRelease served, a
+    staging directory's file served."""
     serial = race.serial
     found = []
     for url in (TRACE, "debian/index.json", "-/ready"):
         if serial.encode() in fetch(base + url).body:
             found.append(f"{url} names {serial}")
-    status = json.loads(fetch(base + "-/status.json").body)
-    mount = next(m for m in status["mounts"] if m["url"] == "/debian/")
-    if mount["newest_serial"] == serial or not (mount["interrupted"] or "").startswith(
-        f"replicate {serial}"
-    ):
-        found.append(f"status.json: newest {mount['newest_serial']}, {mount['interrupted']}")
+    if debian_status(base)["newest_serial"] == serial:
+        found.append(f"status.json names {serial} as the newest")
     if fetch(f"{base}debian/{serial}/dists/bookworm/InRelease").status != 404:
         found.append(f"{serial}'s InRelease is served")
     for staged in basedir.rglob(".~tmp~/*"):
@@ -227,25 +230,37 @@ def test_a_killed_run_never_shows_half_a_serial_and_the_next_finishes(
     basedir = config.parent / "snapshots/debian"
     arriving = basedir / "dists/bookworm/snapshots" / race.serial
     replicate = [sys.executable, "-m", "snapfront.cli", "replicate", "--config", str(config)]
-    instants: dict[str, Callable[[], bool]] = {
-        "1 s into the pool (stage 1)": lambda: time.monotonic() - started > 1.0,
-        "the serial's dists/ staged in .~tmp~ (stage 2)": (arriving / ".~tmp~").is_dir,
-        "its InRelease in place (before the run ends)": (arriving / "InRelease").is_file,
+    instants: dict[str, Callable[[float], bool]] = {
+        "1 s into the pool (stage 1)": lambda ran: ran > 1.0,
+        "the serial's dists/ staged in .~tmp~ (stage 2)": lambda _: (arriving / ".~tmp~").is_dir(),
+        "its InRelease in place (before the run ends)": lambda _: (arriving / "InRelease").exists(),
     }
-    seen = []
+    seen: list[str] = []
+    phase = ["the first run"]
+    stop = threading.Event()
     with running_server(served_config(config)) as server:
-        for instant, ready in instants.items():
-            started = time.monotonic()
-            took = kill_when(replicate, ready)
-            deadline = time.monotonic() + 1.5  # the watcher's poll and quiet time, and more
-            while time.monotonic() < deadline:
-                seen += [
-                    f"killed at {instant}: {p}" for p in half_served(race, server.url, basedir)
-                ]
-                time.sleep(0.1)
-            staged = len(list(basedir.rglob(".~tmp~/*")))
-            print(f"\nkilled at {instant}, {took:.2f} s after the start; {staged} files staged")
-            assert staged or "stage 2" not in instant  # what the probe checks is not served
+
+        def probe_all_along() -> None:  # during the killed runs and after each kill
+            while not stop.is_set():
+                seen.extend(f"{phase[0]}: {p}" for p in half_served(race, server.url, basedir))
+                time.sleep(0.05)
+
+        prober = threading.Thread(target=probe_all_along)
+        prober.start()
+        try:
+            for instant, ready in instants.items():
+                took = kill_when(replicate, ready)
+                phase[0] = f"killed at {instant}"
+                time.sleep(1.5)  # the watcher's poll and quiet time, and more
+                staged = len(list(basedir.rglob(".~tmp~/*")))
+                print(f"\nkilled at {instant}, {took:.2f} s after its start; {staged} staged")
+                assert staged or "stage 2" not in instant  # the probe asks for them
+                said = debian_status(server.url)["interrupted"] or ""  # what ops are told
+                assert said.startswith(f"replicate {race.serial} (pid "), said
+                phase[0] = f"the run after the kill at {instant}"
+        finally:
+            stop.set()
+            prober.join()
         done = cli(config, "replicate")
         assert done.returncode == 0, done.stderr
         assert "0 quarantined" in done.stdout.splitlines()[0], done.stdout
