@@ -9,12 +9,14 @@ import math
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from snapfront.base import ops_config
 from snapfront.base.config_mounts import MountTables
+from snapfront.base.config_replication import LAG_INTERVALS, Replication, check_quarantine
+from snapfront.base.config_replication import replication as replication_table
 from snapfront.base.config_tls import KEYS as TLS_KEYS
 from snapfront.base.config_tls import Tls, tls
 from snapfront.base.config_values import (
@@ -80,6 +82,7 @@ class Config:
     metrics: MetricsAccess = field(default_factory=MetricsAccess)
     pages: Pages = field(default_factory=Pages)
     tls: Tls | None = None  # the HTTPS listener, beside `listen`
+    replication: Replication | None = None  # a passive host's source (snapfront replicate)
 
     def worker_count(self) -> int:
         """`auto` = the CPUs this process may run on."""
@@ -132,6 +135,7 @@ class _Parser(MountTables):
 
     def config(self, data: dict[str, Any]) -> Config:
         tables = {"server", "mount", "cache", "watch", "cdn", "health", "metrics", "pages"}
+        tables.add("replication")
         self.table(data, "", tables)
         allowed = {"listen", "output", "workers", "public_url", "max_connections", *_TIMEOUT_KEYS}
         allowed |= {"role", "role_file", *TLS_KEYS}
@@ -145,6 +149,10 @@ class _Parser(MountTables):
         self.check_output(output, mounts)
         shown = f"[{host}]" if ":" in host else host
         public = self.public_url(server.get("public_url", f"http://{shown}:{port}/"))
+        pulled = self.replication(data.get("replication"), output, mounts)
+        health = ops_config.health(data.get("health", {}), self.fail, self.table)
+        if pulled is not None and health.max_replication_lag is None:
+            health = replace(health, max_replication_lag=LAG_INTERVALS * pulled.interval)
         return Config(
             path=os.path.abspath(self.path),
             host=host,
@@ -156,13 +164,20 @@ class _Parser(MountTables):
             cache=self.cache(data.get("cache", {})),
             watch=self.watch(data.get("watch", {})),
             cdns=self.cdns(data.get("cdn", [])),
-            health=ops_config.health(data.get("health", {}), self.fail, self.table),
+            health=health,
             metrics=ops_config.metrics(data.get("metrics", {}), self.fail, self.table),
             pages=ops_config.pages(data.get("pages", {}), self.fail, self.table),
             tls=https,
+            replication=pulled,
             **self.connections(server),
             **ops_config.role(server, self.fail, self.abspath),
         )
+
+    def replication(self, value: Any, output: str, mounts: tuple[Mount, ...]) -> Replication | None:
+        found = replication_table(value, self.fail, self.table, self.abspath, output)
+        if found is not None:
+            check_quarantine(found.quarantine, [m.root for m in mounts], output, self.fail)
+        return found
 
     def listen(self, value: Any, key: str = "server.listen") -> tuple[str, int]:
         try:

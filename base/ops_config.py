@@ -35,6 +35,7 @@ class Health:
     max_serial_age: float | None = None
     min_valid_for: float = 86400.0
     min_free: int = 1 << 30
+    max_replication_lag: float | None = None  # with [replication]: three intervals
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,10 @@ def pages(value: Any, fail: Fail, table: Callable[[Any, str, set[str]], dict]) -
 
 
 def health(value: Any, fail: Fail, table: Callable[[Any, str, set[str]], dict]) -> Health:
-    found = table(value, "health", {"max_serial_age", "min_valid_for", "min_free"})
+    keys = {"max_serial_age", "min_valid_for", "min_free", "max_replication_lag"}
+    found = table(value, "health", keys)
     kwargs: dict[str, Any] = {}
-    for name in ("max_serial_age", "min_valid_for"):
+    for name in ("max_serial_age", "min_valid_for", "max_replication_lag"):
         if name in found:
             try:
                 kwargs[name] = units.duration(found[name])

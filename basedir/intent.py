@@ -32,9 +32,13 @@ INTENT_NAME = "snapfront.intent"
 INTENT_REL = f"db/{INTENT_NAME}"
 """Relative to the basedir: where the watcher looks for it."""
 KNOWN_OPERATIONS = ("take", "bump", "resign", "gc", "drop-codename", *SUITE_OPERATIONS)
-KNOWN_OPERATIONS += ("upload", "tagged-create")
+KNOWN_OPERATIONS += ("upload", "tagged-create", "replicate")
 """tagged-create's record is in a tagged mount's ROOT/.snapfront/db/ (snapfront.tagged.recover);
-upload's in a repository's db/ (snapfront.suites.uploads)."""
+upload's in a repository's db/ (snapfront.suites.uploads); replicate's on a passive host
+(snapfront.replication.recover)."""
+ARRIVING = ("take", "replicate")
+"""Operations whose serials are no serials until their record is gone: a take creates them,
+a replication run on a passive host is bringing their files."""
 
 
 class IntentUnreadable(ValueError):
@@ -100,8 +104,8 @@ _memo: dict[str, tuple[Stamp, frozenset[str]]] = {}
 
 
 def creating(root: str) -> frozenset[str]:
-    """The serials a take recorded here is creating: not serials until it is done. One stat
-    when nothing changed (the server asks on every unknown serial)."""
+    """The serials a take (or a replication run) recorded here is creating: not serials until
+    it is done. One stat when nothing changed (the server asks on every unknown serial)."""
     path = intent_path(root)
     key = stamp(path)
     memo = _memo.get(root)
@@ -114,7 +118,7 @@ def creating(root: str) -> frozenset[str]:
         except (IntentUnreadable, OSError) as exc:
             log.warning("%s: %s", path, exc)
             intent = None
-        if intent is not None and intent.operation == "take":
+        if intent is not None and intent.operation in ARRIVING:
             found = frozenset(intent.serials)
     if len(_memo) > 1024:
         _memo.clear()

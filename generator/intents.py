@@ -82,6 +82,11 @@ def resolve(mount: Mount) -> bool:
     repo = Repo(mount.root)
     try:
         with basedir_lock.hold(mount.root, wait=False):
+            if pending.operation == "replicate":  # a passive's run, killed; now promoted
+                from snapfront.replication.recover import resolve as undo
+
+                undo(mount.root, mount.url)  # logs its line
+                return True
             stale_lock.clear_if_stale(repo.root, repo.reprepro)
             if os.path.lexists(stale_lock.lockfile(repo.root)):
                 return False  # a live reprepro: never wait for it here

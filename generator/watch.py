@@ -25,20 +25,15 @@ from collections import Counter
 from collections.abc import Callable
 
 from snapfront.base.config import Config, ConfigError, load
-from snapfront.health.facts import role
 from snapfront.purge import Changes
 from snapfront.rewrite_rules import Archive
 
 from .batch import Batch, relative, touches_trace
 from .build import Builder, Report
-from .intents import POLL_SECONDS as INTENT_SECONDS
-from .intents import IntentPoll
-from .memo import template_salt
 from .model import next_midnight
 from .observe import Observers
 from .plan import Change, affected
-from .pool_pages import KeptPoll
-from .uploads_watch import IncomingPoll
+from .watch_polls import Polls
 from .watch_status import BuildLog
 
 log = logging.getLogger("snapfront.watch")
@@ -47,12 +42,6 @@ HEALTH_SECONDS = 5.0
 """How often watched directories are checked for having vanished or been replaced."""
 HASH_SAVE_SECONDS = 60.0
 """How often the sha256 cache is saved between rescans (and always when the watcher stops)."""
-KEPT_SECONDS = 1.0
-"""How often the directories of kept pool pages of snapshots mounts are stat'ed (lazy mode):
-their pool is not watched, and a `reprepro update` must show on its pages within seconds."""
-KEPT_SHARE = 10
-"""...or ten times as long as the last check took, when many pages are kept."""
-
 
 OnChange = Callable[[Changes], None]
 """Called after each batch (or rescan) that changed something, on the watcher's thread, with
@@ -88,13 +77,9 @@ class Watcher:
         self._next_rescan = 0.0
         self._next_health = 0.0
         self.health_seconds = health_seconds
-        self._kept = KeptPoll(self.builder.kept, template_salt())
-        self._next_kept = 0.0
+        self._polls = Polls(self.builder)  # kept pages, intent records, replication runs
         self._seen: dict[str, Archive] = {}
         """The archives as the last build left them (a change's `before`), kept across reloads."""
-        self._intents = IntentPoll()  # a take's serial counts once its record goes
-        self._next_intents = 0.0
-        self._incoming = IncomingPoll()  # uploads in repository mounts' incoming/
         self.serve_reports_refusals = False
         """Beside `serve`, which tells this watcher only of a config that loaded: one that fails
         here changed again since, and serve says so itself (one line per refusal)."""
@@ -106,7 +91,7 @@ class Watcher:
         codenames = {url: a.codenames for url, a in self.builder.archives.items()}
         urgent = touches_trace(self.config.mounts, codenames, path, is_dir, structural)
         self.batch_add(path, is_dir, structural, urgent)
-        self._incoming.heard(self.config.mounts, path)
+        self._polls.incoming.heard(self.config.mounts, path)
         self._wake()
 
     def stop(self) -> None:
@@ -163,8 +148,8 @@ class Watcher:
         watched = [self._wake_r] + ([lifeline] if lifeline is not None else [])
         try:
             while not self._stopping:
-                due = [self._next_rescan, self._next_health, self._due(), self._kept_due()]
-                due += [self._next_intents, self._incoming.due()]
+                due = [self._next_rescan, self._next_health, self._due()]
+                due.append(self._polls.due(self.config))
                 timeout = max(0.0, min(d for d in due if d is not None) - time.monotonic())
                 ready, _, _ = select.select(watched, [], [], timeout)
                 if self._wake_r in ready:
@@ -177,6 +162,7 @@ class Watcher:
             self.close()
 
     def close(self) -> None:
+        self._polls.stop()
         if self.observers is not None:
             self.observers.stop()
             self.observers = None
@@ -192,19 +178,7 @@ class Watcher:
         if now >= self._next_health:
             self._next_health = now + self.health_seconds
             self._check()
-        if self.config.pages.lazy_pool and now >= self._next_kept:
-            mounts = {m.url: m for m in self.config.mounts}
-            for path, gone in self._kept.changed(mounts):
-                self.batch_add(path, True, gone)  # gone: its pages are pruned
-            spent = time.monotonic() - now  # ~5 µs a kept page: at most a tenth of a core
-            self._next_kept = now + max(KEPT_SECONDS, KEPT_SHARE * spent)
-        if now >= self._next_intents:
-            for path in self._intents.changed(self.config.mounts, role(self.config) == "active"):
-                self.batch_add(path, False, True)
-            self._next_intents = time.monotonic() + INTENT_SECONDS
-        incoming = self._incoming.due()
-        if incoming is not None and time.monotonic() >= incoming:
-            self._incoming.run(self.config.mounts, role(self.config) == "active")
+        self._polls.run(self.config, now, self.batch_add)
         with self._lock:
             due = self.batch.due()
         if due is not None and time.monotonic() >= due:
@@ -216,9 +190,6 @@ class Watcher:
             self.process({})
         if time.monotonic() >= self._next_rescan:
             self.rescan()
-
-    def _kept_due(self) -> float | None:
-        return self._next_kept if self.config.pages.lazy_pool else None
 
     def _check(self) -> None:
         if self.observers is None:
@@ -237,7 +208,7 @@ class Watcher:
         self._next_rescan = time.monotonic() + wait
         with self._lock:
             self.batch.take_left()  # everything is built now
-        self._incoming.all_due(self.config.mounts)  # uploads made meanwhile; stale ones
+        self._polls.incoming.all_due(self.config.mounts)  # uploads made meanwhile; stale ones
 
         def build() -> Report:
             return self.builder.full(settled_ns=self._settled())
@@ -321,7 +292,7 @@ class Watcher:
             self.close()
             self.config = new
             self.builder = Builder(new, save_every=HASH_SAVE_SECONDS)
-            self._kept = KeptPoll(self.builder.kept, template_salt())
+            self._polls.rebuilt(self.builder)
             with self._lock:
                 self.batch = Batch(new.watch.quiet, new.watch.max_wait)
             self.observers = self._observing(self.heard)

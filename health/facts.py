@@ -23,8 +23,8 @@ from snapfront.basedir.taken import taken_at
 from snapfront.rewrite_rules import Mount, MountKind
 from snapfront.rewrite_rules.names import RELEASE_FIELDS
 
-from . import newest_file, watcher_file
-from .model import Facts, MountFacts, WatcherFacts
+from . import newest_file, replication_file, watcher_file
+from .model import Facts, MountFacts, ReplicationFacts, WatcherFacts
 
 log = logging.getLogger("snapfront.health")
 
@@ -85,7 +85,15 @@ class Gatherer:
             watcher=self.watcher(),
             unwritable=unwritable(config.output),
             free=free_space([config.output, *(m.root for m in config.mounts)]),
+            replication=self.replication(),
         )
+
+    def replication(self) -> ReplicationFacts | None:
+        pulled = self.config.replication
+        if pulled is None:
+            return None
+        state = replication_file.read(self.config.output)
+        return ReplicationFacts(pulled.source, pulled.interval, state)
 
     def mount(self, mount: Mount) -> MountFacts:
         found = self._serial_facts(mount)
@@ -118,6 +126,7 @@ class Gatherer:
             valid_until=min(valid) if valid else None,
             serials=count,
             newest=taken,
+            signed=signed,
         )
 
     def release(self, directory: str, root: str) -> Distribution | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from snapfront.base.ops_config import Health
 from snapfront.base.units import show_duration
 
+from .replication_file import ReplicationState
 from .watcher_file import WatcherState
 
 WATCHER_STALE = 30.0
@@ -36,6 +37,7 @@ class MountFacts:
     newest: float | None = None  # epoch seconds: `taken`, or the newest mtime under the root
     newest_path: str | None = None  # what is that new, relative to the root (not snapshots)
     interrupted: str | None = None  # a snapshot operation killed part way, until resolved
+    signed: int | None = None  # the newest serial's InRelease mtime (rsync keeps it)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,15 @@ class WatcherFacts:
 
 
 @dataclass(frozen=True)
+class ReplicationFacts:
+    """A host with [replication]: what its runs recorded (None before the first)."""
+
+    source: str
+    interval: float
+    state: ReplicationState | None = None
+
+
+@dataclass(frozen=True)
 class Facts:
     now: float
     role: str
@@ -53,6 +64,7 @@ class Facts:
     watcher: WatcherFacts = WatcherFacts(expected=False)
     unwritable: str | None = None  # why the output directory cannot be written, or None
     free: tuple[tuple[str, int], ...] = field(default=())  # (path, bytes available)
+    replication: ReplicationFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -88,12 +100,44 @@ def decide(facts: Facts, health: Health, stale_after: float = WATCHER_STALE) -> 
             )
         elif state.last_build is not None and not state.last_build.ok:
             reasons.append("watcher's last build failed")
+    reasons += _replication(facts, health)
     if facts.unwritable:
         reasons.append(f"output not writable: {facts.unwritable}")
     for path, free in facts.free:
         if free < health.min_free:
             reasons.append(f"{path}: {_size(free)} free (min_free {_size(health.min_free)})")
     return Readiness(not reasons, facts.role, tuple(reasons))
+
+
+def _replication(facts: Facts, health: Health) -> list[str]:
+    """A passive host whose last complete replication run is older than max_replication_lag
+    (three intervals by default): its copy may be far behind, so it should not take over."""
+    pulled = facts.replication
+    if pulled is None or facts.role != "passive" or health.max_replication_lag is None:
+        return []
+    last = pulled.state.last_complete if pulled.state else None
+    limit = show_duration(health.max_replication_lag)
+    if last is None:
+        return [f"replication: no complete run yet (max_replication_lag {limit})"]
+    age = facts.now - last
+    if age <= health.max_replication_lag:
+        return []
+    return [
+        f"replication: last complete run {show_duration(age)} ago (max_replication_lag {limit})"
+    ]
+
+
+def serial_lag(mount: MountFacts, pulled: ReplicationFacts | None) -> float | None:
+    """How far a passive's newest serial is behind the active's, as its last run saw the
+    active (0 when it has it); None when unknown (no run, no serials)."""
+    if pulled is None or pulled.state is None:
+        return None
+    for replica in pulled.state.mounts:
+        if replica.url == mount.url and replica.active_serial_time is not None:
+            if mount.signed is None:
+                return None
+            return max(0.0, replica.active_serial_time - mount.signed)
+    return None
 
 
 def _freshness(mount: MountFacts, now: float, health: Health) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .model import Facts, MountFacts, Readiness, WatcherFacts
+from .model import Facts, MountFacts, Readiness, ReplicationFacts, WatcherFacts, serial_lag
 from .watcher_file import LastBuild, PurgerState
 
 
@@ -19,7 +19,7 @@ def status_document(
         "ready": readiness.ready,
         "reasons": list(readiness.reasons),
         "time": _iso(facts.now),
-        "mounts": [_mount(mount, facts.now) for mount in facts.mounts],
+        "mounts": [_mount(mount, facts.now, facts.replication) for mount in facts.mounts],
         "watcher": _watcher(facts.watcher, facts.now),
         "purger": None if state is None else _purger(state.purger),
         "workers": workers,
@@ -28,11 +28,39 @@ def status_document(
             "problem": facts.unwritable,
         },
         "disk_free_bytes": dict(facts.free),
+        "replication": _replication(facts.replication, facts.now),
     }
 
 
-def _mount(mount: MountFacts, now: float) -> dict[str, Any]:
-    return {
+def _replication(pulled: ReplicationFacts | None, now: float) -> dict[str, Any] | None:
+    """None without [replication]; else the last run, the last complete one, quarantine."""
+    if pulled is None:
+        return None
+    state = pulled.state
+    found: dict[str, Any] = {"source": pulled.source, "interval_seconds": pulled.interval}
+    if state is None:
+        return found | {"runs": 0, "last_complete": None, "quarantined_total": 0}
+    return found | {
+        "runs": state.runs,
+        "failed_runs": state.failed_runs,
+        "last_run": {
+            "started": _iso(state.started),
+            "finished": _iso(state.finished),
+            "ok": state.ok,
+            "error": state.error,
+        },
+        "last_complete": _iso(state.last_complete),
+        "last_complete_age_seconds": _since(now, state.last_complete),
+        "quarantined_total": state.quarantined_total,
+        "quarantined": [
+            {"mount": q.mount, "path": q.path, "moved_to": q.moved_to, "time": _iso(q.time)}
+            for q in state.quarantined[-20:]
+        ],
+    }
+
+
+def _mount(mount: MountFacts, now: float, pulled: ReplicationFacts | None) -> dict[str, Any]:
+    found = {
         "url": mount.url,
         "kind": mount.kind,
         "newest_data": _iso(mount.newest),
@@ -47,6 +75,9 @@ def _mount(mount: MountFacts, now: float) -> dict[str, Any]:
         "problem": mount.problem,
         "interrupted": mount.interrupted,
     }
+    if pulled is not None:  # a replica: how far its newest serial is behind the active's
+        found["replication_serial_lag_seconds"] = serial_lag(mount, pulled)
+    return found
 
 
 def _watcher(watcher: WatcherFacts, now: float) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from snapfront.health.model import Facts, Readiness
+from snapfront.health.model import Facts, Readiness, serial_lag
 from snapfront.rewrite_rules import Mount, MountKind
 from snapfront.suites import upload_tally
 
@@ -47,6 +47,7 @@ class FactsCollector(Collector):
         yield from self._snapshots()
         yield from self._watcher()
         yield from self._uploads()
+        yield from self._replication()
         free = GaugeMetricFamily(
             "snapfront_disk_free_bytes", "Bytes available on the output's and roots' filesystems.",
             labels=["path"],
@@ -154,6 +155,45 @@ class FactsCollector(Collector):
                 for outcome, count in upload_tally.read(mount.root).items():
                     uploads.add_metric([mount.url, outcome], count)
         yield uploads
+
+    def _replication(self) -> Iterator[GaugeMetricFamily]:
+        """A host with [replication]: its last runs, quarantine, and each mount's serial lag."""
+        pulled = self.facts.replication
+        if pulled is None:
+            return
+        state = pulled.state
+        lag = GaugeMetricFamily(
+            "snapfront_replication_serial_lag_seconds",
+            "How far the newest serial here is behind the active's at the last run.",
+            labels=["mount"],
+        )
+        for mount in self.facts.mounts:
+            behind = serial_lag(mount, pulled)
+            if behind is not None:
+                lag.add_metric([mount.url], behind)
+        yield lag
+        moved = 0 if state is None else state.quarantined_total
+        yield _gauge(
+            "snapfront_replication_quarantined_files",
+            "Files moved to the quarantine (on the passive, never on the active).",
+            moved,
+        )
+        if state is None:
+            return
+        yield _gauge(
+            "snapfront_replication_last_run_success", "1 if the last run succeeded.", state.ok
+        )
+        if state.last_complete is not None:
+            yield _gauge(
+                "snapfront_replication_last_complete_timestamp_seconds",
+                "When the last complete replication run ended.",
+                state.last_complete,
+            )
+            yield _gauge(
+                "snapfront_replication_last_complete_age_seconds",
+                "Seconds since the last complete replication run ended.",
+                self.facts.now - state.last_complete,
+            )
 
 
 def _gauge(name: str, text: str, value: float) -> GaugeMetricFamily:

@@ -16,6 +16,7 @@ from snapfront.base.errors import EXIT_CONFIG
 from snapfront.cli_demo import add_parser as add_demo_command
 from snapfront.cli_diff import add_parser as add_diff_commands
 from snapfront.cli_options import add_config_option
+from snapfront.cli_replicate import add_parser as add_replicate_command
 from snapfront.cli_serials import add_parser as add_serials_commands
 from snapfront.cli_snapshot import add_parser as add_snapshot_commands
 from snapfront.cli_suite import add_parser as add_suite_commands
@@ -54,9 +55,10 @@ def make_parser() -> argparse.ArgumentParser:
     add_config_option(check)
     build = command("build", cmd_build, "render every page, feed and trace into the output")
     add_config_option(build)
-    rules = command("rules", cmd_rules, "print nginx or Apache configuration serving the mounts")
+    text = "print nginx or Apache configuration serving the mounts, or rsync daemon modules"
+    rules = command("rules", cmd_rules, text)
     add_config_option(rules)
-    rules.add_argument("--format", choices=("nginx", "apache"), default="nginx")
+    rules.add_argument("--format", choices=("nginx", "apache", "rsyncd"), default="nginx")
     rules.add_argument(
         "--listen",
         metavar="HOST:PORT",
@@ -69,6 +71,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_tagged_commands(commands)  # snapfront/cli_tagged.py
     add_suite_commands(commands)  # snapfront/cli_suite.py
     add_upload_commands(commands)  # snapfront/cli_uploads.py: suite uploads, suite process
+    add_replicate_command(commands)  # snapfront/cli_replicate.py
     return parser
 
 
@@ -116,6 +119,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
     from snapfront.rewrite_rules.export import ExportError, export_apache, export_nginx
 
     config = load(args.config)
+    if args.format == "rsyncd":
+        return _rsyncd(config)
     # The output directory without symlinks: the exported config refuses to follow any.
     output, archives = os.path.realpath(config.output), read_inventory(config.mounts)
     rules = Rules(config.mounts, output, archives, static=static_dir())  # + /-/static/
@@ -124,6 +129,24 @@ def cmd_rules(args: argparse.Namespace) -> int:
         text = export(rules, config.cache, listen=args.listen)
     except ExportError as exc:
         print(f"snapfront: {config.path}: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    sys.stdout.write(text)
+    return 0
+
+
+def _rsyncd(config: Config) -> int:
+    """The read-only rsync modules a passive host replicates from (snapfront replicate)."""
+    from snapfront.rewrite_rules.export_rsyncd import render
+
+    owners = {}
+    for mount in config.mounts:
+        info = os.stat(mount.root)
+        owners[mount.root] = (info.st_uid, info.st_gid)
+    db_copy = [sys.executable, "-m", "snapfront.cli", "replicate", "--config", config.path]
+    try:
+        text = render(config.mounts, [*db_copy, "--serve-db"], owners)
+    except ValueError as exc:
+        print(f"snapfront: {config.path}: mount: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     sys.stdout.write(text)
     return 0

@@ -36,7 +36,7 @@ PACKAGES = (
         "lifecycle",
         "health",
     ),
-    *("metrics", "purge", "serials", "diffs", "suites", "tagged", "site"),
+    *("metrics", "purge", "serials", "diffs", "suites", "tagged", "replication", "site"),
 )
 """The checkout's top-level directories (and pyproject.toml, by which snapfront finds them)."""
 PYTHON = os.path.realpath(sys.executable)
