@@ -3,9 +3,9 @@
 Kept pool pages (lazy mode): their pool directories are not watched, so those of the kept
 pages are stat'ed every KEPT_SECONDS (generator.pool_pages.KeptPoll). The intent records of
 snapshots and repository mounts, once a second (generator.intents). Uploads heard in a
-repository mount's incoming/, once it has been quiet (generator.uploads_watch). And on a passive host with
-[replication], whether a `snapfront replicate` run is due (generator.replicating), asked in
-the same second as the role it depends on.
+repository mount's incoming/, once it has been quiet (generator.uploads_watch). And on a
+passive host with [replication], whether a `snapfront replicate` run is due
+(generator.replicating), asked in the same second as the role it depends on.
 """
 
 from __future__ import annotations
