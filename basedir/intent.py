@@ -36,6 +36,10 @@ KNOWN_OPERATIONS += ("upload", "tagged-create", "replicate")
 """tagged-create's record is in a tagged mount's ROOT/.snapfront/db/ (snapfront.tagged.recover);
 upload's in a repository's db/ (snapfront.suites.uploads); replicate's on a passive host
 (snapfront.replication.recover)."""
+RESOLVED_BY = {"suite-sync": "snapfront suite", "suite-change": "snapfront suite"}
+RESOLVED_BY |= {"upload": "snapfront suite process", "tagged-create": "snapfront tagged create"}
+RESOLVED_BY |= {"replicate": "snapfront replicate"}
+"""The operations the lifecycle does not resolve itself → the command that does."""
 ARRIVING = ("take", "replicate")
 """Operations whose serials are no serials until their record is gone: a take creates them,
 a replication run on a passive host is bringing their files."""

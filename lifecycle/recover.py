@@ -13,13 +13,14 @@ import hashlib
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 
 from snapfront.base.atomic import sync_dir
 from snapfront.base.errors import Failed, Refused
 from snapfront.basedir import tools
 from snapfront.basedir.intent import (
-    SUITE_OPERATIONS,
+    RESOLVED_BY,
     Intent,
     IntentUnreadable,
     intent_path,
@@ -44,18 +45,24 @@ from .replace import newer_second
 from .repo import Repo, first_line, plural, tree_files
 from .take import roll_back
 
+Others = Mapping[str, Callable[[str, str], object]]
+"""operation → resolve(root, name), for records the lifecycle does not resolve itself."""
+
 log = logging.getLogger("snapfront.lifecycle")
 
 
 @contextlib.contextmanager
-def resolved_first(root: str, name: str, gnupghome: str | None) -> Iterator[Outcome]:
+def resolved_first(
+    root: str, name: str, gnupghome: str | None, others: Others = MappingProxyType({})
+) -> Iterator[Outcome]:
     """Hold the basedir lock for a whole command, having removed a stale db/lockfile and
     resolved an interrupted operation first (what that did: its line was logged, its files
-    are to be purged)."""
+    are to be purged). `others`: resolvers of other capabilities' operations, by name (the
+    command line hands them in: they live a layer above)."""
     repo = Repo(root, gnupghome)
     with repo.locked():
         stale_lock.clear_if_stale(repo.root, repo.reprepro)
-        yield resolve(repo, name)
+        yield resolve(repo, name, others)
 
 
 def pending_note(root: str, name: str) -> str | None:
@@ -73,7 +80,7 @@ def pending_note(root: str, name: str) -> str | None:
     return f"snapfront: {name}: interrupted {found.describe()}: the next command resolves it"
 
 
-def resolve(repo: Repo, name: str) -> Outcome:
+def resolve(repo: Repo, name: str, others: Others = MappingProxyType({})) -> Outcome:
     """Resolve the interrupted operation of `repo`'s basedir, if any (`name`: the mount's URL,
     for the line); the caller holds the basedir lock. Its lines are logged as well."""
     try:
@@ -87,11 +94,16 @@ def resolve(repo: Repo, name: str) -> Outcome:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
         return Outcome()
-    if intent.operation in SUITE_OPERATIONS:  # suites.recover resolves those (a layer above)
-        raise Failed(
-            f"{name}: an interrupted {intent.describe()} is recorded in "
-            f"{intent_path(repo.root)}: run a `snapfront suite` command to resolve it first"
-        )
+    if intent.operation in RESOLVED_BY:  # another capability's (a layer above) resolves it
+        other = others.get(intent.operation)
+        if other is None:
+            raise Failed(
+                f"{name}: an interrupted {intent.describe()} is recorded in "
+                f"{intent_path(repo.root)}: run `{RESOLVED_BY[intent.operation]}` to resolve "
+                "it first"
+            )
+        other(repo.root, name)  # logs its line
+        return Outcome()
     act = {"take": _take, "bump": _replace, "resign": _replace, "gc": _gc}
     act |= {"drop-codename": _drop}
     try:

@@ -28,6 +28,9 @@ from snapfront.rewrite_rules.export_rsyncd import DB_COPY
 TREE = "tree.json"
 DESCRIBED = ("dists", "conf")
 SKIPPED = ("lockfile", "snapfront.intent")
+DIRECTORIES = ("snapfront-history",)
+"""snapfront's own directories in db/ that travel with it (each suite's history: a promoted
+host's merges keep their re-add guard)."""
 LOCK_WAIT = 60.0  # seconds a copy waits for a running reprepro
 
 
@@ -77,9 +80,12 @@ def make_copy(root: str) -> str:
     with reprepro_locked(root):
         for name in sorted(os.listdir(db)):
             full = os.path.join(db, name)
-            if name in SKIPPED or name.startswith(".") or not os.path.isfile(full):
+            if name in SKIPPED or name.startswith("."):
                 continue
-            shutil.copy2(full, os.path.join(fresh, name))
+            if name in DIRECTORIES and os.path.isdir(full):  # snapfront's own, in db/
+                shutil.copytree(full, os.path.join(fresh, name), symlinks=True)
+            elif os.path.isfile(full):
+                shutil.copy2(full, os.path.join(fresh, name))
         tree = json.dumps(fingerprint(root), sort_keys=True).encode()
     atomic_write(os.path.join(fresh, TREE), tree, durable=True)
     if os.path.exists(final):
@@ -110,8 +116,24 @@ def install(root: str) -> list[str]:
         if name == TREE or name.startswith("."):
             continue
         temp = os.path.join(db, f".{name}.snapfront-install")
-        shutil.copy2(os.path.join(copy, name), temp)
-        os.replace(temp, os.path.join(db, name))
+        if os.path.isdir(os.path.join(copy, name)):
+            _replace_dir(os.path.join(copy, name), temp, os.path.join(db, name))
+        else:
+            shutil.copy2(os.path.join(copy, name), temp)
+            os.replace(temp, os.path.join(db, name))
         installed.append(name)
     sync_dir(db)
     return installed
+
+
+def _replace_dir(source: str, temp: str, final: str) -> None:
+    """`final` becomes a copy of `source`: copied aside, then swapped in by two renames (a
+    kill in between leaves the old one aside, and the next install copies again)."""
+    old = temp + ".old"
+    for leftover in (temp, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    shutil.copytree(source, temp, symlinks=True)
+    if os.path.exists(final):
+        os.rename(final, old)
+    os.rename(temp, final)
+    shutil.rmtree(old, ignore_errors=True)

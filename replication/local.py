@@ -49,6 +49,16 @@ def staging_dirs(root: str) -> list[str]:
     return found
 
 
+def serial_dirs(root: str, serials: frozenset[str]) -> list[str]:
+    """The dists/CODENAME/snapshots/SERIAL directories of `serials` (slash codenames too)."""
+    found = []
+    for parent, dirs, _files in os.walk(os.path.join(root, "dists")):
+        if os.path.basename(parent) == "snapshots":
+            found += [os.path.join(parent, d) for d in dirs if d in serials]
+            dirs[:] = []
+    return found
+
+
 def clean_staging(root: str) -> int:
     found = staging_dirs(root)
     for directory in found:

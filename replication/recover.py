@@ -4,9 +4,12 @@ The run records an intent (basedir.intent, operation `replicate`) naming the ser
 brings before it pulls anything; while the record exists those serials are no serials
 (basedir.inventory leaves them out), so pages, trace and `/-/ready` never name them. Undoing
 is removing rsync's staging directories and, when the pulled database copy matches the tree,
-installing it whole (a kill between two of its files); then the record goes. A serial whose
-files did not all arrive is then still no complete serial (the complete-serials rule), and
-the next run, which records the same serials again, brings the rest.
+installing it whole (a kill between two of its files); then the record goes. Undone with no
+run to follow (a promoted host: the watcher, or a `snapshot` command), the directories of
+the serials it was bringing go too unless the database copy was installed with them: the
+`--delay-updates` renames may have stopped half-way, and that database never knew them.
+Undone before a run (keep), a serial whose files did not all arrive stays hidden: the next
+run records the same serials again and brings the rest.
 
 lifecycle.recover handles lifecycle's own operations only; every `replicate` run calls
 `resolve` first under the basedir lock (keeping the record, which its own replaces in one
@@ -19,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 
@@ -40,12 +44,17 @@ def resolve(root: str, name: str, keep: bool = False) -> tuple[str, ...]:
         return ()
     cleaned = local.clean_staging(root)
     installed = database.install(root) if database.matches(root) else []
+    dropped = []
+    if not keep and not installed:  # no run follows: what arrived of them must go
+        dropped = local.serial_dirs(root, frozenset(intent.serials))
+        for directory in dropped:
+            shutil.rmtree(directory)
     if not keep:
         clear(root)
-    log.warning(
-        "snapfront: %s: interrupted %s: undone (%d staging directories removed%s)",
-        name, intent.describe(), cleaned, ", database installed" if installed else "",
-    )  # fmt: skip
+    said = f"{cleaned} staging directories removed"
+    said += ", database installed" if installed else ""
+    said += f", {len(dropped)} directories of serials not all there removed" if dropped else ""
+    log.warning("snapfront: %s: interrupted %s: undone (%s)", name, intent.describe(), said)
     return intent.serials
 
 

@@ -111,7 +111,11 @@ def _after_recovery(args: argparse.Namespace, func: Action, mount: Mount) -> Out
         if note:
             print(note, file=sys.stderr)
         return func(args, mount)
-    with resolved_first(mount.root, mount.url, getattr(args, "gnupghome", None)) as recovered:
+    from snapfront.replication.recover import resolve as undo_replication
+
+    others = {"replicate": undo_replication}  # a promoted passive's interrupted run
+    gnupghome = getattr(args, "gnupghome", None)
+    with resolved_first(mount.root, mount.url, gnupghome, others) as recovered:
         outcome = func(args, mount)
     return replace(outcome, changed=recovered.changed + outcome.changed)
 
