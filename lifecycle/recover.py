@@ -9,7 +9,6 @@ operation: every later command tries again, and nothing new starts on a half-cha
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import shutil
@@ -17,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 
 from snapfront.base.atomic import sync_dir
+from snapfront.base.digest import file_sha256
 from snapfront.base.errors import Failed, Refused
 from snapfront.basedir import tools
 from snapfront.basedir.intent import (
@@ -106,9 +106,18 @@ def resolve(repo: Repo, name: str, others: Others = MappingProxyType({})) -> Out
         return Outcome()
     act = {"take": _take, "bump": _replace, "resign": _replace, "gc": _gc}
     act |= {"drop-codename": _drop}
+    return carry_out(repo, name, intent, lambda: act[intent.operation](repo, intent))
+
+
+def carry_out(
+    repo: Repo, name: str, intent: Intent, act: Callable[[], tuple[str, list[str]]]
+) -> Outcome:
+    """Run `act` (finish or roll back what `intent` records: what it did, and the files it
+    changed), then remove the record and log one line; a record that is not snapfront's is
+    Refused, a failure leaves it (Failed)."""
     try:
-        said, changed = act[intent.operation](repo, intent)
-    except (IntentUnreadable, KeyError, IndexError, TypeError) as exc:  # its data, edited
+        said, changed = act()
+    except (IntentUnreadable, KeyError, IndexError, TypeError, ValueError) as exc:  # edited
         raise Refused(
             f"{intent_path(repo.root)}: not a record snapfront wrote ({exc!r}): check the "
             "basedir, then move it aside"
@@ -162,21 +171,10 @@ def _replace(repo: Repo, intent: Intent) -> tuple[str, list[str]]:
 
 def _file_state(item: PlannedFile) -> FileState:
     if os.path.lexists(item.temp):
-        return FileState.READY if _sha256(item.temp) == item.sha256 else FileState.PARTIAL
-    if os.path.isfile(item.path) and _sha256(item.path) == item.sha256:
+        return FileState.READY if file_sha256(item.temp) == item.sha256 else FileState.PARTIAL
+    if os.path.isfile(item.path) and file_sha256(item.path) == item.sha256:
         return FileState.IN_PLACE
     return FileState.NOT_WRITTEN
-
-
-def _sha256(path: str) -> str | None:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()
 
 
 def _gc(repo: Repo, intent: Intent) -> tuple[str, list[str]]:

@@ -4,10 +4,11 @@ only where sizes match), and the rejected uploads taken aside under incoming/rej
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+
+from snapfront.base.digest import file_sha256
 
 from .incoming import (
     REJECTED_DIR,
@@ -74,7 +75,7 @@ def scan(root: str, now: float) -> Found:
         for listed in to_hash(upload, found.seen):
             seen = found.seen[listed]
             if seen.sha256 is None:
-                digest = _sha256(os.path.join(folder, listed))
+                digest = file_sha256(os.path.join(folder, listed))
                 found.seen[listed] = Seen(seen.size, seen.mtime, digest)
         found.uploads.append((upload, decide(upload, found.seen, now)))
     return found
@@ -134,14 +135,3 @@ def rejected(root: str) -> list[Rejected]:
 def _read(path: str) -> bytes:
     with open(path, "rb") as fh:
         return fh.read(1 << 20)  # a .changes is a few KB
-
-
-def _sha256(path: str) -> str | None:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()

@@ -7,21 +7,15 @@ as generator/intents.py does lifecycle.recover's for a snapshots mount.
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Iterator
 
-from snapfront.base.errors import Failed, Refused
-from snapfront.basedir import tools
-from snapfront.basedir.intent import IntentUnreadable, intent_path, read_intent
+from snapfront.basedir.intent import Intent, IntentUnreadable, read_intent
 from snapfront.lifecycle import recover as lifecycle_recover
 from snapfront.lifecycle import stale_lock
-from snapfront.lifecycle.intent import clear
 from snapfront.lifecycle.outcome import Outcome
-from snapfront.lifecycle.repo import Repo, first_line
+from snapfront.lifecycle.repo import Repo
 
 from . import sync_files, undo
-
-log = logging.getLogger("snapfront.suites")
 
 
 @contextlib.contextmanager
@@ -41,26 +35,17 @@ def resolve(repo: Repo, name: str) -> Outcome:
         intent = None
     if intent is None or intent.operation not in (undo.CHANGE, sync_files.SYNC):
         return lifecycle_recover.resolve(repo, name)
-    try:
-        if intent.operation == undo.CHANGE:
-            suite = str(intent.data["suite"])
-            done = intent.data.get("phase") == "done"
-            changed = undo.drop_undo(repo, suite) if done else _rolled_back(repo, suite)
-            said = "finished" if done else f"rolled back: {suite} is as it was before"
-        else:
-            changed = sync_files.roll_back(repo.root, intent)
-            said = "rolled back: the suite configuration is as it was before"
-    except (KeyError, TypeError, ValueError) as exc:
-        raise Refused(f"{intent_path(repo.root)}: not a record snapfront wrote ({exc!r})") from None
-    except (tools.ToolError, OSError) as exc:
-        raise Failed(
-            f"{name}: the interrupted {intent.describe()} could not be resolved: "
-            f"{first_line(exc)}; its record stays in {intent_path(repo.root)}"
-        ) from None
-    clear(repo.root)
-    line = f"snapfront: {name}: interrupted {intent.describe()}: {said}"
-    log.warning("%s", line)
-    return Outcome((line,), tuple(changed))
+    return lifecycle_recover.carry_out(repo, name, intent, lambda: _act(repo, intent))
+
+
+def _act(repo: Repo, intent: Intent) -> tuple[str, list[str]]:
+    if intent.operation == undo.CHANGE:
+        suite = str(intent.data["suite"])
+        done = intent.data.get("phase") == "done"
+        changed = undo.drop_undo(repo, suite) if done else _rolled_back(repo, suite)
+        return ("finished" if done else f"rolled back: {suite} is as it was before"), changed
+    changed = sync_files.roll_back(repo.root, intent)
+    return "rolled back: the suite configuration is as it was before", changed
 
 
 def _rolled_back(repo: Repo, suite: str) -> list[str]:
