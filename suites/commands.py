@@ -43,13 +43,13 @@ def list_suites(repo: Repo, as_json: bool) -> Outcome:
                  "sources": i.sources, "uploads": i.uploads, "last_change": i.last_change}
                 for i in infos]  # fmt: skip
         return Outcome((json.dumps({"suites": rows}, indent=1),))
-    lines = []
+    row = "{:<28} {:<8} {:>8} {:>7}  {:<9}  {}"
+    lines = [row.format("SUITE", "KIND", "BINARIES", "SOURCES", "UPLOADS", "LAST CHANGE (UTC)")]
     for i in sorted(infos, key=lambda i: (list(SuiteKind).index(i.kind), i.name)):
         when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(i.last_change)) if i.last_change else "-"
-        uploads = "uploads" if i.uploads else "read-only" if i.kind is SuiteKind.RELEASE else "-"
-        lines.append(f"{i.name:<28} {i.kind.value:<8} {i.binaries:>4} binaries "
-                     f"{i.sources:>4} sources  {uploads:<9}  {when}")  # fmt: skip
-    return Outcome(tuple(lines) or ("no suites",))
+        uploads = "accepted" if i.uploads else "read-only" if i.kind is SuiteKind.RELEASE else "-"
+        lines.append(row.format(i.name, i.kind.value, i.binaries, i.sources, uploads, when))
+    return Outcome(tuple(lines) if infos else ("no suites",))
 
 
 def sync(repo: Repo, git: str, template: str | None, main: Sequence[str], dry_run: bool) -> Outcome:
