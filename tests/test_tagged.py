@@ -100,6 +100,8 @@ def test_apt_fetches_exactly_the_manifest_versions(world, server, tmp_path):
     apt = _apt(world, server, tmp_path / "apt")
     update = apt.run("update")
     assert update.returncode == 0 and not update.problems(), update.output
+    for name in ("hello", "shared"):  # shared: in both origins at the serials, so in both tags
+        print(f"apt-cache policy {name}, the tag's sources only:", apt.cache("policy", name))
     for name, version in BINARIES.items():
         assert apt.candidate(name) == version  # the newer hello 1.1-1 of the archive is not there
         got = apt.run("download", f"{name}={version}", cwd=tmp_path)
