@@ -196,6 +196,37 @@ def test_demo_from_the_package(installed: debroot.Root) -> None:
     run_demo(installed, "snapfront demo")
 
 
+MANIFEST = """origin_references:
+  debian: {reference: 'SERIAL'}
+packages:
+  binary:
+  - {arch: all, package: hello, version: 1.0-1}
+  source:
+  - {package: hello, version: 1.0-1}
+"""
+
+
+@debroot_test
+def test_the_operations_on_debian_13(installed: debroot.Root) -> None:
+    """`tagged`, `suite` and `rules --format rsyncd` from the package, with Debian 13's reprepro,
+    gpg and python3-yaml, on the sample host built inside the root."""
+    serial = installed.run(
+        "python3 -c 'from pathlib import Path; from snapfront import sample; "
+        'print(sample.build_sample_host(Path("/root/ops")).serials[0])\''
+    ).split()[-1]
+    (installed.path / "root/ops/manifest.yaml").write_text(MANIFEST.replace("SERIAL", serial))
+    ops = "cd /root/ops && GNUPGHOME=$PWD/gnupg snapfront"
+    conf = "--config snapfront.toml"
+    made = installed.run(f"{ops} tagged create {conf} /tagged/ 1.0 manifest.yaml 2>&1")
+    assert "published /tagged/1.0/" in made, made
+    checked = installed.run(f"{ops} tagged verify {conf} /tagged/ 1.0 manifest.yaml 2>&1")
+    assert "ok" in checked and "no Valid-Until" in checked, checked
+    listed = installed.run(f"{ops} suite list {conf} /apt/")
+    assert re.search(r"^bookworm-mediawiki\s+other\s+1\s", listed, re.M), listed
+    modules = installed.run(f"{ops} rules {conf} --format rsyncd")
+    assert "[debian]" in modules and "[apt]" in modules and "read only = yes" in modules, modules
+
+
 @debroot_test
 def test_systemd_analyze_verify(installed: debroot.Root) -> None:
     out = installed.run(f"systemd-analyze verify {UNIT} 2>&1")
