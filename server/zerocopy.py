@@ -25,7 +25,7 @@ from types import TracebackType
 
 from .deadlines import close
 
-MAX_CALL = 16 * 1024 * 1024
+MAX_CALL = 2 * 1024 * 1024
 """Bytes asked of one call: bounded, so that a client reading as fast as the kernel writes
 (loopback) lets the loop serve the other connections between calls."""
 RECHECK = 1.0
