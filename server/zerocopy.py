@@ -40,13 +40,21 @@ class Unsupported(Exception):
 
 
 class Zerocopy:
-    """One response's zero-copy sender on `transport`'s socket, a context: `with` holds the dup."""
+    """One response's zero-copy sender on `transport`'s socket, a context: `with` holds the dup.
+
+    While the body waits at least once, the dup stays registered for writability (one
+    registration per response, not one per wait) and one timer per response, moved by
+    nothing, looks at the deadline and the transport every RECHECK seconds or at the deadline.
+    """
 
     def __init__(self, transport: asyncio.Transport, timeout: float | None) -> None:
         self._transport = transport
         self._timeout = timeout
         self._loop = asyncio.get_running_loop()
         self._fd = -1
+        self._due: float | None = None  # loop time the current period ends; None: no limit
+        self._ready: asyncio.Future[bool] | None = None  # set when the body waits
+        self._timer: asyncio.TimerHandle | None = None
 
     def __enter__(self) -> Zerocopy:
         sock = self._transport.get_extra_info("socket")
@@ -58,6 +66,7 @@ class Zerocopy:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._unwatch()
         os.close(self._fd)
         self._fd = -1
 
@@ -66,7 +75,7 @@ class Zerocopy:
         how many went (short only if the file shrank: the connection is then closed).
         Raises Unsupported before a byte went, ConnectionError when the client is gone."""
         await self._drained()
-        deadline = self._deadline()
+        self._progress()
         done = 0
         while done < count:
             want = min(count - done, MAX_CALL)
@@ -76,6 +85,7 @@ class Zerocopy:
                 n = -1
             except OSError as e:
                 if e.errno in UNSUPPORTED and not done:
+                    self._unwatch()  # the copy that follows must not be woken for nothing
                     raise Unsupported from e
                 raise ConnectionResetError(e.errno, os.strerror(e.errno)) from e
             if n == 0:
@@ -84,48 +94,65 @@ class Zerocopy:
             if n > 0:
                 sent(n)
                 done += n
-                deadline = self._deadline()
+                self._progress()
             if done < count:
-                await (self._writable(deadline) if n < want else asyncio.sleep(0))
+                await (self._writable() if n < want else asyncio.sleep(0))
                 self._check_open()
         return done
 
     async def _drained(self) -> None:
         """Bytes the transport still holds (the head, a multipart boundary) go out first."""
-        deadline = self._deadline()
+        self._progress()
         while self._transport.get_write_buffer_size():
-            await self._writable(deadline)
+            await self._writable()
             await asyncio.sleep(0)  # the transport's own write callback runs first
             self._check_open()
 
-    def _deadline(self) -> float | None:
-        return None if self._timeout is None else self._loop.time() + self._timeout
+    def _progress(self) -> None:
+        """Bytes left: a new period of send_timeout starts."""
+        if self._timeout is not None:
+            self._due = self._loop.time() + self._timeout
 
-    async def _writable(self, deadline: float | None) -> None:
-        """Until the socket takes bytes again, or reset when `deadline` passes first."""
+    async def _writable(self) -> None:
+        """Until the socket takes bytes again; reset when the period ends first."""
         loop = self._loop
-        while True:
-            now = loop.time()
-            if deadline is not None and now >= deadline:
-                close(self._transport, reset=True)
-                raise ConnectionResetError("send timed out")
-            wake = now + RECHECK if deadline is None else min(now + RECHECK, deadline)
-            ready: asyncio.Future[bool] = loop.create_future()
-            loop.add_writer(self._fd, _settle, ready, True)
-            timer = loop.call_at(wake, _settle, ready, False)
+        if self._timer is None:
+            loop.add_writer(self._fd, self._settle, True)
+            self._timer = loop.call_at(self._next_look(), self._look)
+        if self._due is None or loop.time() < self._due:
+            self._ready = loop.create_future()
             try:
-                if await ready:
+                if await self._ready:
                     return
             finally:
-                timer.cancel()
-                loop.remove_writer(self._fd)
-            self._check_open()
+                self._ready = None
+        self._check_open()
+        close(self._transport, reset=True)
+        raise ConnectionResetError("send timed out")
+
+    def _next_look(self) -> float:
+        now = self._loop.time()
+        due = self._due
+        return now + RECHECK if due is None or due <= now else min(now + RECHECK, due)
+
+    def _look(self) -> None:
+        """The timer: a waiting body past its period, or whose transport closed, gives up."""
+        if self._ready is not None:
+            now = self._loop.time()
+            if self._transport.is_closing() or (self._due is not None and now >= self._due):
+                self._settle(False)
+        self._timer = self._loop.call_at(self._next_look(), self._look)
+
+    def _settle(self, writable: bool) -> None:
+        if self._ready is not None and not self._ready.done():
+            self._ready.set_result(writable)
+
+    def _unwatch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+            self._loop.remove_writer(self._fd)
 
     def _check_open(self) -> None:
         if self._transport.is_closing():
             raise ConnectionResetError("connection closed")
-
-
-def _settle(ready: asyncio.Future[bool], writable: bool) -> None:
-    if not ready.done():
-        ready.set_result(writable)
