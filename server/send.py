@@ -1,30 +1,29 @@
 """Turn a file's bytes and a Decision into a response: headers, then the body.
 
 Two kinds of body: small files already in memory (one `web.Response`, no thread hop, no
-syscall beyond the stat that validated them), and open files sent with loop.sendfile
-(zero-copy on the stdlib loop), one socket buffer at a time so that a stalled client is
-noticed within send_timeout. Where the loop cannot sendfile (uvloop) and over TLS (the bytes
-must pass through OpenSSL; asyncio's own fallback would read 16 KiB per thread hop) the body
-goes out in bounded chunks read by a thread, so memory stays flat for any file size.
+syscall beyond the stat that validated them), and open files sent zero-copy with our own
+sendfile loop (zerocopy.py: as much per call as the kernel takes, on any event loop), reset
+when no byte leaves for send_timeout. Over TLS (the bytes must pass through OpenSSL;
+asyncio's own fallback would read 16 KiB per thread hop) the body goes out in bounded chunks
+read by a thread, so memory stays flat for any file size.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
 
-from .deadlines import close
 from .decide import Decision
 from .httpdate import format_http_date
 from .ranges import ByteRange, content_range, multipart_layout, new_boundary, unsatisfied_range
+from .zerocopy import Unsupported, Zerocopy
 
 CHUNK = 256 * 1024
-MIN_SENDFILE_CHUNK = 64 * 1024
 NO_STORE = "no-store"
 
 
@@ -126,12 +125,7 @@ async def _send(
         await resp.prepare(request)
         if request.method != "HEAD" and length:
             resp.sent = 0
-            for head, byte_range in pieces:
-                if head:
-                    await resp.write(head)
-                    resp.sent += len(head)
-                if byte_range is not None:
-                    await _send_range(request, resp, body.fd, byte_range)
+            await _send_pieces(request, resp, body.fd, pieces)
         await resp.write_eof()
     except ConnectionError:
         # The client went away (or stalled past send_timeout, or the file shrank): the end
@@ -142,74 +136,50 @@ async def _send(
 
 class Streamed(web.StreamResponse):
     """A body sent from a file; `sent` counts the body bytes that left (None: not counted),
-    a sendfile chunk at a time: a download cut short logs at most one socket buffer less."""
+    as each sendfile call or copied chunk goes out."""
 
     sent: int | None = None
 
-
-def _chunk_size(transport: asyncio.Transport) -> int:
-    """About one socket send buffer: what a client that keeps reading takes in one go."""
-    sock = transport.get_extra_info("socket")
-    try:
-        buffer = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) if sock else 0
-    except OSError:
-        buffer = 0
-    return max(MIN_SENDFILE_CHUNK, buffer)
+    def count(self, sent: int) -> None:
+        if self.sent is not None:
+            self.sent += sent
 
 
-async def _send_range(
-    request: web.BaseRequest, resp: Streamed, fd: int, byte_range: ByteRange
-) -> None:
-    """Send one range, a socket buffer at a time, each within send_timeout (nginx's rule:
-    a client that takes no buffer's worth in that time has stalled, and is reset)."""
-    loop = asyncio.get_running_loop()
+async def _send_pieces(request: web.BaseRequest, resp: Streamed, fd: int, pieces: Pieces) -> None:
+    """Each piece's head through the transport, its range zero-copy (zerocopy.py) or, over
+    TLS or where the file cannot sendfile, copied in bounded chunks."""
     transport = request.transport
     if transport is None or transport.is_closing():
         raise ConnectionResetError("client went away")
     timeout = getattr(request.protocol, "send_timeout", None)  # None: plain aiohttp, no limit
-    offset, remaining = byte_range.start, byte_range.length
-    if transport.get_extra_info("sslcontext") is None:  # TLS cannot go zero-copy
-        offset, remaining = await _sendfile(resp, transport, fd, offset, remaining, timeout)
-    while remaining:  # paused writes are timed by the protocol (deadlines.py)
+    plain = transport.get_extra_info("sslcontext") is None  # TLS cannot go zero-copy
+    with Zerocopy(transport, timeout) if plain else contextlib.nullcontext() as zero:
+        for head, byte_range in pieces:
+            if head:
+                await resp.write(head)
+                resp.count(len(head))
+            if byte_range is None:
+                continue
+            offset, length = byte_range.start, byte_range.length
+            if zero is not None:
+                try:
+                    if await zero.send(fd, offset, length, resp.count) < length:
+                        raise ConnectionResetError("file shrank while it was being sent")
+                    continue
+                except Unsupported:
+                    zero = None
+            await _copy(resp, fd, offset, length)
+
+
+async def _copy(resp: Streamed, fd: int, offset: int, remaining: int) -> None:
+    """Read by a thread, a chunk at a time; paused writes are timed by the protocol
+    (deadlines.py), and memory stays flat for any file size."""
+    loop = asyncio.get_running_loop()
+    while remaining:
         chunk = await loop.run_in_executor(None, os.pread, fd, min(CHUNK, remaining), offset)
         if not chunk:
             raise ConnectionResetError("file shrank while it was being sent")
         await resp.write(chunk)
-        _count(resp, len(chunk))
+        resp.count(len(chunk))
         offset += len(chunk)
         remaining -= len(chunk)
-
-
-async def _sendfile(
-    resp: Streamed,
-    transport: asyncio.Transport,
-    fd: int,
-    offset: int,
-    remaining: int,
-    timeout: float | None,
-) -> tuple[int, int]:
-    """Zero-copy, a socket buffer at a time; returns what is left when the loop cannot."""
-    loop = asyncio.get_running_loop()
-    with open(fd, "rb", buffering=0, closefd=False) as fileobj:
-        while remaining:
-            size = min(remaining, _chunk_size(transport))
-            try:
-                async with asyncio.timeout(timeout):
-                    sent = await loop.sendfile(transport, fileobj, offset, size)
-            except NotImplementedError:
-                break  # this loop cannot sendfile: buffered writes
-            except TimeoutError:
-                close(transport, reset=True)
-                raise ConnectionResetError("send timed out") from None
-            _count(resp, sent)
-            if sent < size:
-                transport.close()  # the file shrank: a short body must not look complete
-                raise ConnectionResetError("file shrank while it was being sent")
-            offset += sent
-            remaining -= sent
-    return offset, remaining
-
-
-def _count(resp: Streamed, sent: int) -> None:
-    if resp.sent is not None:
-        resp.sent += sent
