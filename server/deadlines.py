@@ -112,6 +112,14 @@ class Deadlines:
             self.at_boundary = True
             self._arm_read(self.limits.keepalive_timeout, "keepalive")
 
+    def replayed(self) -> None:
+        """A read that was one whole head, answered at once (server.hot_wire): where
+        `received`, `request_started` and `response_done(True)` would leave it, in one step."""
+        self._partial = False
+        self.phase = Phase.IDLE
+        self.at_boundary = True
+        self._arm_read(self.limits.keepalive_timeout, "keepalive")
+
     def write_paused(self) -> None:
         if self._send is None:
             self._send = self._loop.call_later(self.limits.send_timeout, self._fire_send)

@@ -141,6 +141,8 @@ class _Handler(HotWire, RequestHandler):
         deadlines = self._deadlines
         if deadlines is None:
             return  # refused, or already lost: what arrives is dropped
+        if self._hot is not None and self._replay(data):
+            return
         if deadlines.at_boundary or self._line:
             data = self._complete_http09(data)
         deadlines.received(data)
