@@ -238,7 +238,8 @@ class Hot:
         cached = small.peek(path, found.cache)
         if cached is None or (answer.status == 200 and answer.body is not cached.data):
             return None
-        return lambda: origin.rules is rules and small.lookup(path, found.cache) is cached
+        holds = small.holds(path, found.cache, cached)
+        return lambda: origin.rules is rules and holds()
 
 
 @dataclass(slots=True)

@@ -57,8 +57,9 @@ class HotWire:
             self._log_start, entry.middle, time.monotonic() - started, answer.meter,
             answer.status, answer.sent,
         )  # fmt: skip
-        self._deadlines.replayed()
-        self._waiting_again()
+        now = self._loop.time()
+        self._deadlines.replayed(now)
+        self._waiting_again(now)
         return True
 
     def _idle(self: Any) -> bool:
@@ -106,11 +107,12 @@ class HotWire:
             return
         self._waiting_again()
 
-    def _waiting_again(self: Any) -> None:
+    def _waiting_again(self: Any, now: float | None = None) -> None:
         """Kept alive after an answer: the budget and aiohttp's idle timer, as aiohttp does."""
         self._owner.budget.waiting(self)
         if self._keepalive_timeout > 0:  # aiohttp's own idle timer, as after its answers
-            self._next_keepalive_close_time = self._loop.time() + self._keepalive_timeout
+            now = self._loop.time() if now is None else now
+            self._next_keepalive_close_time = now + self._keepalive_timeout
 
     def _room(self) -> bool:
         transport = self._transport

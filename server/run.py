@@ -245,12 +245,7 @@ def _tally() -> Any:
     from snapfront.metrics.tally import Tally
 
     tally = Tally()
-    record = tally.record
-
-    def on_response(meter: tuple[str, str], status: int, sent: int, elapsed: float) -> None:
-        record(meter[0], meter[1], status, sent, elapsed)
-
-    access_log.observe(on_response)
+    access_log.observe(tally.count)
     return tally
 
 
