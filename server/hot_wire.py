@@ -33,6 +33,8 @@ class HotWire:
     """The start of a head the hot path waits to see whole, in the pieces it came in."""
     _clean = True
     """aiohttp's parser holds no partial request."""
+    _fed = False
+    """aiohttp has been handed bytes on this connection."""
     _remote = ""
     _log_start = b""
 
@@ -64,13 +66,20 @@ class HotWire:
 
     def _idle(self: Any) -> bool:
         """aiohttp waits for a request, has none queued and its parser none half-read: bytes
-        answered now leave after everything it sent (private state: see the docstring)."""
+        answered now leave after everything it sent (private state: see the docstring). No
+        waiter yet is idle too while aiohttp was never fed: uvloop delivers a connection's
+        first read before aiohttp's task first waits, and that task then finds nothing."""
         waiter = self._waiter
         return (
-            self._clean and waiter is not None and not waiter.done() and not self._messages
-            and not _upgraded(self) and self._payload_parser is None
+            self._clean and (not self._fed if waiter is None else not waiter.done())
+            and not self._messages and not _upgraded(self) and self._payload_parser is None
             and not self._close and not self._force_close
         )  # fmt: skip
+
+    def _feed(self, data: bytes) -> None:
+        """Hand `data` to aiohttp's parser."""
+        self._fed = True
+        RequestHandler.data_received(self, data)  # type: ignore[arg-type]
 
     def _serve_hot(self: Any, data: bytes) -> None:
         """Answer what the hot path can (server.hot) and hand aiohttp the rest, in the pieces
@@ -87,7 +96,7 @@ class HotWire:
             self._clean = clean_end(b"".join(rest))
             queued = len(self._messages)
             for piece in rest:
-                RequestHandler.data_received(self, piece)
+                self._feed(piece)
             if any(isinstance(m, _ErrInfo) for m, _ in list(self._messages)[queued:]):
                 return  # its parser threw away the whole read, so the full path answers
                 # none of the requests before the malformed one: neither does this
@@ -128,7 +137,10 @@ def _after(chunks: list[bytes], used: int) -> list[bytes]:
     return []
 
 
+UPGRADED = "_upgraded" if hasattr(RequestHandler, "_upgraded") else "_upgrade"
+"""Where aiohttp's handler says its parser stopped at an Upgrade: `_upgraded` since aiohttp
+3.12, `_upgrade` before (Debian 13 ships 3.11); both are slots of the class."""
+
+
 def _upgraded(handler: Any) -> bool:
-    """Whether aiohttp's parser stopped at an Upgrade: `_upgraded` since aiohttp 3.12,
-    `_upgrade` before (Debian 13 ships 3.11)."""
-    return bool(getattr(handler, "_upgraded", None) or getattr(handler, "_upgrade", False))
+    return bool(getattr(handler, UPGRADED, False))

@@ -149,7 +149,7 @@ class _Handler(HotWire, RequestHandler):
         if self._hot is not None and (self._pending or self._idle()):
             self._serve_hot(data)
         else:
-            super().data_received(data)
+            self._feed(data)
 
     def pause_writing(self) -> None:
         super().pause_writing()
