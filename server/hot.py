@@ -109,8 +109,10 @@ class Hot:
         if entry is None:
             return None
         answer = entry.answer
-        if self._answers.get(entry.key) is not answer or not answer.check():
-            del self._replays[data]
+        if self._answers.get(entry.key) is not answer:
+            del self._replays[data]  # learned again since
+            return None
+        if not answer.check():
             return None
         self.answered += 1
         return entry
@@ -188,8 +190,8 @@ class Hot:
                 break  # aiohttp's parser answers bytes after a close with a 400 instead
             answer = self._answers.get(head.key)
             if answer is None or not answer.check():
-                self._answers.pop(head.key, None)
-                break
+                break  # kept: a check that failed while a re-read was due holds again once
+                # it started (as the full path answers meanwhile), and relearning replaces it
             out.append(answer.head + self.date() + answer.tail)
             served.answered.append((head, answer, time.monotonic() - started))
             pos = head.end

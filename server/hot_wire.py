@@ -33,8 +33,9 @@ class HotWire:
     """The start of a head the hot path waits to see whole, in the pieces it came in."""
     _clean = True
     """aiohttp's parser holds no partial request."""
-    _fed = False
-    """aiohttp has been handed bytes on this connection."""
+    _answering = False
+    """aiohttp started a request and has not yet finished sending its answer (protocol.py:
+    request_started, log_access)."""
     _remote = ""
     _log_start = b""
 
@@ -65,20 +66,24 @@ class HotWire:
         return True
 
     def _idle(self: Any) -> bool:
-        """aiohttp waits for a request, has none queued and its parser none half-read: bytes
-        answered now leave after everything it sent (private state: see the docstring). No
-        waiter yet is idle too while aiohttp was never fed: uvloop delivers a connection's
-        first read before aiohttp's task first waits, and that task then finds nothing."""
+        """aiohttp waits for a request, or has sent all its answers, has none queued and its
+        parser none half-read: bytes answered now leave after everything it sent (private
+        state: see the docstring). Without waiting for its task to come back to its waiter:
+        a client that asks again as soon as an answer arrives (APT, wrk) is quicker than that
+        task on a busy worker, and would keep the connection on the full path; and uvloop
+        delivers a connection's first read before the task first waits."""
         waiter = self._waiter
         return (
-            self._clean and (not self._fed if waiter is None else not waiter.done())
+            self._clean and (not self._answering if waiter is None else not waiter.done())
             and not self._messages and not _upgraded(self) and self._payload_parser is None
             and not self._close and not self._force_close
         )  # fmt: skip
 
     def _feed(self, data: bytes) -> None:
-        """Hand `data` to aiohttp's parser."""
-        self._fed = True
+        """Hand `data` to aiohttp's parser while it is busy: still clean only while each
+        read is whole bodiless heads (once not, this connection stays on the full path)."""
+        if self._clean:
+            self._clean = clean_end(data)
         RequestHandler.data_received(self, data)  # type: ignore[arg-type]
 
     def _serve_hot(self: Any, data: bytes) -> None:
@@ -96,7 +101,7 @@ class HotWire:
             self._clean = clean_end(b"".join(rest))
             queued = len(self._messages)
             for piece in rest:
-                self._feed(piece)
+                RequestHandler.data_received(self, piece)
             if any(isinstance(m, _ErrInfo) for m, _ in list(self._messages)[queued:]):
                 return  # its parser threw away the whole read, so the full path answers
                 # none of the requests before the malformed one: neither does this

@@ -162,6 +162,7 @@ class _Handler(HotWire, RequestHandler):
             self._deadlines.write_resumed()
 
     def request_started(self) -> None:
+        self._answering = True
         if self._deadlines is not None:
             self._deadlines.request_started()
             self._owner.budget.serving(self)
@@ -177,6 +178,7 @@ class _Handler(HotWire, RequestHandler):
                 # Handed over (a sendfile body to the kernel, others at most a socket buffer
                 # short): the youngest waiting connection, the last closed for room.
                 self._owner.budget.waiting(self)
+        self._answering = False  # all of its answer is in the transport (or the kernel's)
 
     def handle_error(
         self,
