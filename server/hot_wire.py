@@ -1,7 +1,8 @@
 """The hot path's side of a connection (server.hot answers; this feeds it and keeps the
 connection's books): mixed into protocol._Handler, whose state it reads and moves.
 
-It hands server.hot a chunk only while aiohttp is idle: waiting for a request, none queued,
+It hands server.hot a chunk only while aiohttp is idle: waiting for a request (or done
+sending every answer it started), none queued,
 its parser holding no half-read one (`_clean`: what it was fed ended with whole bodiless
 heads). Answered requests move the deadlines, the budget and aiohttp's idle timer exactly as
 an aiohttp answer does (protocol._Handler.request_started and log_access); a `Connection:

@@ -29,7 +29,8 @@ Not all of this is aiohttp's public API, so pyproject.toml and debian/control ho
 - `_Request` overrides the private `BaseRequest._prepare_hook`, where aiohttp's Application
   runs on_response_prepare: called for every response prepared, since aiohttp 3.0.
 - The hot path (server.hot) reads `_Handler`'s private state to know aiohttp is idle
-  (`_waiter` pending, `_messages` empty, not `_upgraded` (`_upgrade` before aiohttp 3.12),
+  (`_waiter` pending, or none while every request its factory built has reached `log_access`
+  (called after `write_eof`), `_messages` empty, not `_upgraded` (`_upgrade` before aiohttp 3.12),
   no `_payload_parser`, neither `_close` nor `_force_close`), moves aiohttp's own idle timer
   (`_keepalive_timeout`, `_next_keepalive_close_time`) as aiohttp does after an answer,
   looks for the `_ErrInfo` its parser queues for a malformed read (which drops the requests
