@@ -2,11 +2,11 @@
 connection's books): mixed into protocol._Handler, whose state it reads and moves.
 
 It hands server.hot a chunk only while aiohttp is idle: waiting for a request (or done
-sending every answer it started), none queued,
-its parser holding no half-read one (`_clean`: what it was fed ended with whole bodiless
-heads). Answered requests move the deadlines, the budget and aiohttp's idle timer exactly as
-an aiohttp answer does (protocol._Handler.request_started and log_access); a `Connection:
-close` closes as aiohttp does, after its answer has left.
+sending every answer it started), none queued, its parser holding no half-read one (`_clean`:
+what it was fed ended with whole bodiless heads). Answered requests move the deadlines, the
+budget and aiohttp's idle timer exactly as an aiohttp answer does (protocol._Handler's
+request_started and log_access); a `Connection: close` closes as aiohttp does, after its
+answer has left.
 """
 
 from __future__ import annotations
