@@ -1,6 +1,6 @@
 """The hot path beside nginx, in one run (issue 21's measures; needs `wrk`, Debian package wrk).
 
-    python3 bench/hot.py [--duration 8] [--dir DIR] [--results bench/RESULTS-hot.md]
+    python3 bench/hot.py [--duration 8] [--loop default] [--dir DIR] [--results FILE]
 
 Per core: the server pinned to CPU 0 (`taskset`, every process of it), wrk to CPU 1 (`-t1
 -c64`): the snapshot Release, a 304 for it (If-None-Match), a pool .deb, a 404 for an unknown
@@ -109,9 +109,11 @@ def total_rss(servers: Servers, name: str) -> float:
     return sum(rss_mb(pid) for pid in servers.pids(name))
 
 
-def per_core(tree: Path, duration: float, fast: bool) -> dict[str, dict[str, float | str]]:
+def per_core(
+    tree: Path, duration: float, fast: bool, loop: str
+) -> dict[str, dict[str, float | str]]:
     rows: dict[str, dict[str, float | str]] = {}
-    with Servers(tree, 1, "asyncio", ceiling=False, fast_path=fast, tuned_nginx=True) as servers:
+    with Servers(tree, 1, loop, ceiling=False, fast_path=fast, tuned_nginx=True) as servers:
         for name in ("nginx", "snapfront"):
             pin(servers.pids(name), "0")
         release = f"/debian/{servers.serial}/dists/bookworm/Release"
@@ -131,10 +133,10 @@ def per_core(tree: Path, duration: float, fast: bool) -> dict[str, dict[str, flo
     return rows
 
 
-def whole_machine(tree: Path, duration: float) -> dict[str, dict[str, float | str]]:
+def whole_machine(tree: Path, duration: float, loop: str) -> dict[str, dict[str, float | str]]:
     rows: dict[str, dict[str, float | str]] = {}
     workers = os.cpu_count() or 1
-    with Servers(tree, workers, "asyncio", ceiling=False, tuned_nginx=True) as servers:
+    with Servers(tree, workers, loop, ceiling=False, tuned_nginx=True) as servers:
         release = f"/debian/{servers.serial}/dists/bookworm/Release"
         for name in ("nginx", "snapfront"):
             rps = wrk(servers.url(name, release), duration, None, 2, None).rps
@@ -174,20 +176,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per wrk run")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/snapfront-bench"))
+    parser.add_argument(
+        "--loop",
+        choices=["default", "asyncio", "uvloop"],
+        default="default",
+        help="SNAPFRONT_LOOP for snapfront (default: uvloop where importable)",
+    )
     parser.add_argument("--results", type=Path, default=Path(__file__).with_name("RESULTS-hot.md"))
     args = parser.parse_args(argv)
     tree = build_tree(args.dir.resolve())
     load_before = os.getloadavg()
-    rows = per_core(tree, args.duration, fast=True)
-    full = per_core(tree, args.duration, fast=False)
-    rows |= whole_machine(tree, args.duration)
+    rows = per_core(tree, args.duration, True, args.loop)
+    full = per_core(tree, args.duration, False, args.loop)
+    rows |= whole_machine(tree, args.duration, args.loop)
     load_after = os.getloadavg()
     table = render(rows, full)
     print(table)
     args.results.write_text(
         "# The hot path beside nginx\n\n"
         f"Machine: {machine()}\n\n"
-        f"Command: `python3 bench/hot.py --duration {args.duration:g}`\n\n"
+        f"Command: `python3 bench/hot.py --duration {args.duration:g} --loop {args.loop}`\n\n"
         f"Load average (1, 5, 15 min) before: {load_before}, after: {load_after} (a machine "
         "shared with other work: the figures are noisy)\n\n" + table + "\n"
     )

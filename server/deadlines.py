@@ -112,6 +112,15 @@ class Deadlines:
             self.at_boundary = True
             self._arm_read(self.limits.keepalive_timeout, "keepalive")
 
+    def replayed(self, now: float) -> None:
+        """A read that was one whole head, answered at once (server.hot_wire): where
+        `received`, `request_started` and `response_done(True)` would leave it, in one step;
+        `now`: the loop's time, read once for this and aiohttp's idle timer."""
+        self._partial = False
+        self.phase = Phase.IDLE
+        self.at_boundary = True
+        self._arm_read(self.limits.keepalive_timeout, "keepalive", now)
+
     def write_paused(self) -> None:
         if self._send is None:
             self._send = self._loop.call_later(self.limits.send_timeout, self._fire_send)
@@ -128,8 +137,8 @@ class Deadlines:
             self._read = None
         self.write_resumed()
 
-    def _arm_read(self, seconds: float, reason: str) -> None:
-        due = self._loop.time() + seconds
+    def _arm_read(self, seconds: float, reason: str, now: float | None = None) -> None:
+        due = (self._loop.time() if now is None else now) + seconds
         self._due, self._reason = due, reason
         if self._read is not None:
             if self._read.when() <= due:

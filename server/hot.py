@@ -68,6 +68,18 @@ class Answer:
     check: Check
 
 
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """A read that was exactly one simple head, and the answer it got: the next identical read
+    (a client asking again in the same bytes: APT's next `apt update`, a build's polls, wrk)
+    costs a dict lookup and the answer's check."""
+
+    key: Key
+    answer: Answer
+    middle: bytes
+    """Its access-log line between the time and the seconds taken (access_log.line_middle)."""
+
+
 def enabled() -> bool:
     return os.environ.get(ENV, "1") != "0"
 
@@ -79,6 +91,8 @@ class Hot:
         self.origin = origin
         self._answers: dict[Key, Answer] = {}
         self._heads: dict[bytes, Head] = {}
+        self._replays: dict[bytes, Replay] = {}
+        self._date = ("", b"")
         self.answered = 0
         """Requests answered here since the worker started (a metric: run.py folds it)."""
 
@@ -88,6 +102,36 @@ class Hot:
         if len(self._heads) >= HEADS_KEPT:
             self._heads.clear()
         self._heads[buf] = head
+
+    def replay(self, data: bytes) -> Replay | None:
+        """The kept answer to a read seen before, when it still holds (else forgotten)."""
+        entry = self._replays.get(data)
+        if entry is None:
+            return None
+        answer = entry.answer
+        if self._answers.get(entry.key) is not answer:
+            del self._replays[data]  # learned again since
+            return None
+        if not answer.check():
+            return None
+        self.answered += 1
+        return entry
+
+    def date(self) -> bytes:
+        """The Date aiohttp would send now, as bytes (aiohttp formats it once a second)."""
+        text = rfc822_formatted_time()
+        if text is not self._date[0]:
+            self._date = (text, text.encode())
+        return self._date[1]
+
+    def _keep_replay(self, buf: bytes, head: Head, answer: Answer) -> None:
+        if len(self._replays) >= HEADS_KEPT:
+            self._replays.clear()
+        method, target, minor = head.key[0], head.key[1], head.key[2]
+        middle = access_log.line_middle(
+            method, target, f"1.{minor}", answer.status, answer.sent, head.referer, head.agent
+        )
+        self._replays[buf] = Replay(head.key, answer, middle)
 
     def learning(self, handler: Handler) -> Handler:
         async def handle(request: web.BaseRequest) -> web.StreamResponse:
@@ -131,7 +175,6 @@ class Hot:
         takes more; the answers' bytes, and what was consumed and whether to keep alive."""
         out: list[bytes] = []
         served = Served()
-        date = None
         pos = 0
         started = time.monotonic()
         while pos < len(buf):
@@ -147,16 +190,16 @@ class Hot:
                 break  # aiohttp's parser answers bytes after a close with a 400 instead
             answer = self._answers.get(head.key)
             if answer is None or not answer.check():
-                self._answers.pop(head.key, None)
-                break
-            if date is None:
-                date = rfc822_formatted_time().encode()
-            out.append(answer.head + date + answer.tail)
+                break  # kept: a check that failed while a re-read was due holds again once
+                # it started (as the full path answers meanwhile), and relearning replaces it
+            out.append(answer.head + self.date() + answer.tail)
             served.answered.append((head, answer, time.monotonic() - started))
             pos = head.end
             if not answer.keep_alive:
                 served.keep_alive = False
                 break
+            if head.end == len(buf) <= HEAD_MEMO and len(served.answered) == 1:
+                self._keep_replay(buf, head, answer)
             if not room():
                 break
         served.used = pos
@@ -197,7 +240,8 @@ class Hot:
         cached = small.peek(path, found.cache)
         if cached is None or (answer.status == 200 and answer.body is not cached.data):
             return None
-        return lambda: origin.rules is rules and small.lookup(path, found.cache) is cached
+        holds = small.holds(path, found.cache, cached)
+        return lambda: origin.rules is rules and holds()
 
 
 @dataclass(slots=True)

@@ -29,7 +29,8 @@ Not all of this is aiohttp's public API, so pyproject.toml and debian/control ho
 - `_Request` overrides the private `BaseRequest._prepare_hook`, where aiohttp's Application
   runs on_response_prepare: called for every response prepared, since aiohttp 3.0.
 - The hot path (server.hot) reads `_Handler`'s private state to know aiohttp is idle
-  (`_waiter` pending, `_messages` empty, not `_upgraded` (`_upgrade` before aiohttp 3.12),
+  (`_waiter` pending, or none while every request its factory built has reached `log_access`
+  (called after `write_eof`), `_messages` empty, not `_upgraded` (`_upgrade` before aiohttp 3.12),
   no `_payload_parser`, neither `_close` nor `_force_close`), moves aiohttp's own idle timer
   (`_keepalive_timeout`, `_next_keepalive_close_time`) as aiohttp does after an answer,
   looks for the `_ErrInfo` its parser queues for a malformed read (which drops the requests
@@ -141,13 +142,15 @@ class _Handler(HotWire, RequestHandler):
         deadlines = self._deadlines
         if deadlines is None:
             return  # refused, or already lost: what arrives is dropped
+        if self._hot is not None and self._replay(data):
+            return
         if deadlines.at_boundary or self._line:
             data = self._complete_http09(data)
         deadlines.received(data)
         if self._hot is not None and (self._pending or self._idle()):
             self._serve_hot(data)
         else:
-            super().data_received(data)
+            self._feed(data)
 
     def pause_writing(self) -> None:
         super().pause_writing()
@@ -160,6 +163,7 @@ class _Handler(HotWire, RequestHandler):
             self._deadlines.write_resumed()
 
     def request_started(self) -> None:
+        self._answering = True
         if self._deadlines is not None:
             self._deadlines.request_started()
             self._owner.budget.serving(self)
@@ -175,6 +179,7 @@ class _Handler(HotWire, RequestHandler):
                 # Handed over (a sendfile body to the kernel, others at most a socket buffer
                 # short): the youngest waiting connection, the last closed for room.
                 self._owner.budget.waiting(self)
+        self._answering = False  # all of its answer is in the transport (or the kernel's)
 
     def handle_error(
         self,

@@ -152,14 +152,27 @@ def _keeping(keeper: Keeper | None) -> dict[str, Any]:
     return {} if keeper is None else {"tick": keeper.poll, "reaped": keeper.reaped}
 
 
-def _run(main: Coroutine[Any, Any, int]) -> int:
-    """Run on the stdlib loop (sendfile); SNAPFRONT_LOOP=uvloop exists to measure the other."""
-    factory = None
-    if os.environ.get("SNAPFRONT_LOOP") == "uvloop":
-        import uvloop
+LOOP_ENV = "SNAPFRONT_LOOP"
 
-        factory = uvloop.new_event_loop
-    with asyncio.Runner(loop_factory=factory) as runner:
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it is importable (a small answer costs about a tenth less CPU on it:
+    bench/RESULTS-hot-profile.md), else asyncio's own (None); SNAPFRONT_LOOP=asyncio or
+    =uvloop chooses (README: Serving at speed)."""
+    choice = os.environ.get(LOOP_ENV, "")
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            raise
+        return None
+    return uvloop.new_event_loop
+
+
+def _run(main: Coroutine[Any, Any, int]) -> int:
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
         return runner.run(main)
 
 
@@ -245,12 +258,7 @@ def _tally() -> Any:
     from snapfront.metrics.tally import Tally
 
     tally = Tally()
-    record = tally.record
-
-    def on_response(meter: tuple[str, str], status: int, sent: int, elapsed: float) -> None:
-        record(meter[0], meter[1], status, sent, elapsed)
-
-    access_log.observe(on_response)
+    access_log.observe(tally.count)
     return tally
 
 

@@ -8,6 +8,7 @@ workers and without the watcher: each process checks the file itself on every re
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from snapfront.base.stamps import stat_stamp
@@ -58,6 +59,22 @@ class SmallFiles:
             self._drop(key)
             return None
         return entry
+
+    def holds(self, path: str, variant: str, entry: Cached) -> Callable[[], bool]:
+        """A check, made once, that `lookup(path, variant)` still gives `entry`: one stat and
+        a compare per call (the hot path's; a failed check leaves the dropping to lookup)."""
+        key = f"{path}\0{variant}"
+        kept = stamp(entry.stat)
+
+        def check() -> bool:
+            if self._entries.get(key) is not entry:
+                return False
+            try:
+                return stamp(os.stat(path)) == kept
+            except OSError:
+                return False
+
+        return check
 
     def peek(self, path: str, variant: str = "") -> Cached | None:
         """The entry kept for `path`, without looking at the disk (lookup does)."""

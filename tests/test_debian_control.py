@@ -25,6 +25,8 @@ DEBIAN_NAME = {
     "brotli": "python3-brotli",
     "markdown-it-py": "python3-markdown-it",
     "prometheus-client": "python3-prometheus-client",
+    "pyyaml": "python3-yaml",
+    "uvloop": "python3-uvloop",
 }
 BOOKWORM = {"python3-aiohttp": "3.8.4-1", "python3-watchdog": "2.2.1-1",
             "python3-markdown-it": "2.1.0-5", "python3-brotli": "1.0.9-2+b6"}  # fmt: skip
