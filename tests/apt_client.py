@@ -54,13 +54,25 @@ class AptRoot:
     """One APT client: `deb` lines in, `update`, `download` and `source` out, like a user."""
 
     def __init__(
-        self, root: Path, sources: list[str], settings: Mapping[str, object] | None = None
+        self,
+        root: Path,
+        sources: list[str],
+        settings: Mapping[str, object] | None = None,
+        installs: bool = False,
     ) -> None:
-        """`settings`: more apt.conf options (`Acquire::https::CaInfo` …), over the defaults."""
+        """`settings`: more apt.conf options (`Acquire::https::CaInfo` …), over the defaults.
+        `installs`: `apt-get install` unpacks into the empty system ROOT/target (dpkg --root,
+        its own database there), never into this machine's."""
         self.root = root
         for sub in ("lists/partial", "cache/archives/partial", "parts", "prefs", "sources.d"):
             (root / sub).mkdir(parents=True, exist_ok=True)
-        (root / "status").write_text("")
+        status = root / "status"
+        if installs:
+            self.target = root / "target"
+            for sub in ("var/lib/dpkg/info", "var/lib/dpkg/updates", "var/log"):
+                (self.target / sub).mkdir(parents=True, exist_ok=True)
+            status = self.target / "var/lib/dpkg/status"
+        status.write_text("")
         (root / "sources.list").write_text("".join(line + "\n" for line in sources))
         arch = subprocess.run(
             ["dpkg", "--print-architecture"], capture_output=True, text=True, check=True
@@ -68,7 +80,7 @@ class AptRoot:
         conf: dict[str, object] = {
             "Dir::State": root,
             "Dir::State::Lists": root / "lists",
-            "Dir::State::status": root / "status",
+            "Dir::State::status": status,
             "Dir::Cache": root / "cache",
             "Dir::Etc::SourceList": root / "sources.list",
             "Dir::Etc::SourceParts": root / "sources.d",
@@ -84,7 +96,11 @@ class AptRoot:
             "Debug::NoLocking": "1",
             **(settings or {}),
         }
-        (root / "apt.conf").write_text("".join(f'{k} "{v}";\n' for k, v in conf.items()))
+        text = "".join(f'{k} "{v}";\n' for k, v in conf.items())
+        if installs:
+            for option in (f"--root={self.target}", f"--log={self.target}/var/log/dpkg.log"):
+                text += f'DPkg::Options:: "{option}";\n'
+        (root / "apt.conf").write_text(text)
 
     def run(self, *args: str, cwd: Path | None = None) -> AptResult:
         env = {**os.environ, "APT_CONFIG": str(self.root / "apt.conf"), "LC_ALL": "C.UTF-8"}

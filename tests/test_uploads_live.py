@@ -80,11 +80,16 @@ def test_signed_upload_is_in_the_suite_within_seconds_and_apt_gets_it(
     took = wait_for(lambda: f"Package: {PACKAGE}\nVersion: 1.0\n" in served_packages(server))
     print(f"dput → served Packages: {took:.2f} s")
     assert wait_for(lambda: not os.listdir(repo.root / "incoming")) >= 0  # leftovers removed
-    apt = AptRoot(tmp_path / "apt", [f"deb [signed-by={repo.keyring}] {server.url}apt/ devel main"])
+    source = f"deb [signed-by={repo.keyring}] {server.url}apt/ devel main"
+    apt = AptRoot(tmp_path / "apt", [source], installs=True)
     update = apt.run("update")
     assert update.returncode == 0 and not update.problems(), update.output
-    got = apt.run("install", "--download-only", "-y", PACKAGE)
-    assert got.returncode == 0, got.output
+    got = apt.run("install", "-y", PACKAGE)
+    assert got.returncode == 0 and f"Setting up {PACKAGE} (1.0)" in got.output, got.output
+    admindir = apt.target / "var/lib/dpkg"
+    state = subprocess.run(["dpkg-query", f"--admindir={admindir}", "-W", "-f",
+                            "${Status} ${Version}", PACKAGE], capture_output=True, text=True)  # fmt: skip
+    assert state.stdout == "install ok installed 1.0", state.stdout + state.stderr
     (deb,) = (tmp_path / "apt" / "cache" / "archives").glob(f"{PACKAGE}_1.0_all.deb")
     assert deb.read_bytes() == (changes.parent / deb.name).read_bytes()
     event = history.read(repo.root, "devel").events[-1]
