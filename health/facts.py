@@ -149,12 +149,26 @@ class Gatherer:
 
 def _tree(mount: Mount, newest: newest_file.Newest | None) -> MountFacts:
     """A files, repository or tagged mount: its newest mtime as the last build recorded it
-    (None before the first build: walking the tree here would cost a stat per file)."""
+    (None before the first build: walking the tree here would cost a stat per file), and an
+    interrupted operation of its own (a suite change or upload; a tagged create)."""
+    pending = _interrupted(mount)
     if newest is None:
-        return MountFacts(mount.url, kind=mount.kind.value)
+        return MountFacts(mount.url, kind=mount.kind.value, interrupted=pending)
     return MountFacts(
-        mount.url, kind=mount.kind.value, newest=newest.mtime_ns / 1e9, newest_path=newest.path
-    )
+        mount.url, kind=mount.kind.value, newest=newest.mtime_ns / 1e9, newest_path=newest.path,
+        interrupted=pending,
+    )  # fmt: skip
+
+
+def _interrupted(mount: Mount) -> str | None:
+    """Where each kind keeps its record: a repository's db/, a tagged mount's hidden state
+    directory (its tags are the root's directories); files mounts have none."""
+    where = {
+        MountKind.REPOSITORY: mount.root,
+        MountKind.TAGGED: os.path.join(mount.root, STATE_DIR),
+    }
+    found = interrupted(where[mount.kind]) if mount.kind in where else None
+    return None if found is None else found.describe()
 
 
 def unwritable(output: str) -> str | None:

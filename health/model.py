@@ -36,7 +36,7 @@ class MountFacts:
     kind: str = "snapshots"
     newest: float | None = None  # epoch seconds: `taken`, or the newest mtime under the root
     newest_path: str | None = None  # what is that new, relative to the root (not snapshots)
-    interrupted: str | None = None  # a snapshot operation killed part way, until resolved
+    interrupted: str | None = None  # an operation on the mount killed part way, until resolved
     signed: int | None = None  # the newest serial's InRelease mtime (rsync keeps it)
 
 

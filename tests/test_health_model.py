@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 
 from snapfront.base import units
+from snapfront.base.atomic import STATE_DIR
 from snapfront.base.ops_config import LOOPBACK, Health, allowed
+from snapfront.basedir.intent import Intent, intent_path
 from snapfront.basedir.taken import taken_at
 from snapfront.health import facts as gathering
 from snapfront.health.model import Facts, MountFacts, WatcherFacts, decide
 from snapfront.health.status import status_document
 from snapfront.health.watcher_file import LastBuild, WatcherState
+from snapfront.rewrite_rules import Mount, MountKind
 from tests.test_config import GOOD_MOUNT
 
 pytestmark = pytest.mark.pure
@@ -189,3 +192,21 @@ def test_write_probe_and_free_space(tmp_path: Path) -> None:
     assert "Is a directory" in gathering.unwritable(str(tmp_path))
     (path, free), *rest = gathering.free_space([str(tmp_path), str(tmp_path)])
     assert path == str(tmp_path) and free > 0 and not rest
+
+
+@pytest.mark.parametrize(
+    ("kind", "where", "operation"),
+    [(MountKind.REPOSITORY, "", "suite-change"), (MountKind.TAGGED, STATE_DIR, "tagged-create")],
+)
+def test_an_interrupted_operation_of_a_repository_or_tagged_mount_is_reported(
+    tmp_path: Path, kind: MountKind, where: str, operation: str
+) -> None:
+    """status.json's `interrupted` for the mounts whose commands record intents of their own:
+    a repository's in its db/, a tagged mount's in its hidden state directory."""
+    mount = Mount("/m/", kind, str(tmp_path), "m")
+    assert gathering._tree(mount, None).interrupted is None
+    record = Path(intent_path(str(tmp_path / where)))
+    record.parent.mkdir(parents=True)
+    record.write_bytes(Intent(operation, 4242, 1_765_000_000.0, (), {"suite": "devel"}).to_json())
+    said = gathering._tree(mount, None).interrupted
+    assert said is not None and said.startswith(operation) and "pid 4242" in said, said
