@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 
 from snapfront.base.config import Config, ConfigError, load, make_output
 from snapfront.base.errors import EXIT_REFUSED, CommandError, Refused
-from snapfront.cli_options import add_config_option
+from snapfront.cli_options import add_config_option, complain
 from snapfront.privileges import as_basedir_owner, as_output_owner
 
 
@@ -38,9 +37,9 @@ def run(args: argparse.Namespace) -> int:
         make_output(config)
         return _replicate(config)
     except ConfigError as exc:
-        return _complain(str(exc), EXIT_REFUSED)
+        return complain(str(exc), EXIT_REFUSED)
     except CommandError as exc:
-        return _complain(str(exc), exc.exit_status)
+        return complain(str(exc), exc.exit_status)
 
 
 def _check(config: Config) -> None:
@@ -98,8 +97,3 @@ def _serve_db(config: Config) -> int:
             return 0
     print(f"snapfront: no mount for rsync module {module!r}")
     return EXIT_REFUSED
-
-
-def _complain(message: str, status: int) -> int:
-    print(f"snapfront: {message}", file=sys.stderr)
-    return status

@@ -19,7 +19,7 @@ from snapfront.base.errors import EXIT_FAILED, EXIT_REFUSED, CommandError, Refus
 from snapfront.basedir.inventory import read_archive
 from snapfront.basedir.release import GpgvMissing
 from snapfront.basedir.tools import MissingTool, ToolError, require
-from snapfront.cli_options import add_config_option
+from snapfront.cli_options import add_config_option, complain
 from snapfront.lifecycle.outcome import Outcome
 from snapfront.lifecycle.repo import first_line
 from snapfront.privileges import as_basedir_owner, name_of
@@ -83,13 +83,13 @@ def run(args: argparse.Namespace, func: Action, tools: tuple[str, ...], writes: 
         before = _archives(config, mount, args) if config.cdns and writes else None
         outcome = _after_recovery(args, func, mount) if writes else func(args, mount)
     except ConfigError as exc:
-        return _complain(str(exc), EXIT_REFUSED)
+        return complain(str(exc), EXIT_REFUSED)
     except (MissingTool, GpgvMissing) as exc:
-        return _complain(str(exc), EXIT_REFUSED)
+        return complain(str(exc), EXIT_REFUSED)
     except CommandError as exc:
-        return _complain(str(exc), exc.exit_status)
+        return complain(str(exc), exc.exit_status)
     except ToolError as exc:  # a tool failed where the command had changed nothing yet
-        return _complain(f"{args.snapshot_command}: {first_line(exc)}", EXIT_FAILED)
+        return complain(f"{args.snapshot_command}: {first_line(exc)}", EXIT_FAILED)
     for line in outcome.lines:
         print(line)
     sys.stdout.flush()
@@ -143,11 +143,6 @@ def become_basedir_owner(args: argparse.Namespace, config: Config, mount: Mount)
     problem = gnupghome_problem(home, name_of(home_owner), user.name)
     if problem:
         raise Refused(problem)
-
-
-def _complain(message: str, status: int) -> int:
-    print(f"snapfront: {message}", file=sys.stderr)
-    return status
 
 
 def find_mount(

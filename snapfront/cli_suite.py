@@ -15,7 +15,7 @@ from collections.abc import Callable
 from snapfront.base.config import ConfigError, load
 from snapfront.base.errors import EXIT_FAILED, EXIT_REFUSED, CommandError
 from snapfront.basedir.tools import MissingTool, ToolError, require
-from snapfront.cli_options import add_config_option
+from snapfront.cli_options import add_config_option, complain, purge_changed
 from snapfront.cli_snapshot import become_basedir_owner, find_mount
 from snapfront.rewrite_rules import Mount, MountKind
 
@@ -71,21 +71,18 @@ def run(args: argparse.Namespace, writes: bool) -> int:
         require("reprepro", *(("git",) if args.suite_command == "sync" else ()))
         lines, changed, refusal = _call(args, mount, writes)
     except (ConfigError, MissingTool) as exc:
-        return _complain(str(exc), EXIT_REFUSED)
+        return complain(str(exc), EXIT_REFUSED)
     except CommandError as exc:
-        return _complain(str(exc), exc.exit_status)
+        return complain(str(exc), exc.exit_status)
     except ToolError as exc:  # reading failed: nothing had changed
         from snapfront.lifecycle.repo import first_line
 
-        return _complain(f"suite {args.suite_command}: {first_line(exc)}", EXIT_FAILED)
+        return complain(f"suite {args.suite_command}: {first_line(exc)}", EXIT_FAILED)
     for line in lines:
         print(line)
     sys.stdout.flush()
-    if changed and config.cdns:
-        from snapfront.purge import Changes, purge_now
-
-        purge_now(config, Changes(data_paths=tuple(sorted(set(changed)))))
-    return _complain(refusal, EXIT_FAILED) if refusal else 0
+    purge_changed(config, changed)
+    return complain(refusal, EXIT_FAILED) if refusal else 0
 
 
 def _call(args: argparse.Namespace, mount: Mount, writes: bool):
@@ -122,8 +119,3 @@ def _act(args: argparse.Namespace, mount: Mount, repo):
     else:
         out = commands.tag(repo, mount.url, args.tag, args.source, dry)
     return out.lines, out.changed, None
-
-
-def _complain(message: str, status: int) -> int:
-    print(f"snapfront: {message}", file=sys.stderr)
-    return status

@@ -15,8 +15,8 @@ from snapfront.base.config import ConfigError, load
 from snapfront.base.errors import EXIT_FAILED, EXIT_REFUSED, CommandError
 from snapfront.basedir.release import GpgvMissing
 from snapfront.basedir.tools import MissingTool, ToolError, require
-from snapfront.cli_options import add_config_option
-from snapfront.cli_snapshot import _complain, become_basedir_owner, find_mount
+from snapfront.cli_options import add_config_option, complain, purge_changed
+from snapfront.cli_snapshot import become_basedir_owner, find_mount
 from snapfront.lifecycle.outcome import Outcome
 from snapfront.lifecycle.repo import first_line
 from snapfront.rewrite_rules import Mount, MountKind
@@ -62,21 +62,18 @@ def run(args: argparse.Namespace, func: Action, writes: bool) -> int:
         require(*(("reprepro", "gpg") if writes else ()), *(("gpgv",) if mount.keyring else ()))
         outcome = func(args, mount, config.mounts)
     except (ConfigError, MissingTool, GpgvMissing) as exc:
-        return _complain(str(exc), EXIT_REFUSED)
+        return complain(str(exc), EXIT_REFUSED)
     except CommandError as exc:
         for line in getattr(exc, "lines", ()):
             print(line)
         sys.stdout.flush()
-        return _complain(str(exc), exc.exit_status)
+        return complain(str(exc), exc.exit_status)
     except ToolError as exc:
-        return _complain(f"tagged {args.tagged_command}: {first_line(exc)}", EXIT_FAILED)
+        return complain(f"tagged {args.tagged_command}: {first_line(exc)}", EXIT_FAILED)
     for line in outcome.lines:
         print(line)
     sys.stdout.flush()
-    if outcome.changed and config.cdns:
-        from snapfront.purge import Changes, purge_now
-
-        purge_now(config, Changes(data_paths=outcome.changed))
+    purge_changed(config, outcome.changed)
     return 0
 
 

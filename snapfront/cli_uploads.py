@@ -17,7 +17,7 @@ import time
 from snapfront.base.config import ConfigError, load
 from snapfront.base.errors import EXIT_FAILED, EXIT_REFUSED, CommandError
 from snapfront.basedir.tools import MissingTool, ToolError, require
-from snapfront.cli_options import add_config_option
+from snapfront.cli_options import add_config_option, complain, purge_changed
 from snapfront.cli_snapshot import find_mount
 from snapfront.lifecycle.repo import first_line
 from snapfront.privileges import as_basedir_owner
@@ -57,7 +57,7 @@ def cmd_uploads(args: argparse.Namespace) -> int:
     try:
         mount = find_mount(load(args.config), args.mount, (MountKind.REPOSITORY,))
     except ConfigError as exc:
-        return _complain(str(exc), EXIT_REFUSED)
+        return complain(str(exc), EXIT_REFUSED)
     found = scan(mount.root, time.time())
     waiting = [(u, d) for u, d in found.uploads if d.state.value != "ready"]
     aside = rejected(mount.root)
@@ -93,21 +93,13 @@ def cmd_process(args: argparse.Namespace) -> int:
         require("reprepro")
         done = process(mount.root, args.gnupghome, dry_run=args.dry_run)
     except (ConfigError, MissingTool) as exc:
-        return _complain(str(exc), EXIT_REFUSED)
+        return complain(str(exc), EXIT_REFUSED)
     except CommandError as exc:
-        return _complain(str(exc), exc.exit_status)
+        return complain(str(exc), exc.exit_status)
     except (ToolError, OSError) as exc:
-        return _complain(f"suite process: {first_line(exc)}", EXIT_FAILED)
+        return complain(f"suite process: {first_line(exc)}", EXIT_FAILED)
     for line in done.lines():
         print(line)
     sys.stdout.flush()
-    if done.changed:
-        from snapfront.purge import Changes, purge_now
-
-        purge_now(config, Changes(data_paths=tuple(sorted(done.changed))))
+    purge_changed(config, done.changed)
     return 0
-
-
-def _complain(message: str, status: int) -> int:
-    print(f"snapfront: {message}", file=sys.stderr)
-    return status

@@ -5,20 +5,21 @@ moment the snapshot is on disk, however it gets there (README: Serving at speed,
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
 import shutil
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from snapfront import sample
 from snapfront.sample import SampleHost
-from tests.support import running_server
+from tests.support import Running, running_server
 
 pytestmark = pytest.mark.live
 
@@ -41,6 +42,21 @@ def _get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
     return resp.status, resp.read()
 
 
+@contextlib.contextmanager
+def _connections(server: Running, workers: int) -> Iterator[list[http.client.HTTPConnection]]:
+    """Enough kept-alive connections that every worker holds some (SO_REUSEPORT spreads them)."""
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    conns = [
+        http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for _ in range(CONNECTIONS_PER_WORKER * workers)
+    ]
+    try:
+        yield conns
+    finally:
+        for conn in conns:
+            conn.close()
+
+
 def _all(conns: list[http.client.HTTPConnection], path: str) -> set[tuple[int, bytes]]:
     return {_get(conn, path) for conn in conns}
 
@@ -54,30 +70,21 @@ def test_a_changed_file_is_answered_from_disk_at_once(
     path = f"/debian/{new}/dists/bookworm/Release"
     file = tmp_path / "host" / "snapshots/debian/dists/bookworm/snapshots" / new / "Release"
     original = file.read_bytes()
-    with running_server(config) as server:
-        port = int(server.url.rsplit(":", 1)[1].strip("/"))
-        conns = [
-            http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            for _ in range(CONNECTIONS_PER_WORKER * workers)
-        ]
-        try:
-            for _ in range(3):  # the full path, then the hot path
-                assert _all(conns, path) == {(200, original)}
-            replaced = file.with_name("Release.new")
-            replaced.write_bytes(original.replace(b"Debian snapshots", b"Replaced on disk"))
-            os.replace(replaced, file)
-            assert _all(conns, path) == {(200, file.read_bytes())}
-            assert _all(conns, path) == {(200, file.read_bytes())}
-            with open(file, "r+b") as handle:
-                handle.truncate(10)
-            assert _all(conns, path) == {(200, file.read_bytes()[:10])}
-            assert _all(conns, path) == {(200, file.read_bytes()[:10])}
-            file.unlink()
-            answers = _all(conns, path)
-            assert {status for status, _ in answers} == {404}
-        finally:
-            for conn in conns:
-                conn.close()
+    with running_server(config) as server, _connections(server, workers) as conns:
+        for _ in range(3):  # the full path, then the hot path
+            assert _all(conns, path) == {(200, original)}
+        replaced = file.with_name("Release.new")
+        replaced.write_bytes(original.replace(b"Debian snapshots", b"Replaced on disk"))
+        os.replace(replaced, file)
+        assert _all(conns, path) == {(200, file.read_bytes())}
+        assert _all(conns, path) == {(200, file.read_bytes())}
+        with open(file, "r+b") as handle:
+            handle.truncate(10)
+        assert _all(conns, path) == {(200, file.read_bytes()[:10])}
+        assert _all(conns, path) == {(200, file.read_bytes()[:10])}
+        file.unlink()
+        answers = _all(conns, path)
+        assert {status for status, _ in answers} == {404}
 
 
 LONG_AGO = 1_700_000_000
@@ -128,24 +135,15 @@ def test_a_404_for_a_serial_not_taken_yet_turns_into_its_file_at_once(
     for place in [host / "snapshots", *(host / "snapshots").rglob("*")]:
         os.utime(place, (LONG_AGO, LONG_AGO), follow_symlinks=False)  # a snapshot of long ago
     path = f"/debian/{NEW}/dists/bookworm/Release"
-    with running_server(config) as server:
-        port = int(server.url.rsplit(":", 1)[1].strip("/"))
-        conns = [
-            http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            for _ in range(CONNECTIONS_PER_WORKER * workers)
-        ]
-        try:
-            before = _fast_answers(server.url)
-            for _ in range(3):  # the full path, then the hot path (its check proven, then used)
-                assert {status for status, _ in _all(conns, path)} == {404}
-            time.sleep(1.2)  # the metrics are folded each second
-            assert _fast_answers(server.url) > before
-            for _ in range(3):  # again: the full path re-reads the archive once a second
-                assert {status for status, _ in _all(conns, path)} == {404}
-            appear(host)  # within that second: the hot path's own check must see it
-            release = host / "snapshots/debian/dists/bookworm/snapshots" / NEW / "Release"
-            assert _all(conns, path) == {(200, release.read_bytes())}
-            assert _all(conns, path) == {(200, release.read_bytes())}
-        finally:
-            for conn in conns:
-                conn.close()
+    with running_server(config) as server, _connections(server, workers) as conns:
+        before = _fast_answers(server.url)
+        for _ in range(3):  # the full path, then the hot path (its check proven, then used)
+            assert {status for status, _ in _all(conns, path)} == {404}
+        time.sleep(1.2)  # the metrics are folded each second
+        assert _fast_answers(server.url) > before
+        for _ in range(3):  # again: the full path re-reads the archive once a second
+            assert {status for status, _ in _all(conns, path)} == {404}
+        appear(host)  # within that second: the hot path's own check must see it
+        release = host / "snapshots/debian/dists/bookworm/snapshots" / NEW / "Release"
+        assert _all(conns, path) == {(200, release.read_bytes())}
+        assert _all(conns, path) == {(200, release.read_bytes())}
